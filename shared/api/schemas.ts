@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { TIMEFRAMES } from '../domain/timeframes.js';
+
+/** zod schemas for the domain types that cross a process boundary. */
+
+export const timeframeSchema = z.enum(TIMEFRAMES);
+
+const price = z.number().positive();
+const size = z.number().nonnegative();
+const timestamp = z.number().int().nonnegative();
+
+export const levelSchema = z.tuple([price, size]).readonly();
+
+export const instrumentSchema = z.object({
+  id: z.string().min(1),
+  exchange: z.string().min(1),
+  symbol: z.string().min(1),
+  base: z.string().min(1),
+  quote: z.string().min(1),
+  tickSize: z.number().positive(),
+  lotSize: z.number().positive(),
+});
+
+export const tradeSchema = z.object({
+  instrument: z.string(),
+  ts: timestamp,
+  seq: z.number().int().nonnegative(),
+  id: z.string(),
+  price,
+  amount: z.number().positive(),
+  side: z.enum(['buy', 'sell']),
+});
+
+export const candleSchema = z.object({
+  instrument: z.string(),
+  timeframe: timeframeSchema,
+  openTime: timestamp,
+  open: price,
+  high: price,
+  low: price,
+  close: price,
+  volume: size,
+  quoteVolume: size,
+  trades: z.number().int().nonnegative(),
+});
+
+export const signalSchema = z.object({
+  instrument: z.string(),
+  ts: timestamp,
+  source: z.string(),
+  direction: z.enum(['long', 'short', 'flat']),
+  strength: z.number().min(-1).max(1),
+  price,
+});
+
+export const bookFeaturesSchema = z.object({
+  instrument: z.string(),
+  ts: timestamp,
+  imbalance: z.number().nullable(),
+  spread: z.number().nullable(),
+  spreadBps: z.number().nullable(),
+  mid: z.number().nullable(),
+  microprice: z.number().nullable(),
+  vwap1m: z.number().nullable(),
+});
+
+/** The top of one instrument's book as the ladder and depth chart draw it. */
+export const bookViewSchema = z.object({
+  instrument: z.string(),
+  ts: timestamp,
+  bids: z.array(levelSchema),
+  asks: z.array(levelSchema),
+  mid: z.number().nullable(),
+  spread: z.number().nullable(),
+});
+export type BookView = z.infer<typeof bookViewSchema>;
+
+export const connectionStateSchema = z.enum(['starting', 'live', 'reconnecting', 'stopped']);
+export type ConnectionState = z.infer<typeof connectionStateSchema>;
+
+/** Health of the live path, shown in the status bar. */
+export const statusSchema = z.object({
+  source: z.string(),
+  connection: connectionStateSchema,
+  eventsPerSecond: z.number().nonnegative(),
+  eventsTotal: z.number().int().nonnegative(),
+  recordedTrades: z.number().int().nonnegative(),
+  rejected: z.record(z.string(), z.number().int().nonnegative()),
+  dataDir: z.string(),
+  databaseBytes: z.number().int().nonnegative(),
+});
+export type Status = z.infer<typeof statusSchema>;
+
+export const appInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  dataDir: z.string(),
+  transport: z.enum(['ipc', 'websocket', 'memory']),
+  source: z.string(),
+  startedAt: timestamp,
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
