@@ -29,9 +29,14 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 
-export const hostMessageSchema = z.discriminatedUnion('type', [
+/** The answer to one call: exactly one per call id. */
+const resultSchema = z.discriminatedUnion('ok', [
   z.object({ type: z.literal('result'), id, ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id, ok: z.literal(false), error: apiErrorSchema }),
+]);
+
+export const hostMessageSchema = z.discriminatedUnion('type', [
+  resultSchema,
   z.object({ type: z.literal('event'), id, payload: z.unknown() }),
   /** A subscription the host ended (bad params, source gone); `id` is the subscription's. */
   z.object({ type: z.literal('ended'), id, error: apiErrorSchema }),

@@ -1,0 +1,238 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { AppInfo, BookView, Status } from '../../shared/api/schemas.js';
+import type { Candle } from '../../shared/domain/candle.js';
+import type { Trade } from '../../shared/domain/market.js';
+import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
+import { ApiError } from '../../shared/api/protocol.js';
+import { DemoMarketSource, type MarketSource } from '../market/demo-source.js';
+import { openDatabase } from '../storage/database.js';
+import { MarketStore } from '../storage/market-store.js';
+import { Recorder } from '../storage/recorder.js';
+import { FeatureWorker } from '../workers/feature-worker.js';
+import type { ApiHandlers } from './api-handlers.js';
+import { Fanout, KeyedFanout } from './fanout.js';
+import { LivePipeline } from './live-pipeline.js';
+
+export const APP_NAME = 'Trading Workstation';
+
+export interface AppOptions {
+  readonly dataDir: string;
+  readonly version: string;
+  readonly transport: AppInfo['transport'];
+  /** The built feature worker script (dist/worker/features.js). */
+  readonly workerEntry: URL;
+  readonly clock?: () => number;
+  /** Overrides for the demo market (seed, planted beta, ...). */
+  readonly demo?: ConstructorParameters<typeof DemoMarketSource>[0]['market'];
+  /** better-sqlite3 built for Electron's ABI; Node uses the build in node_modules. */
+  readonly nativeBinding?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** Publication cadences: the host throttles topics so no view has to. */
+const BOOK_FRAME_MS = 1000 / 30;
+const FLUSH_MS = 100;
+const SLOW_TOPIC_MS = 250;
+const STATUS_MS = 1000;
+
+export interface App extends ApiHandlers {
+  readonly info: AppInfo;
+  readonly pipeline: LivePipeline;
+  readonly store: MarketStore;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the running App: storage, the market source, the live pipeline and its feature
+ * worker, and the handlers behind the API contract. Knows nothing of Electron, so the window
+ * and the headless host run the very same App.
+ */
+export function createApp(options: AppOptions): App {
+  const clock = options.clock ?? Date.now;
+  const log = options.log ?? (() => undefined);
+  const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
+  const db = openDatabase(databaseFile);
+  const store = new MarketStore(db);
+  const recorder = new Recorder(store);
+
+  const source: MarketSource = new DemoMarketSource({ clock, ...(options.demo ? { market: options.demo } : {}) });
+  for (const instrument of source.instruments) store.upsertInstrument(instrument);
+
+  let featureError: string | null = null;
+  const worker = new FeatureWorker(options.workerEntry, {
+    onProcessed: (_events, features, signals) => pipeline.onFeatures(features, signals),
+    onError: (message) => {
+      featureError = message;
+      log(message);
+    },
+  });
+  const pipeline = new LivePipeline({ recorder, features: worker, clock });
+
+  const info: AppInfo = {
+    name: APP_NAME,
+    version: options.version,
+    dataDir: options.dataDir,
+    transport: options.transport,
+    source: source.name,
+    startedAt: clock(),
+  };
+
+  // Streams, keyed by instrument (and timeframe for candles).
+  const bookSubscribers = new Set<{ instrument: string; depth: number; version: number; emit: (v: BookView) => void }>();
+  const tradeStreams = new KeyedFanout<Trade[]>();
+  const candleStreams = new KeyedFanout<Candle[]>();
+  const signalStreams = new KeyedFanout<Signal>();
+  const featureStreams = new KeyedFanout<BookFeatures>();
+  const statusStream = new Fanout<Status>();
+
+  let connection: Status['connection'] = 'starting';
+  let eventsPerSecond = 0;
+  let lastEventCount = 0;
+  let pendingCandles = new Map<string, Candle>();
+
+  const status = (): Status => ({
+    source: featureError === null ? source.name : `${source.name} (features: ${featureError})`,
+    connection,
+    eventsPerSecond,
+    eventsTotal: pipeline.eventsTotal,
+    recordedTrades: recorder.recordedTrades,
+    rejected: pipeline.validator.rejected(),
+    dataDir: options.dataDir,
+    databaseBytes: databaseBytes(databaseFile),
+  });
+
+  const timers = [
+    setInterval(() => {
+      const now = clock();
+      for (const subscriber of bookSubscribers) {
+        const version = pipeline.bookVersion(subscriber.instrument);
+        if (version === subscriber.version) continue;
+        subscriber.version = version;
+        subscriber.emit(pipeline.bookView(subscriber.instrument, subscriber.depth, now));
+      }
+    }, BOOK_FRAME_MS),
+    setInterval(() => {
+      const output = pipeline.flush();
+      for (const [instrument, trades] of output.trades) tradeStreams.emit(instrument, trades);
+      for (const candle of output.candles) {
+        pendingCandles.set(`${candle.instrument}|${candle.timeframe}|${candle.openTime}`, candle);
+      }
+      for (const signal of pipeline.takeSignals()) signalStreams.emit(signal.instrument, signal);
+    }, FLUSH_MS),
+    setInterval(() => {
+      const byStream = new Map<string, Candle[]>();
+      for (const candle of pendingCandles.values()) {
+        const key = `${candle.instrument}|${candle.timeframe}`;
+        const list = byStream.get(key);
+        if (list === undefined) byStream.set(key, [candle]);
+        else list.push(candle);
+      }
+      pendingCandles = new Map();
+      for (const [key, candles] of byStream) {
+        candles.sort((a, b) => a.openTime - b.openTime);
+        candleStreams.emit(key, candles);
+      }
+      for (const instrument of source.instruments) {
+        const features = pipeline.features(instrument.id);
+        if (features !== null) featureStreams.emit(instrument.id, features);
+      }
+    }, SLOW_TOPIC_MS),
+    setInterval(() => {
+      eventsPerSecond = ((pipeline.eventsTotal - lastEventCount) * 1000) / STATUS_MS;
+      lastEventCount = pipeline.eventsTotal;
+      statusStream.emit(status());
+    }, STATUS_MS),
+  ];
+
+  source.start((events) => {
+    connection = 'live';
+    pipeline.ingest(events);
+  });
+
+  const knownInstrument = (instrument: string): void => {
+    if (!source.instruments.some((i) => i.id === instrument) && !store.listInstruments().some((i) => i.id === instrument)) {
+      throw new ApiError('not_found', `unknown instrument '${instrument}'`);
+    }
+  };
+
+  let stopped: Promise<void> | null = null;
+
+  return {
+    info,
+    pipeline,
+    store,
+    commands: {
+      'app.info': () => info,
+      'app.status': () => status(),
+      'markets.list': () => store.listInstruments(),
+      'markets.book': ({ instrument, depth }) => {
+        knownInstrument(instrument);
+        return pipeline.bookView(instrument, depth, clock());
+      },
+      'markets.trades': ({ instrument, limit }) => {
+        knownInstrument(instrument);
+        return store.recentTrades(instrument, limit);
+      },
+      'markets.candles': ({ instrument, timeframe, limit, to }) => {
+        knownInstrument(instrument);
+        return store.candles(instrument, timeframe, limit, to);
+      },
+      'signals.recent': ({ instrument, limit }) => {
+        knownInstrument(instrument);
+        return store.recentSignals(instrument, limit);
+      },
+    },
+    topics: {
+      book: ({ instrument, depth }, emit) => {
+        knownInstrument(instrument);
+        const subscriber = { instrument, depth, version: -1, emit };
+        bookSubscribers.add(subscriber);
+        return () => bookSubscribers.delete(subscriber);
+      },
+      trades: ({ instrument }, emit) => {
+        knownInstrument(instrument);
+        return tradeStreams.add(instrument, emit);
+      },
+      candles: ({ instrument, timeframe }, emit) => {
+        knownInstrument(instrument);
+        return candleStreams.add(`${instrument}|${timeframe}`, emit);
+      },
+      signals: ({ instrument }, emit) => {
+        knownInstrument(instrument);
+        return signalStreams.add(instrument, emit);
+      },
+      features: ({ instrument }, emit) => {
+        knownInstrument(instrument);
+        return featureStreams.add(instrument, emit);
+      },
+      status: (_params, emit) => {
+        emit(status());
+        return statusStream.add(emit);
+      },
+    },
+    stop() {
+      stopped ??= (async () => {
+        source.stop();
+        connection = 'stopped';
+        for (const timer of timers) clearInterval(timer);
+        await worker.stop();
+        pipeline.flush();
+        db.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function databaseBytes(file: string): number {
+  let total = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      total += statSync(file + suffix).size;
+    } catch {
+      // A missing WAL file just means nothing is waiting to be checkpointed.
+    }
+  }
+  return total;
+}

@@ -1,0 +1,41 @@
+// Builds what Node and Electron run: main, the workers and the benchmarks with esbuild,
+// the renderer with Vite. Usage: node main/scripts/build.mjs [--main-only]
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const mainOnly = process.argv.includes('--main-only');
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  // Dependencies load from node_modules at run time: native modules (better-sqlite3)
+  // cannot be bundled, and keeping them all external keeps the build a second long.
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  define: { WORKSTATION_VERSION: JSON.stringify(version) },
+};
+
+await rm(path.join(root, 'dist/main'), { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    format: 'esm',
+    outdir: 'dist',
+    outbase: '.',
+    entryPoints: ['main/serve.ts', 'main/cli.ts', 'main/electron/main.ts', 'worker/features.ts', 'tests/bench/run.ts'],
+  }),
+  // Sandboxed preloads cannot be ES modules.
+  build({ ...common, format: 'cjs', entryPoints: ['main/electron/preload.ts'], outfile: 'dist/main/electron/preload.cjs' }),
+]);
+
+if (!mainOnly) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn' });
+}
