@@ -76,15 +76,15 @@ function createWindow(workstation: App): void {
   contents.on('will-navigate', (event, url) => {
     if (!url.startsWith(ORIGIN)) event.preventDefault();
   });
-  serveConnection(workstation, ipcConnection(ipcMain, contents, ORIGIN, (line) => console.warn(line)), {
-    log: (line) => console.error(line),
+  serveConnection(workstation, ipcConnection(ipcMain, contents, ORIGIN, (line) => { console.warn(line); }), {
+    log: (line) => { console.error(line); },
   });
   void window.loadURL(`${ORIGIN}/index.html`);
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => { callback(false); });
   serveRenderer();
 
   const dataDir = resolveDataDir({ argv: process.argv.slice(1), env: process.env, platform: process.platform, homedir: homedir() });
@@ -95,7 +95,7 @@ async function start(): Promise<void> {
     transport: 'ipc',
     workerEntry: new URL('../../worker/features.js', import.meta.url),
     nativeBinding: electronSqliteBinding(),
-    log: (line) => console.error(line),
+    log: (line) => { console.error(line); },
   });
 
   createWindow(workstation);
@@ -103,7 +103,7 @@ async function start(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(workstation);
   });
   app.on('window-all-closed', () => {
-    void workstation.stop().then(() => app.quit());
+    void workstation.stop().then(() => { app.quit(); });
   });
 }
 

@@ -67,8 +67,8 @@ export function serveConnection(api: ApiHandlers, connection: HostConnection, op
         Promise.resolve()
           .then(() => handler(request.data))
           .then(
-            (value) => send({ type: 'result', id, ok: true, value }),
-            (error: unknown) => fail(id, error),
+            (value) => { send({ type: 'result', id, ok: true, value }); },
+            (error: unknown) => { fail(id, error); },
           );
         return;
       }
@@ -90,7 +90,7 @@ export function serveConnection(api: ApiHandlers, connection: HostConnection, op
         }
         const source = api.topics[topic] as (params: unknown, emit: (payload: unknown) => void) => () => void;
         try {
-          const stop = source(params.data, (payload) => send({ type: 'event', id, payload }));
+          const stop = source(params.data, (payload) => { send({ type: 'event', id, payload }); });
           subscriptions.set(id, stop);
         } catch (error) {
           send({ type: 'ended', id, error: toErrorBody(error) });

@@ -12,7 +12,7 @@ import { Recorder } from '../storage/recorder.js';
 import { FeatureWorker } from '../workers/feature-worker.js';
 import type { ApiHandlers } from './api-handlers.js';
 import { Fanout, KeyedFanout } from './fanout.js';
-import { LivePipeline } from './live-pipeline.js';
+import { LivePipeline, type PipelineOutput } from './live-pipeline.js';
 
 export const APP_NAME = 'Trading Workstation';
 
@@ -52,7 +52,7 @@ export function createApp(options: AppOptions): App {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? (() => undefined);
   const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
-  const db = openDatabase(databaseFile);
+  const db = openDatabase(databaseFile, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
   const store = new MarketStore(db);
   const recorder = new Recorder(store);
 
@@ -60,8 +60,9 @@ export function createApp(options: AppOptions): App {
   for (const instrument of source.instruments) store.upsertInstrument(instrument);
 
   let featureError: string | null = null;
+  let storageError: string | null = null;
   const worker = new FeatureWorker(options.workerEntry, {
-    onProcessed: (_events, features, signals) => pipeline.onFeatures(features, signals),
+    onProcessed: (_events, features, signals) => { pipeline.onFeatures(features, signals); },
     onError: (message) => {
       featureError = message;
       log(message);
@@ -92,7 +93,7 @@ export function createApp(options: AppOptions): App {
   let pendingCandles = new Map<string, Candle>();
 
   const status = (): Status => ({
-    source: featureError === null ? source.name : `${source.name} (features: ${featureError})`,
+    source: source.name,
     connection,
     eventsPerSecond,
     eventsTotal: pipeline.eventsTotal,
@@ -100,6 +101,10 @@ export function createApp(options: AppOptions): App {
     rejected: pipeline.validator.rejected(),
     dataDir: options.dataDir,
     databaseBytes: databaseBytes(databaseFile),
+    problems: [
+      ...(featureError === null ? [] : [`features: ${featureError}`]),
+      ...(storageError === null ? [] : [`storage: ${storageError}`]),
+    ],
   });
 
   const timers = [
@@ -113,7 +118,16 @@ export function createApp(options: AppOptions): App {
       }
     }, BOOK_FRAME_MS),
     setInterval(() => {
-      const output = pipeline.flush();
+      let output: PipelineOutput;
+      try {
+        output = pipeline.flush();
+      } catch (error) {
+        // The recorder keeps the batch and the next tick retries; say so once per failure.
+        storageError = error instanceof Error ? error.message : String(error);
+        log(`recorder: flush failed, will retry: ${storageError}`);
+        return;
+      }
+      storageError = null;
       for (const [instrument, trades] of output.trades) tradeStreams.emit(instrument, trades);
       for (const candle of output.candles) {
         pendingCandles.set(`${candle.instrument}|${candle.timeframe}|${candle.openTime}`, candle);

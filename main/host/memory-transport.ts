@@ -24,12 +24,12 @@ export function createMemoryPair(): { client: ClientTransport; host: HostConnect
 
   return {
     client: {
-      send: (message: ClientMessage) => deliver(toHost, message),
+      send: (message: ClientMessage) => { deliver(toHost, message); },
       onMessage: (listener) => toClient.push(listener),
       onClose: (listener) => clientClosed.push(listener),
     },
     host: {
-      send: (message: HostMessage) => deliver(toClient, message),
+      send: (message: HostMessage) => { deliver(toClient, message); },
       onMessage: (listener) => toHost.push(listener),
       onClose: (listener) => hostClosed.push(listener),
     },

@@ -88,6 +88,8 @@ export const statusSchema = z.object({
   rejected: z.record(z.string(), z.number().int().nonnegative()),
   dataDir: z.string(),
   databaseBytes: z.number().int().nonnegative(),
+  /** What is wrong right now (a failing worker, a storage error), in words for the status bar. */
+  problems: z.array(z.string()),
 });
 export type Status = z.infer<typeof statusSchema>;
 

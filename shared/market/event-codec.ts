@@ -18,8 +18,8 @@ export interface EncodedEvents {
   readonly buffer: ArrayBuffer;
   /** Number of events (not records) in the batch. */
   readonly count: number;
-  readonly instruments: readonly string[];
-  readonly tradeIds: readonly string[];
+  readonly instruments: string[];
+  readonly tradeIds: string[];
 }
 
 function recordCount(events: readonly MarketEvent[]): number {

@@ -19,7 +19,7 @@ afterAll(async () => {
 const apiUrl = (token: string) => `ws://127.0.0.1:${server.port}/api?token=${token}`;
 
 function nextMessage(socket: WebSocket): Promise<unknown> {
-  return new Promise((resolve) => socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')))));
+  return new Promise((resolve) => socket.once('message', (data: Buffer) => { resolve(JSON.parse(data.toString('utf8'))); }));
 }
 
 describe('headless host websocket transport', () => {
@@ -41,9 +41,9 @@ describe('headless host websocket transport', () => {
     const socket = new WebSocket(apiUrl('b'.repeat(32)));
     const { messages, closed } = recordSocket(socket);
     expect(await closed).toBe(CLOSE_UNAUTHORIZED);
-    expect(messages).toEqual([
-      { type: 'error', error: { kind: 'unauthorized', message: expect.stringContaining('bad or missing token') } },
-    ]);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ type: 'error', error: { kind: 'unauthorized' } });
+    expect(JSON.stringify(messages[0])).toContain('bad or missing token');
     const client = createApiClient(wsTransport(apiUrl(TOKEN)));
     expect((await client.call('app.info', {})).version).toBe('test');
   });

@@ -15,7 +15,7 @@ function connect() {
 /** Sends a raw envelope and waits for the first host message that answers it. */
 async function rawExchange(message: unknown): Promise<HostMessage> {
   const { pair } = connect();
-  const answer = new Promise<HostMessage>((resolve) => pair.client.onMessage((m) => resolve(m as HostMessage)));
+  const answer = new Promise<HostMessage>((resolve) => { pair.client.onMessage((m) => { resolve(m as HostMessage); }); });
   pair.client.send(message as ClientMessage);
   return answer;
 }

@@ -1,0 +1,446 @@
+import type { Candle } from '../../shared/domain/candle.js';
+import type { BookSnapshot, Instrument, Trade } from '../../shared/domain/market.js';
+import type { Signal, SignalDirection } from '../../shared/domain/signal.js';
+import { TIMEFRAME_MS, barOpenTime, type Timeframe } from '../../shared/domain/timeframes.js';
+import { decodeLevels, encodeLevels } from './book-blob.js';
+import type { SqliteDatabase } from './database.js';
+
+/** Levels per side kept in a stored book snapshot unless told otherwise. */
+export const DEFAULT_SNAPSHOT_DEPTH = 50;
+
+/** Market data was written for an instrument that was never upserted. */
+export class UnknownInstrumentError extends Error {
+  override readonly name = 'UnknownInstrumentError';
+
+  constructor(readonly instrument: string) {
+    super(`Unknown instrument '${instrument}': upsertInstrument() it before writing its market data`);
+  }
+}
+
+/** Anything that parses an unknown value into a T, e.g. a zod schema. */
+export interface Parser<T> {
+  parse(value: unknown): T;
+}
+
+interface InstrumentRow {
+  id: string;
+  exchange: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  tick_size: number;
+  lot_size: number;
+}
+
+interface TradeRow {
+  ts: number;
+  seq: number;
+  trade_id: string | null;
+  price: number;
+  amount: number;
+  side: number;
+}
+
+interface CandleRow {
+  open_time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quote_volume: number;
+  trades: number;
+}
+
+interface SnapshotRow {
+  ts: number;
+  seq: number;
+  bids: Buffer;
+  asks: Buffer;
+}
+
+interface SignalRow {
+  ts: number;
+  source: string;
+  direction: SignalDirection;
+  strength: number;
+  price: number;
+}
+
+interface CandleParams {
+  instrument: number;
+  timeframe: Timeframe;
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quoteVolume: number;
+  trades: number;
+}
+
+type LateTradeParams = CandleParams & { closeTime: number };
+
+const SIDE_TO_DB = { buy: 1, sell: -1 } as const;
+/** Ask for "everything up to now" without a clock: no timestamp in the store is ever larger. */
+const END_OF_TIME = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Reads and writes market data with prepared statements. Every bulk write runs in a
+ * `db.transaction()`, which nests as a savepoint when the caller (the recorder) already holds
+ * one, so a batch is all-or-nothing. Nothing here awaits: a transaction never spans an await.
+ *
+ * Instruments are addressed by id outside and by their integer key inside (see 0001_initial);
+ * the id -> key map is cached, so writes for an instrument must follow its upsertInstrument.
+ */
+export class MarketStore {
+  readonly db: SqliteDatabase;
+  private readonly keys = new Map<string, number>();
+  private readonly sql;
+  private readonly transactions;
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+    this.sql = {
+      upsertInstrument: db.prepare<[string, string, string, string, string, number, number], { key: number }>(
+        `INSERT INTO instruments (id, exchange, symbol, base, quote, tick_size, lot_size)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET exchange = excluded.exchange, symbol = excluded.symbol,
+           base = excluded.base, quote = excluded.quote, tick_size = excluded.tick_size,
+           lot_size = excluded.lot_size
+         RETURNING key`,
+      ),
+      instrumentKey: db.prepare<[string], { key: number }>('SELECT key FROM instruments WHERE id = ?'),
+      listInstruments: db.prepare<[], InstrumentRow>(
+        'SELECT id, exchange, symbol, base, quote, tick_size, lot_size FROM instruments ORDER BY id',
+      ),
+      // DO NOTHING, not INSERT OR IGNORE: only a duplicate (same (ts, seq) or trade id) is
+      // skipped; a row breaking a CHECK or NOT NULL still fails loudly instead of vanishing.
+      insertTrade: db.prepare<[number, number, number, string | null, number, number, number]>(
+        `INSERT INTO trades (instrument, ts, seq, trade_id, price, amount, side)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      recentTrades: db.prepare<[number, number], TradeRow>(
+        `SELECT ts, seq, trade_id, price, amount, side FROM trades
+         WHERE instrument = ? ORDER BY ts DESC, seq DESC LIMIT ?`,
+      ),
+      countTrades: db.prepare<[], number>('SELECT count(*) FROM trades').pluck(),
+      countInstrumentTrades: db
+        .prepare<[number], number>('SELECT count(*) FROM trades WHERE instrument = ?')
+        .pluck(),
+      insertSnapshot: db.prepare<[number, number, number, Buffer, Buffer]>(
+        `INSERT INTO book_snapshots (instrument, ts, seq, bids, asks) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+      ),
+      latestSnapshot: db.prepare<[number, number], SnapshotRow>(
+        `SELECT ts, seq, bids, asks FROM book_snapshots
+         WHERE instrument = ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1`,
+      ),
+      upsertCandle: db.prepare<CandleParams>(
+        `INSERT INTO candles (instrument, timeframe, open_time, open, high, low, close, volume, quote_volume, trades)
+         VALUES (@instrument, @timeframe, @openTime, @open, @high, @low, @close, @volume, @quoteVolume, @trades)
+         ON CONFLICT (instrument, timeframe, open_time) DO UPDATE SET
+           open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+           volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades`,
+      ),
+      // The late trade is already in `trades`, so the bar's open and close are its first and
+      // last trade there: two index seeks instead of re-reading the whole bar.
+      mergeLateTrade: db.prepare<LateTradeParams>(
+        `INSERT INTO candles (instrument, timeframe, open_time, open, high, low, close, volume, quote_volume, trades)
+         VALUES (@instrument, @timeframe, @openTime, @open, @high, @low, @close, @volume, @quoteVolume, @trades)
+         ON CONFLICT (instrument, timeframe, open_time) DO UPDATE SET
+           open = coalesce((SELECT price FROM trades WHERE instrument = @instrument
+             AND ts >= @openTime AND ts < @closeTime ORDER BY ts, seq LIMIT 1), candles.open),
+           close = coalesce((SELECT price FROM trades WHERE instrument = @instrument
+             AND ts >= @openTime AND ts < @closeTime ORDER BY ts DESC, seq DESC LIMIT 1), candles.close),
+           high = max(candles.high, excluded.high), low = min(candles.low, excluded.low),
+           volume = candles.volume + excluded.volume,
+           quote_volume = candles.quote_volume + excluded.quote_volume,
+           trades = candles.trades + excluded.trades`,
+      ),
+      candlesUpTo: db.prepare<[number, string, number, number], CandleRow>(
+        `SELECT open_time, open, high, low, close, volume, quote_volume, trades FROM candles
+         WHERE instrument = ? AND timeframe = ? AND open_time <= ? ORDER BY open_time DESC LIMIT ?`,
+      ),
+      candleAt: db.prepare<[number, string, number], CandleRow>(
+        `SELECT open_time, open, high, low, close, volume, quote_volume, trades FROM candles
+         WHERE instrument = ? AND timeframe = ? AND open_time = ?`,
+      ),
+      insertSignal: db.prepare<[number, number, string, string, number, number]>(
+        'INSERT INTO signals (instrument, ts, source, direction, strength, price) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      recentSignals: db.prepare<[number, number], SignalRow>(
+        `SELECT ts, source, direction, strength, price FROM signals
+         WHERE instrument = ? ORDER BY ts DESC, id DESC LIMIT ?`,
+      ),
+      getSetting: db.prepare<[string], string>('SELECT value FROM settings WHERE key = ?').pluck(),
+      setSetting: db.prepare<[string, string]>(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+    // Created once; each nests as a savepoint inside a caller's transaction.
+    this.transactions = {
+      insertTrades: db.transaction(
+        (trades: Iterable<Trade>, onInserted: ((trade: Trade) => void) | undefined): number =>
+          this.writeTrades(trades, onInserted),
+      ),
+      upsertCandles: db.transaction((candles: Iterable<Candle>): number => this.writeCandles(candles)),
+      insertSignals: db.transaction((signals: Iterable<Signal>): number => this.writeSignals(signals)),
+    };
+  }
+
+  upsertInstrument(instrument: Instrument): void {
+    const row = this.sql.upsertInstrument.get(
+      instrument.id,
+      instrument.exchange,
+      instrument.symbol,
+      instrument.base,
+      instrument.quote,
+      instrument.tickSize,
+      instrument.lotSize,
+    );
+    if (row === undefined) throw new Error(`Upsert of instrument '${instrument.id}' returned no key`);
+    this.keys.set(instrument.id, row.key);
+  }
+
+  hasInstrument(id: string): boolean {
+    return this.keyOf(id) !== undefined;
+  }
+
+  listInstruments(): Instrument[] {
+    return this.sql.listInstruments.all().map((row) => ({
+      id: row.id,
+      exchange: row.exchange,
+      symbol: row.symbol,
+      base: row.base,
+      quote: row.quote,
+      tickSize: row.tick_size,
+      lotSize: row.lot_size,
+    }));
+  }
+
+  /**
+   * Insert trades in one transaction, skipping duplicates (same (ts, seq) or same trade id for
+   * the instrument). Returns the number of rows inserted; `onInserted` sees each inserted trade,
+   * which is how the recorder builds candles from exactly the trades that were stored.
+   */
+  insertTrades(trades: Iterable<Trade>, onInserted?: (trade: Trade) => void): number {
+    return this.transactions.insertTrades(trades, onInserted);
+  }
+
+  /** The last `limit` trades of an instrument, newest last. */
+  recentTrades(instrument: string, limit: number): Trade[] {
+    const key = this.keyOf(instrument);
+    if (key === undefined) return [];
+    return this.sql.recentTrades
+      .all(key, limit)
+      .reverse()
+      .map((row) => ({
+        instrument,
+        ts: row.ts,
+        seq: row.seq,
+        id: row.trade_id ?? '',
+        price: row.price,
+        amount: row.amount,
+        side: row.side === 1 ? 'buy' : 'sell',
+      }));
+  }
+
+  /** Trades stored for one instrument, or for all when omitted. */
+  countTrades(instrument?: string): number {
+    if (instrument === undefined) return this.sql.countTrades.get() ?? 0;
+    const key = this.keyOf(instrument);
+    return key === undefined ? 0 : (this.sql.countInstrumentTrades.get(key) ?? 0);
+  }
+
+  /**
+   * Store the top `depth` levels of each side. Returns false if a snapshot with the same
+   * (instrument, ts, seq) is already stored.
+   */
+  insertBookSnapshot(snapshot: BookSnapshot, depth = DEFAULT_SNAPSHOT_DEPTH): boolean {
+    const { changes } = this.sql.insertSnapshot.run(
+      this.requireKey(snapshot.instrument),
+      snapshot.ts,
+      snapshot.seq,
+      encodeLevels(snapshot.bids, depth),
+      encodeLevels(snapshot.asks, depth),
+    );
+    return changes > 0;
+  }
+
+  /** The newest stored snapshot at or before `atOrBefore` (the newest of all when omitted). */
+  latestBookSnapshot(instrument: string, atOrBefore = END_OF_TIME): BookSnapshot | null {
+    const key = this.keyOf(instrument);
+    if (key === undefined) return null;
+    const row = this.sql.latestSnapshot.get(key, atOrBefore);
+    if (row === undefined) return null;
+    return {
+      instrument,
+      ts: row.ts,
+      seq: row.seq,
+      bids: decodeLevels(row.bids),
+      asks: decodeLevels(row.asks),
+    };
+  }
+
+  /** Insert or replace bars with their newer state, in one transaction. Returns the count. */
+  upsertCandles(candles: Iterable<Candle>): number {
+    return this.transactions.upsertCandles(candles);
+  }
+
+  /**
+   * Add a trade that arrived after its bar had closed (see CandleBuilder) to the stored bar,
+   * creating the bar if it has no other trade. The trade must already be in `trades`, and the
+   * bar's other trades too: open and close are re-read from there.
+   */
+  mergeLateTrade(trade: Trade, timeframe: Timeframe): void {
+    const openTime = barOpenTime(trade.ts, timeframe);
+    this.sql.mergeLateTrade.run({
+      instrument: this.requireKey(trade.instrument),
+      timeframe,
+      openTime,
+      closeTime: openTime + TIMEFRAME_MS[timeframe],
+      open: trade.price,
+      high: trade.price,
+      low: trade.price,
+      close: trade.price,
+      volume: trade.amount,
+      quoteVolume: trade.price * trade.amount,
+      trades: 1,
+    });
+  }
+
+  /** The last `limit` bars with open_time <= `to` (all when omitted), oldest first. */
+  candles(instrument: string, timeframe: Timeframe, limit: number, to = END_OF_TIME): Candle[] {
+    const key = this.keyOf(instrument);
+    if (key === undefined) return [];
+    return this.sql.candlesUpTo
+      .all(key, timeframe, to, limit)
+      .reverse()
+      .map((row) => toCandle(instrument, timeframe, row));
+  }
+
+  /** The stored bar that opens at `openTime`, or null. */
+  candleAt(instrument: string, timeframe: Timeframe, openTime: number): Candle | null {
+    const key = this.keyOf(instrument);
+    if (key === undefined) return null;
+    const row = this.sql.candleAt.get(key, timeframe, openTime);
+    return row === undefined ? null : toCandle(instrument, timeframe, row);
+  }
+
+  /** Insert signals in one transaction. Returns the count. */
+  insertSignals(signals: Iterable<Signal>): number {
+    return this.transactions.insertSignals(signals);
+  }
+
+  /** The last `limit` signals of an instrument, newest last. */
+  recentSignals(instrument: string, limit: number): Signal[] {
+    const key = this.keyOf(instrument);
+    if (key === undefined) return [];
+    return this.sql.recentSignals
+      .all(key, limit)
+      .reverse()
+      .map((row) => ({
+        instrument,
+        ts: row.ts,
+        source: row.source,
+        direction: row.direction,
+        strength: row.strength,
+        price: row.price,
+      }));
+  }
+
+  /**
+   * A setting's stored JSON value, or undefined if never set. Pass a parser (a zod schema) to
+   * check the shape; without one the value is returned as T unchecked.
+   */
+  getSetting<T>(key: string, parser?: Parser<T>): T | undefined {
+    const json = this.sql.getSetting.get(key);
+    if (json === undefined) return undefined;
+    const value: unknown = JSON.parse(json);
+    return parser === undefined ? (value as T) : parser.parse(value);
+  }
+
+  /** Store any JSON-serialisable value under `key`, replacing the previous one. */
+  setSetting(key: string, value: unknown): void {
+    const json = JSON.stringify(value) as string | undefined;
+    if (json === undefined)
+      throw new TypeError(`Setting '${key}' must be JSON-serialisable, got ${typeof value}`);
+    this.sql.setSetting.run(key, json);
+  }
+
+  private writeTrades(trades: Iterable<Trade>, onInserted: ((trade: Trade) => void) | undefined): number {
+    let inserted = 0;
+    for (const trade of trades) {
+      const { changes } = this.sql.insertTrade.run(
+        this.requireKey(trade.instrument),
+        trade.ts,
+        trade.seq,
+        trade.id === '' ? null : trade.id,
+        trade.price,
+        trade.amount,
+        SIDE_TO_DB[trade.side],
+      );
+      if (changes > 0) {
+        inserted += 1;
+        onInserted?.(trade);
+      }
+    }
+    return inserted;
+  }
+
+  private writeCandles(candles: Iterable<Candle>): number {
+    let written = 0;
+    for (const candle of candles) {
+      this.sql.upsertCandle.run({ ...candle, instrument: this.requireKey(candle.instrument) });
+      written += 1;
+    }
+    return written;
+  }
+
+  private writeSignals(signals: Iterable<Signal>): number {
+    let inserted = 0;
+    for (const signal of signals) {
+      this.sql.insertSignal.run(
+        this.requireKey(signal.instrument),
+        signal.ts,
+        signal.source,
+        signal.direction,
+        signal.strength,
+        signal.price,
+      );
+      inserted += 1;
+    }
+    return inserted;
+  }
+
+  private keyOf(instrument: string): number | undefined {
+    const cached = this.keys.get(instrument);
+    if (cached !== undefined) return cached;
+    const row = this.sql.instrumentKey.get(instrument);
+    if (row !== undefined) this.keys.set(instrument, row.key);
+    return row?.key;
+  }
+
+  private requireKey(instrument: string): number {
+    const key = this.keyOf(instrument);
+    if (key === undefined) throw new UnknownInstrumentError(instrument);
+    return key;
+  }
+}
+
+function toCandle(instrument: string, timeframe: Timeframe, row: CandleRow): Candle {
+  return {
+    instrument,
+    timeframe,
+    openTime: row.open_time,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+    quoteVolume: row.quote_volume,
+    trades: row.trades,
+  };
+}

@@ -1,0 +1,7 @@
+import { migration0001 } from './0001_initial.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+/** Every migration this build knows, in order; versions are 1..n without gaps. */
+export const MIGRATIONS: readonly Migration[] = [migration0001];
