@@ -15,7 +15,13 @@ const ALLOWED_LAYERS = {
 };
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'ws', 'ccxt', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+const NODE_ONLY_PACKAGES = [
+  'better-sqlite3',
+  'ws',
+  'ccxt',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-node-gpu',
+];
 
 /** Bare packages each layer may not import, with the reason shown in the lint message. */
 function forbiddenPackage(layer, specifier) {
@@ -25,7 +31,8 @@ function forbiddenPackage(layer, specifier) {
     if (isBuiltin) return 'shared/ must run in every process: no Node built-ins';
     if (is('electron')) return 'shared/ must run in every process: no Electron';
     if (NODE_ONLY_PACKAGES.some(is)) return 'shared/ must run in every process: no Node-only packages';
-    if (is('react') || is('react-dom') || is('plotly.js')) return 'shared/ must run in every process: no DOM libraries';
+    if (is('react') || is('react-dom') || is('plotly.js'))
+      return 'shared/ must run in every process: no DOM libraries';
   }
   if (layer === 'renderer') {
     if (isBuiltin) return 'the renderer is untrusted: no Node built-ins';
@@ -43,6 +50,7 @@ function layerOf(root, absolutePath) {
   return LAYERS.includes(top) ? top : null;
 }
 
+/** @type {import('eslint').Rule.RuleModule} */
 export const processBoundaries = {
   meta: {
     type: 'problem',
@@ -69,7 +77,8 @@ export const processBoundaries = {
         return;
       }
       const reason = forbiddenPackage(layer, specifier);
-      if (reason !== null) context.report({ node, messageId: 'forbiddenPackage', data: { specifier, reason } });
+      if (reason !== null)
+        context.report({ node, messageId: 'forbiddenPackage', data: { specifier, reason } });
     }
 
     return {
@@ -81,4 +90,5 @@ export const processBoundaries = {
   },
 };
 
+/** @type {import('eslint').ESLint.Plugin} */
 export const boundariesPlugin = { rules: { 'process-boundaries': processBoundaries } };

@@ -28,6 +28,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tools (Vite, Vitest) read their configuration from a default export.
+    files: ['**/*.config.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
     files: ['main/**', 'renderer/**', 'worker/**', 'shared/**'],
     plugins: { workstation: boundariesPlugin },
     rules: { 'workstation/process-boundaries': ['error', { root }] },
@@ -37,7 +42,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Pass a clock: shared code must replay deterministically.' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Pass a clock: shared code must replay deterministically.',
+        },
         { object: 'Math', property: 'random', message: 'Pass a seeded random source.' },
       ],
     },

@@ -137,7 +137,12 @@ async function main(): Promise<void> {
       limit: { type: 'string' },
     },
   });
-  const dataDir = resolveDataDir({ argv: process.argv.slice(2), env: process.env, platform: process.platform, homedir: homedir() });
+  const dataDir = resolveDataDir({
+    argv: process.argv.slice(2),
+    env: process.env,
+    platform: process.platform,
+    homedir: homedir(),
+  });
   const command = positionals[0];
   switch (command) {
     case 'demo-history':

@@ -26,9 +26,15 @@ async function main(): Promise<void> {
     return;
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got '${values.port}'`);
 
-  const dataDir = resolveDataDir({ argv: process.argv.slice(2), env: process.env, platform: process.platform, homedir: homedir() });
+  const dataDir = resolveDataDir({
+    argv: process.argv.slice(2),
+    env: process.env,
+    platform: process.platform,
+    homedir: homedir(),
+  });
   ensureDataDir(dataDir);
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -62,8 +68,12 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+  process.on('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
 }
 
 main().catch((error: unknown) => {

@@ -57,7 +57,10 @@ function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): vo
 port.on('message', (raw: unknown) => {
   const parsed = toFeatureWorkerSchema.safeParse(raw);
   if (!parsed.success) {
-    post({ type: 'failed', payload: { message: `feature worker: malformed message: ${parsed.error.message}` } });
+    post({
+      type: 'failed',
+      payload: { message: `feature worker: malformed message: ${parsed.error.message}` },
+    });
     return;
   }
   const message = parsed.data;
@@ -66,7 +69,10 @@ port.on('message', (raw: unknown) => {
       try {
         processBatch(message);
       } catch (error) {
-        post({ type: 'failed', payload: { message: error instanceof Error ? error.message : String(error) } });
+        post({
+          type: 'failed',
+          payload: { message: error instanceof Error ? error.message : String(error) },
+        });
       }
       return;
     case 'stop':

@@ -18,7 +18,9 @@ const rendererDir = path.resolve(here, '../../renderer');
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'";
 
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 const MIME: Readonly<Record<string, string>> = {
   '.html': 'text/html',
@@ -34,12 +36,18 @@ const MIME: Readonly<Record<string, string>> = {
 function serveRenderer(): void {
   protocol.handle(SCHEME, async (request) => {
     const { pathname } = new URL(request.url);
-    const file = path.resolve(rendererDir, '.' + (pathname === '/' ? '/index.html' : decodeURIComponent(pathname)));
+    const file = path.resolve(
+      rendererDir,
+      '.' + (pathname === '/' ? '/index.html' : decodeURIComponent(pathname)),
+    );
     if (!file.startsWith(rendererDir + path.sep)) return new Response('forbidden', { status: 403 });
     try {
       const body = await readFile(file);
       return new Response(body, {
-        headers: { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP },
+        headers: {
+          'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+          'content-security-policy': CSP,
+        },
       });
     } catch {
       return new Response('not found', { status: 404 });
@@ -76,18 +84,33 @@ function createWindow(workstation: App): void {
   contents.on('will-navigate', (event, url) => {
     if (!url.startsWith(ORIGIN)) event.preventDefault();
   });
-  serveConnection(workstation, ipcConnection(ipcMain, contents, ORIGIN, (line) => { console.warn(line); }), {
-    log: (line) => { console.error(line); },
-  });
+  serveConnection(
+    workstation,
+    ipcConnection(ipcMain, contents, ORIGIN, (line) => {
+      console.warn(line);
+    }),
+    {
+      log: (line) => {
+        console.error(line);
+      },
+    },
+  );
   void window.loadURL(`${ORIGIN}/index.html`);
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => { callback(false); });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => {
+    callback(false);
+  });
   serveRenderer();
 
-  const dataDir = resolveDataDir({ argv: process.argv.slice(1), env: process.env, platform: process.platform, homedir: homedir() });
+  const dataDir = resolveDataDir({
+    argv: process.argv.slice(1),
+    env: process.env,
+    platform: process.platform,
+    homedir: homedir(),
+  });
   ensureDataDir(dataDir);
   const workstation = createApp({
     dataDir,
@@ -95,7 +118,9 @@ async function start(): Promise<void> {
     transport: 'ipc',
     workerEntry: new URL('../../worker/features.js', import.meta.url),
     nativeBinding: electronSqliteBinding(),
-    log: (line) => { console.error(line); },
+    log: (line) => {
+      console.error(line);
+    },
   });
 
   createWindow(workstation);
@@ -103,7 +128,9 @@ async function start(): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(workstation);
   });
   app.on('window-all-closed', () => {
-    void workstation.stop().then(() => { app.quit(); });
+    void workstation.stop().then(() => {
+      app.quit();
+    });
   });
 }
 

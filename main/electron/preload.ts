@@ -10,7 +10,9 @@ const bridge = {
     ipcRenderer.send(API_CHANNEL, message);
   },
   onMessage(listener: (message: unknown) => void): void {
-    ipcRenderer.on(API_CHANNEL, (_event, message: unknown) => { listener(message); });
+    ipcRenderer.on(API_CHANNEL, (_event, message: unknown) => {
+      listener(message);
+    });
   },
   onClose(_listener: (reason: string) => void): void {
     // The IPC channel lives as long as the window; there is no close to report.

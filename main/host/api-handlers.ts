@@ -1,5 +1,12 @@
 import type { z } from 'zod';
-import type { CommandName, CommandResponse, Commands, TopicName, TopicPayload, Topics } from '../../shared/api/contract.js';
+import type {
+  CommandName,
+  CommandResponse,
+  Commands,
+  TopicName,
+  TopicPayload,
+  Topics,
+} from '../../shared/api/contract.js';
 
 /** A command handler receives the request already parsed by the contract's schema. */
 export type CommandHandlers = {

@@ -25,7 +25,11 @@ export interface ServeOptions {
  * the contract's schemas, answers each call exactly once, and keeps going after bad input.
  * Subscriptions end when the client unsubscribes or the connection closes.
  */
-export function serveConnection(api: ApiHandlers, connection: HostConnection, options: ServeOptions = {}): void {
+export function serveConnection(
+  api: ApiHandlers,
+  connection: HostConnection,
+  options: ServeOptions = {},
+): void {
   const subscriptions = new Map<number, () => void>();
   let open = true;
 
@@ -67,15 +71,23 @@ export function serveConnection(api: ApiHandlers, connection: HostConnection, op
         Promise.resolve()
           .then(() => handler(request.data))
           .then(
-            (value) => { send({ type: 'result', id, ok: true, value }); },
-            (error: unknown) => { fail(id, error); },
+            (value) => {
+              send({ type: 'result', id, ok: true, value });
+            },
+            (error: unknown) => {
+              fail(id, error);
+            },
           );
         return;
       }
       case 'subscribe': {
         const { id, topic } = message;
         if (subscriptions.has(id)) {
-          send({ type: 'ended', id, error: { kind: 'bad_request', message: `subscription ${id} already exists` } });
+          send({
+            type: 'ended',
+            id,
+            error: { kind: 'bad_request', message: `subscription ${id} already exists` },
+          });
           return;
         }
         if (!isTopicName(topic)) {
@@ -90,7 +102,9 @@ export function serveConnection(api: ApiHandlers, connection: HostConnection, op
         }
         const source = api.topics[topic] as (params: unknown, emit: (payload: unknown) => void) => () => void;
         try {
-          const stop = source(params.data, (payload) => { send({ type: 'event', id, payload }); });
+          const stop = source(params.data, (payload) => {
+            send({ type: 'event', id, payload });
+          });
           subscriptions.set(id, stop);
         } catch (error) {
           send({ type: 'ended', id, error: toErrorBody(error) });

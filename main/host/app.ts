@@ -52,17 +52,25 @@ export function createApp(options: AppOptions): App {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? (() => undefined);
   const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
-  const db = openDatabase(databaseFile, options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding });
+  const db = openDatabase(
+    databaseFile,
+    options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
+  );
   const store = new MarketStore(db);
   const recorder = new Recorder(store);
 
-  const source: MarketSource = new DemoMarketSource({ clock, ...(options.demo ? { market: options.demo } : {}) });
+  const source: MarketSource = new DemoMarketSource({
+    clock,
+    ...(options.demo ? { market: options.demo } : {}),
+  });
   for (const instrument of source.instruments) store.upsertInstrument(instrument);
 
   let featureError: string | null = null;
   let storageError: string | null = null;
   const worker = new FeatureWorker(options.workerEntry, {
-    onProcessed: (_events, features, signals) => { pipeline.onFeatures(features, signals); },
+    onProcessed: (_events, features, signals) => {
+      pipeline.onFeatures(features, signals);
+    },
     onError: (message) => {
       featureError = message;
       log(message);
@@ -80,7 +88,12 @@ export function createApp(options: AppOptions): App {
   };
 
   // Streams, keyed by instrument (and timeframe for candles).
-  const bookSubscribers = new Set<{ instrument: string; depth: number; version: number; emit: (v: BookView) => void }>();
+  const bookSubscribers = new Set<{
+    instrument: string;
+    depth: number;
+    version: number;
+    emit: (v: BookView) => void;
+  }>();
   const tradeStreams = new KeyedFanout<Trade[]>();
   const candleStreams = new KeyedFanout<Candle[]>();
   const signalStreams = new KeyedFanout<Signal>();
@@ -165,7 +178,10 @@ export function createApp(options: AppOptions): App {
   });
 
   const knownInstrument = (instrument: string): void => {
-    if (!source.instruments.some((i) => i.id === instrument) && !store.listInstruments().some((i) => i.id === instrument)) {
+    if (
+      !source.instruments.some((i) => i.id === instrument) &&
+      !store.listInstruments().some((i) => i.id === instrument)
+    ) {
       throw new ApiError('not_found', `unknown instrument '${instrument}'`);
     }
   };

@@ -111,7 +111,14 @@ export class LivePipeline {
     const bid = book.bestBid();
     const ask = book.bestAsk();
     const both = bid !== null && ask !== null;
-    return { instrument, ts, bids, asks, mid: both ? (bid + ask) / 2 : null, spread: both ? ask - bid : null };
+    return {
+      instrument,
+      ts,
+      bids,
+      asks,
+      mid: both ? (bid + ask) / 2 : null,
+      spread: both ? ask - bid : null,
+    };
   }
 
   private apply(event: MarketEvent): void {

@@ -7,7 +7,11 @@ import type { HostConnection } from './api-server.js';
  * delivered on a later microtask, as a real process boundary would: no shared objects,
  * no synchronous re-entry. Used by tests and by in-process tools (CLI, benchmarks).
  */
-export function createMemoryPair(): { client: ClientTransport; host: HostConnection; close(reason: string): void } {
+export function createMemoryPair(): {
+  client: ClientTransport;
+  host: HostConnection;
+  close(reason: string): void;
+} {
   const toHost: ((message: unknown) => void)[] = [];
   const toClient: ((message: unknown) => void)[] = [];
   const hostClosed: (() => void)[] = [];
@@ -24,12 +28,16 @@ export function createMemoryPair(): { client: ClientTransport; host: HostConnect
 
   return {
     client: {
-      send: (message: ClientMessage) => { deliver(toHost, message); },
+      send: (message: ClientMessage) => {
+        deliver(toHost, message);
+      },
       onMessage: (listener) => toClient.push(listener),
       onClose: (listener) => clientClosed.push(listener),
     },
     host: {
-      send: (message: HostMessage) => { deliver(toClient, message); },
+      send: (message: HostMessage) => {
+        deliver(toClient, message);
+      },
       onMessage: (listener) => toHost.push(listener),
       onClose: (listener) => hostClosed.push(listener),
     },

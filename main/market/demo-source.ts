@@ -25,7 +25,11 @@ export class DemoMarketSource implements MarketSource {
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly options: DemoSourceOptions) {
-    this.market = new DemoMarket({ seed: 1, ...options.market, startTs: options.market?.startTs ?? options.clock() });
+    this.market = new DemoMarket({
+      seed: 1,
+      ...options.market,
+      startTs: options.market?.startTs ?? options.clock(),
+    });
   }
 
   get instruments(): readonly Instrument[] {

@@ -29,10 +29,21 @@ await Promise.all([
     format: 'esm',
     outdir: 'dist',
     outbase: '.',
-    entryPoints: ['main/serve.ts', 'main/cli.ts', 'main/electron/main.ts', 'worker/features.ts', 'tests/bench/run.ts'],
+    entryPoints: [
+      'main/serve.ts',
+      'main/cli.ts',
+      'main/electron/main.ts',
+      'worker/features.ts',
+      'tests/bench/run.ts',
+    ],
   }),
   // Sandboxed preloads cannot be ES modules.
-  build({ ...common, format: 'cjs', entryPoints: ['main/electron/preload.ts'], outfile: 'dist/main/electron/preload.cjs' }),
+  build({
+    ...common,
+    format: 'cjs',
+    entryPoints: ['main/electron/preload.ts'],
+    outfile: 'dist/main/electron/preload.cjs',
+  }),
 ]);
 
 if (!mainOnly) {

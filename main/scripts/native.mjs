@@ -27,7 +27,9 @@ export function electronBindingPath(version = electronVersion()) {
 }
 
 if (mode === 'node') {
-  const probe = run(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], { stdio: 'ignore' });
+  const probe = run(process.execPath, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
+    stdio: 'ignore',
+  });
   if (probe.status !== 0) {
     console.log('native: better-sqlite3 does not load under this Node; rebuilding it from source');
     const rebuilt = run('npm', ['rebuild', 'better-sqlite3', '--foreground-scripts']);
@@ -36,7 +38,10 @@ if (mode === 'node') {
   // Electron's own postinstall is not allowed to run (package.json allowScripts): offline it
   // fails the whole install. Here its download is tried, and a failure is one line, not an error.
   if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) process.exit(0);
-  const fetched = run(process.execPath, [require.resolve('electron/install.js')], { stdio: 'pipe', timeout: 120_000 });
+  const fetched = run(process.execPath, [require.resolve('electron/install.js')], {
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
   console.log(
     fetched.status === 0
       ? 'native: Electron binary ready; npm start opens the window'
@@ -54,11 +59,20 @@ if (mode === 'node') {
     const gyp = require.resolve('node-gyp/bin/node-gyp.js');
     const built = run(
       process.execPath,
-      [gyp, 'rebuild', '--release', `--target=${version}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron'],
+      [
+        gyp,
+        'rebuild',
+        '--release',
+        `--target=${version}`,
+        '--dist-url=https://electronjs.org/headers',
+        '--runtime=electron',
+      ],
       { cwd: work },
     );
     if (built.status !== 0) {
-      console.error(`native: could not build better-sqlite3 for Electron ${version} (headers need the network once)`);
+      console.error(
+        `native: could not build better-sqlite3 for Electron ${version} (headers need the network once)`,
+      );
       process.exit(built.status ?? 1);
     }
     mkdirSync(path.dirname(target), { recursive: true });

@@ -26,7 +26,9 @@ step(['main/scripts/build.mjs']);
 const binary = electronBinary();
 let child;
 if (binary === null) {
-  console.log('Electron binary not installed (it could not be downloaded); serving the workstation in your browser instead:');
+  console.log(
+    'Electron binary not installed (it could not be downloaded); serving the workstation in your browser instead:',
+  );
   child = spawn(process.execPath, ['dist/main/serve.js', ...passThrough], { cwd: root, stdio: 'inherit' });
 } else {
   step(['main/scripts/native.mjs', 'electron']);

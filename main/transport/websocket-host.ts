@@ -57,7 +57,9 @@ function sameToken(given: string | null, expected: string): boolean {
  */
 export async function startHeadlessServer(options: HeadlessServerOptions): Promise<HeadlessServer> {
   const log = options.log ?? (() => undefined);
-  const http = createServer((request, response) => serveStatic(options.staticDir, request, response));
+  const http = createServer((request, response) => {
+    serveStatic(options.staticDir, request, response);
+  });
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   http.on('upgrade', (request, socket, head) => {
@@ -84,7 +86,9 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(options.port, HOST, () => resolve());
+    http.listen(options.port, HOST, () => {
+      resolve();
+    });
   });
   const port = (http.address() as AddressInfo).port;
 
@@ -93,16 +97,26 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     url: `http://${HOST}:${port}/?token=${options.token}`,
     async close() {
       for (const client of sockets.clients) client.terminate();
-      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        sockets.close(() => {
+          resolve();
+        });
+      });
       http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        http.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
 
 function refuse(ws: WebSocket, message: string): void {
   const body: HostMessage = { type: 'error', error: { kind: 'unauthorized', message } };
-  ws.send(JSON.stringify(body), () => ws.close(CLOSE_UNAUTHORIZED, 'unauthorized'));
+  ws.send(JSON.stringify(body), () => {
+    ws.close(CLOSE_UNAUTHORIZED, 'unauthorized');
+  });
 }
 
 function websocketConnection(ws: WebSocket, log: (line: string) => void): HostConnection {
@@ -120,7 +134,10 @@ function websocketConnection(ws: WebSocket, log: (line: string) => void): HostCo
         try {
           decoded = JSON.parse(rawText(data));
         } catch {
-          const body: HostMessage = { type: 'error', error: { kind: 'malformed_message', message: 'message is not valid JSON' } };
+          const body: HostMessage = {
+            type: 'error',
+            error: { kind: 'malformed_message', message: 'message is not valid JSON' },
+          };
           ws.send(JSON.stringify(body));
           return;
         }
@@ -129,7 +146,9 @@ function websocketConnection(ws: WebSocket, log: (line: string) => void): HostCo
     },
     onClose(listener) {
       ws.on('close', listener);
-      ws.on('error', (error) => log(`websocket error: ${error.message}`));
+      ws.on('error', (error) => {
+        log(`websocket error: ${error.message}`);
+      });
     },
   };
 }

@@ -24,7 +24,10 @@ export class FeatureWorker {
   private drained: (() => void)[] = [];
   private exited = false;
 
-  constructor(entry: URL, private readonly listener: FeatureWorkerListener) {
+  constructor(
+    entry: URL,
+    private readonly listener: FeatureWorkerListener,
+  ) {
     this.worker = new Worker(entry);
     this.worker.on('message', (raw: unknown) => {
       const parsed = fromFeatureWorkerSchema.safeParse(raw);
@@ -36,7 +39,11 @@ export class FeatureWorker {
       this.settle();
       switch (message.type) {
         case 'processed':
-          this.listener.onProcessed(message.payload.events, message.payload.features, message.payload.signals);
+          this.listener.onProcessed(
+            message.payload.events,
+            message.payload.features,
+            message.payload.signals,
+          );
           return;
         case 'failed':
           this.listener.onError(message.payload.message);
@@ -76,7 +83,11 @@ export class FeatureWorker {
   async stop(): Promise<void> {
     if (this.exited) return;
     await this.whenDrained();
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) =>
+      this.worker.once('exit', () => {
+        resolve();
+      }),
+    );
     this.worker.postMessage({ seq: this.seq++, type: 'stop', payload: {} } satisfies ToFeatureWorker);
     await exited;
   }

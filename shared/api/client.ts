@@ -69,7 +69,10 @@ export function createApiClient(transport: ClientTransport): ApiClient {
         }
         const value = commands[call.command].response.safeParse(message.value);
         if (value.success) call.resolve(value.data);
-        else call.reject(new ApiError('internal', `bad response to ${call.command}: ${describeZodError(value.error)}`));
+        else
+          call.reject(
+            new ApiError('internal', `bad response to ${call.command}: ${describeZodError(value.error)}`),
+          );
         return;
       }
       case 'event': {
@@ -107,13 +110,13 @@ export function createApiClient(transport: ClientTransport): ApiClient {
       if (closedReason !== null) return Promise.reject(new ApiError('disconnected', closedReason));
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { command, resolve: resolve as (value: unknown) => void, reject });
+        pending.set(id, { command, resolve: resolve, reject });
         transport.send({ type: 'call', id, command, params: request });
       });
     },
     subscribe(topic, params, listener, onEnded) {
       const id = nextId++;
-      subscriptions.set(id, { topic, listener: listener as (payload: unknown) => void, onEnded });
+      subscriptions.set(id, { topic, listener: listener, onEnded });
       if (closedReason === null) transport.send({ type: 'subscribe', id, topic, params });
       return () => {
         if (!subscriptions.delete(id)) return;

@@ -37,7 +37,15 @@ export function encodeEvents(events: readonly MarketEvent[]): EncodedEvents {
   const tradeIds: string[] = [];
   let at = 0;
 
-  const put = (kind: number, instrument: number, ts: number, seq: number, a: number, b: number, c: number): void => {
+  const put = (
+    kind: number,
+    instrument: number,
+    ts: number,
+    seq: number,
+    a: number,
+    b: number,
+    c: number,
+  ): void => {
     data[at] = kind;
     data[at + 1] = instrument;
     data[at + 2] = ts;

@@ -34,7 +34,10 @@ function generate(minutes: number, seed: number): { events: number; seconds: num
  * transactions, candles) -> feature worker thread (features + imbalance signal), timed from
  * the first event to the last recorded row and the last processed batch.
  */
-async function livePath(root: string, minutes: number): Promise<{ events: number; seconds: number; signals: number }> {
+async function livePath(
+  root: string,
+  minutes: number,
+): Promise<{ events: number; seconds: number; signals: number }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-bench-'));
   const db = openDatabase(path.join(dataDir, 'workspace.sqlite'));
   const store = new MarketStore(db);

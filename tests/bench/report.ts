@@ -23,7 +23,12 @@ export interface Benchmark {
 }
 
 /** Writes `bench/results/<name>.json` in the format of DESIGN.md and returns the report. */
-export function writeReport(root: string, benchmark: string, figures: readonly Figure[], backend = 'none'): BenchmarkReport {
+export function writeReport(
+  root: string,
+  benchmark: string,
+  figures: readonly Figure[],
+  backend = 'none',
+): BenchmarkReport {
   const report: BenchmarkReport = {
     benchmark,
     at: new Date().toISOString(),
@@ -40,5 +45,7 @@ export function writeReport(root: string, benchmark: string, figures: readonly F
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? NaN)
+    : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
 }

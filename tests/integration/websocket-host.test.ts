@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CLOSE_UNAUTHORIZED, startHeadlessServer, type HeadlessServer } from '../../main/transport/websocket-host.js';
+import {
+  CLOSE_UNAUTHORIZED,
+  startHeadlessServer,
+  type HeadlessServer,
+} from '../../main/transport/websocket-host.js';
 import { createApiClient } from '../../shared/api/client.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { echoApi } from '../fixtures/echo-api.js';
@@ -19,7 +23,11 @@ afterAll(async () => {
 const apiUrl = (token: string) => `ws://127.0.0.1:${server.port}/api?token=${token}`;
 
 function nextMessage(socket: WebSocket): Promise<unknown> {
-  return new Promise((resolve) => socket.once('message', (data: Buffer) => { resolve(JSON.parse(data.toString('utf8'))); }));
+  return new Promise((resolve) =>
+    socket.once('message', (data: Buffer) => {
+      resolve(JSON.parse(data.toString('utf8')));
+    }),
+  );
 }
 
 describe('headless host websocket transport', () => {

@@ -27,21 +27,27 @@ async function violations(file: string, code: string): Promise<string[]> {
 describe('process boundaries lint rule', () => {
   it('lets every process import shared/', async () => {
     for (const folder of ['main', 'renderer', 'worker', 'shared']) {
-      expect(await violations(`${folder}/a/x.ts`, "import { commands } from '../../shared/api/contract.js';")).toEqual([]);
+      expect(
+        await violations(`${folder}/a/x.ts`, "import { commands } from '../../shared/api/contract.js';"),
+      ).toEqual([]);
     }
   });
 
   it('forbids the renderer from importing main/ or worker/', async () => {
-    expect(await violations('renderer/src/x.ts', "import { createApp } from '../../main/host/app.js';")).toEqual([
-      'renderer/ may not import from main/: only shared/ is common ground between processes.',
-    ]);
-    expect(await violations('renderer/src/x.ts', "export * from '../../worker/features.js';")).toHaveLength(1);
+    expect(
+      await violations('renderer/src/x.ts', "import { createApp } from '../../main/host/app.js';"),
+    ).toEqual(['renderer/ may not import from main/: only shared/ is common ground between processes.']);
+    expect(await violations('renderer/src/x.ts', "export * from '../../worker/features.js';")).toHaveLength(
+      1,
+    );
   });
 
   it('forbids main/ and worker/ from importing each other or the renderer', async () => {
     expect(await violations('main/host/x.ts', "import '../../renderer/src/main.js';")).toHaveLength(1);
     expect(await violations('main/host/x.ts', "import '../../worker/features.js';")).toHaveLength(1);
-    expect(await violations('worker/x.ts', "import { createApp } from '../main/host/app.js';")).toHaveLength(1);
+    expect(await violations('worker/x.ts', "import { createApp } from '../main/host/app.js';")).toHaveLength(
+      1,
+    );
   });
 
   it('keeps shared/ free of Node, DOM and Electron', async () => {

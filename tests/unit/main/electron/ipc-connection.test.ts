@@ -30,11 +30,16 @@ function setup() {
   const ipcMain = new EventEmitter() as EventEmitter & IpcMainLike;
   const window = new FakeWebContents();
   const refused: string[] = [];
-  serveConnection(echoApi(), ipcConnection(ipcMain, window, 'app://workstation', (line) => refused.push(line)));
-  const fromFrame = (url: string | null, sender: unknown = window) => (message: unknown) => {
-    const event: IpcEventLike = { sender, senderFrame: url === null ? null : { url } };
-    ipcMain.emit(API_CHANNEL, event, message);
-  };
+  serveConnection(
+    echoApi(),
+    ipcConnection(ipcMain, window, 'app://workstation', (line) => refused.push(line)),
+  );
+  const fromFrame =
+    (url: string | null, sender: unknown = window) =>
+    (message: unknown) => {
+      const event: IpcEventLike = { sender, senderFrame: url === null ? null : { url } };
+      ipcMain.emit(API_CHANNEL, event, message);
+    };
   return { ipcMain, window, refused, fromFrame };
 }
 
@@ -45,7 +50,9 @@ describe('ipc connection', () => {
     const { window, fromFrame } = setup();
     fromFrame('app://workstation/index.html')({ type: 'call', id: 1, command: 'markets.list', params: {} });
     await settle();
-    expect(window.sent).toMatchObject([{ type: 'result', id: 1, ok: true, value: [{ id: 'demo:DEMO/USD' }] }]);
+    expect(window.sent).toMatchObject([
+      { type: 'result', id: 1, ok: true, value: [{ id: 'demo:DEMO/USD' }] },
+    ]);
   });
 
   it('refuses messages from a frame of another origin and says so', async () => {
@@ -54,12 +61,18 @@ describe('ipc connection', () => {
     fromFrame(null)({ type: 'call', id: 2, command: 'markets.list', params: {} });
     await settle();
     expect(window.sent).toEqual([]);
-    expect(refused).toEqual(['ipc: refused a message from https://evil.example/', 'ipc: refused a message from a detached frame']);
+    expect(refused).toEqual([
+      'ipc: refused a message from https://evil.example/',
+      'ipc: refused a message from a detached frame',
+    ]);
   });
 
   it('ignores traffic of other windows', async () => {
     const { window, refused, fromFrame } = setup();
-    fromFrame('app://workstation/index.html', new FakeWebContents())({ type: 'call', id: 1, command: 'app.info', params: {} });
+    fromFrame(
+      'app://workstation/index.html',
+      new FakeWebContents(),
+    )({ type: 'call', id: 1, command: 'app.info', params: {} });
     await settle();
     expect(window.sent).toEqual([]);
     expect(refused).toEqual([]);

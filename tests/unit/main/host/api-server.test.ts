@@ -15,7 +15,11 @@ function connect() {
 /** Sends a raw envelope and waits for the first host message that answers it. */
 async function rawExchange(message: unknown): Promise<HostMessage> {
   const { pair } = connect();
-  const answer = new Promise<HostMessage>((resolve) => { pair.client.onMessage((m) => { resolve(m as HostMessage); }); });
+  const answer = new Promise<HostMessage>((resolve) => {
+    pair.client.onMessage((m) => {
+      resolve(m as HostMessage);
+    });
+  });
   pair.client.send(message as ClientMessage);
   return answer;
 }
@@ -34,7 +38,9 @@ describe('api server over the in-memory transport', () => {
 
   it('rejects a request that breaks the schema as bad_request, naming the field', async () => {
     const { client } = connect();
-    const error = await client.call('markets.book', { instrument: 'demo:DEMO/USD', depth: 9999 }).catch((e: unknown) => e);
+    const error = await client
+      .call('markets.book', { instrument: 'demo:DEMO/USD', depth: 9999 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).kind).toBe('bad_request');
     expect((error as ApiError).message).toMatch(/^markets\.book: depth:/);
@@ -58,7 +64,9 @@ describe('api server over the in-memory transport', () => {
 
   it('carries an error kind thrown by a handler, and hides nothing but the stack', async () => {
     const { client } = connect();
-    const notFound = await client.call('markets.trades', { instrument: 'x:Y/Z', limit: 5 }).catch((e: unknown) => e);
+    const notFound = await client
+      .call('markets.trades', { instrument: 'x:Y/Z', limit: 5 })
+      .catch((e: unknown) => e);
     expect(notFound).toEqual(new ApiError('not_found', "unknown instrument 'x:Y/Z'"));
     const crash = await client.call('app.status', {}).catch((e: unknown) => e);
     expect((crash as ApiError).kind).toBe('internal');
@@ -70,7 +78,9 @@ describe('api server over the in-memory transport', () => {
   it('streams topic events to a subscriber until it unsubscribes', async () => {
     const { api, client } = connect();
     const seen: number[] = [];
-    const stop = client.subscribe('book', { instrument: 'demo:DEMO/USD', depth: 10 }, (view) => seen.push(view.ts));
+    const stop = client.subscribe('book', { instrument: 'demo:DEMO/USD', depth: 10 }, (view) =>
+      seen.push(view.ts),
+    );
     await tick();
     expect(api.activeBookSubscriptions).toBe(1);
     api.pushBook({ instrument: 'demo:DEMO/USD', ts: 1, bids: [], asks: [], mid: null, spread: null });
@@ -86,7 +96,11 @@ describe('api server over the in-memory transport', () => {
 
   it('ends a subscription to an unknown topic with unknown_topic', async () => {
     const answer = await rawExchange({ type: 'subscribe', id: 3, topic: 'gossip', params: {} });
-    expect(answer).toEqual({ type: 'ended', id: 3, error: { kind: 'unknown_topic', message: "unknown topic 'gossip'" } });
+    expect(answer).toEqual({
+      type: 'ended',
+      id: 3,
+      error: { kind: 'unknown_topic', message: "unknown topic 'gossip'" },
+    });
   });
 
   it('drops event payloads that break the topic schema on the client side', async () => {
@@ -102,7 +116,12 @@ describe('api server over the in-memory transport', () => {
   it('fails pending calls and ends subscriptions when the transport closes', async () => {
     const { pair, client } = connect();
     const ended: string[] = [];
-    client.subscribe('status', {}, () => undefined, (error) => ended.push(error.kind));
+    client.subscribe(
+      'status',
+      {},
+      () => undefined,
+      (error) => ended.push(error.kind),
+    );
     const pending = client.call('app.info', {});
     pair.close('window closed');
     await expect(pending).rejects.toEqual(new ApiError('disconnected', 'window closed'));

@@ -34,9 +34,21 @@ describe('api contract', () => {
   });
 
   it('parses the wire envelopes both ways', () => {
-    expect(clientMessageSchema.safeParse({ type: 'call', id: 1, command: 'app.info', params: {} }).success).toBe(true);
+    expect(
+      clientMessageSchema.safeParse({ type: 'call', id: 1, command: 'app.info', params: {} }).success,
+    ).toBe(true);
     expect(clientMessageSchema.safeParse({ type: 'call', id: -1, command: 'app.info' }).success).toBe(false);
-    expect(hostMessageSchema.safeParse({ type: 'result', id: 1, ok: false, error: { kind: 'internal', message: 'x' } }).success).toBe(true);
-    expect(hostMessageSchema.safeParse({ type: 'result', id: 1, ok: false, error: { kind: 'oops', message: 'x' } }).success).toBe(false);
+    expect(
+      hostMessageSchema.safeParse({
+        type: 'result',
+        id: 1,
+        ok: false,
+        error: { kind: 'internal', message: 'x' },
+      }).success,
+    ).toBe(true);
+    expect(
+      hostMessageSchema.safeParse({ type: 'result', id: 1, ok: false, error: { kind: 'oops', message: 'x' } })
+        .success,
+    ).toBe(false);
   });
 });

@@ -14,9 +14,35 @@ const batch: MarketEvent[] = [
     ],
     asks: [[100.01, 2]],
   },
-  { kind: 'trade', instrument: 'demo:DEMO/USD', ts: 1001, seq: 2, id: 'T-77', price: 100.01, amount: 0.5, side: 'buy' },
-  { kind: 'book_delta', instrument: 'demo:DEMO/USD', ts: 1001, seq: 3, side: 'ask', price: 100.01, size: 1.5 },
-  { kind: 'trade', instrument: 'binance:BTC/USDT', ts: 1002, seq: 1, id: '9007199254740993', price: 64000.5, amount: 0.01, side: 'sell' },
+  {
+    kind: 'trade',
+    instrument: 'demo:DEMO/USD',
+    ts: 1001,
+    seq: 2,
+    id: 'T-77',
+    price: 100.01,
+    amount: 0.5,
+    side: 'buy',
+  },
+  {
+    kind: 'book_delta',
+    instrument: 'demo:DEMO/USD',
+    ts: 1001,
+    seq: 3,
+    side: 'ask',
+    price: 100.01,
+    size: 1.5,
+  },
+  {
+    kind: 'trade',
+    instrument: 'binance:BTC/USDT',
+    ts: 1002,
+    seq: 1,
+    id: '9007199254740993',
+    price: 64000.5,
+    amount: 0.01,
+    side: 'sell',
+  },
 ];
 
 describe('event codec', () => {

@@ -1,0 +1,53 @@
+import { useMemo } from 'react';
+import { formatsFor } from '../format.js';
+import { useApp, useMarkets } from '../stores/context.js';
+
+/** The top strip: which instrument, its last trade and touch, and where the data comes from. */
+export function InstrumentHeader() {
+  const instruments = useMarkets((state) => state.instruments);
+  const instrument = useMarkets((state) => state.instrument);
+  const follow = useMarkets((state) => state.follow);
+  const lastTrade = useMarkets((state) => state.tape[0] ?? null);
+  const bestBid = useMarkets((state) => state.book?.bids[0]?.[0] ?? null);
+  const bestAsk = useMarkets((state) => state.book?.asks[0]?.[0] ?? null);
+  const source = useApp((state) => state.info?.source ?? null);
+  const formats = useMemo(() => formatsFor(instrument), [instrument]);
+
+  return (
+    <header className="instrument-header">
+      <span className="brand">Trading Workstation</span>
+      <label className="instrument-picker">
+        <span className="sr-only">Instrument</span>
+        <select
+          value={instrument?.id ?? ''}
+          onChange={(event) => {
+            follow(event.target.value);
+          }}
+          disabled={instruments.length < 2}
+        >
+          {instruments.length === 0 ? <option value="">Loading…</option> : null}
+          {instruments.map((candidate) => (
+            <option key={candidate.id} value={candidate.id}>
+              {candidate.symbol} · {candidate.exchange}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className={`last-price ${lastTrade?.side ?? ''}`} title="Last trade">
+        {lastTrade === null ? '—' : formats.price(lastTrade.price)}
+      </span>
+      <Quote label="Bid" value={bestBid === null ? '—' : formats.price(bestBid)} className="bid" />
+      <Quote label="Ask" value={bestAsk === null ? '—' : formats.price(bestAsk)} className="ask" />
+      <span className="spacer" />
+      {source === null ? null : <Quote label="Source" value={source} className="" />}
+    </header>
+  );
+}
+
+function Quote({ label, value, className }: { label: string; value: string; className: string }) {
+  return (
+    <span className={`quote ${className}`}>
+      <span className="label">{label}</span> <span className="value">{value}</span>
+    </span>
+  );
+}

@@ -1,0 +1,81 @@
+import { useMemo } from 'react';
+import { formatsFor, timeOfDay } from '../../format.js';
+import { useMarkets } from '../../stores/context.js';
+
+/** The live book features the signal model reads: imbalance, spread, microprice, VWAP. */
+export function FeaturePanel() {
+  const features = useMarkets((state) => state.features);
+  const instrument = useMarkets((state) => state.instrument);
+  const formats = useMemo(() => formatsFor(instrument), [instrument]);
+  const imbalance = features?.imbalance ?? null;
+  const lastSignal = useMarkets((state) => state.signals[state.signals.length - 1] ?? null);
+
+  return (
+    <section className="panel features-panel" aria-label="Features" data-testid="features">
+      <header className="panel-title">
+        <span>Features</span>
+      </header>
+      <dl className="features">
+        <div className="feature">
+          <dt>Imbalance</dt>
+          <dd className={imbalance === null ? undefined : imbalance >= 0 ? 'up' : 'down'}>
+            {imbalance === null ? '—' : signed(imbalance, 3)}
+          </dd>
+          <ImbalanceGauge value={imbalance} />
+        </div>
+        <div className="feature">
+          <dt>Spread</dt>
+          <dd>{features?.spreadBps == null ? '—' : `${features.spreadBps.toFixed(2)} bps`}</dd>
+        </div>
+        <div className="feature">
+          <dt>Microprice</dt>
+          <dd>{features?.microprice == null ? '—' : formats.finePrice(features.microprice)}</dd>
+        </div>
+        <div className="feature">
+          <dt>VWAP 1m</dt>
+          <dd>{features?.vwap1m == null ? '—' : formats.finePrice(features.vwap1m)}</dd>
+        </div>
+        <div className="feature">
+          <dt>Mid</dt>
+          <dd>{features?.mid == null ? '—' : formats.finePrice(features.mid)}</dd>
+        </div>
+        <div className="feature last-signal">
+          <dt>Last signal</dt>
+          {lastSignal === null ? (
+            <dd>—</dd>
+          ) : (
+            <dd
+              className={
+                lastSignal.direction === 'long' ? 'up' : lastSignal.direction === 'short' ? 'down' : undefined
+              }
+            >
+              {lastSignal.direction.toUpperCase()} {signed(lastSignal.strength, 2)}
+            </dd>
+          )}
+          {lastSignal === null ? null : (
+            <span className="feature-note">
+              {lastSignal.source} @ {formats.price(lastSignal.price)} · {timeOfDay(lastSignal.ts)}
+            </span>
+          )}
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+/** A bar from the centre: right and green when bids outweigh asks, left and red otherwise. */
+function ImbalanceGauge({ value }: { value: number | null }) {
+  const clamped = value === null ? 0 : Math.max(-1, Math.min(1, value));
+  return (
+    <div className="gauge" aria-hidden="true">
+      <span
+        className={clamped >= 0 ? 'gauge-fill up' : 'gauge-fill down'}
+        style={{ transform: `scaleX(${Math.abs(clamped)})` }}
+      />
+    </div>
+  );
+}
+
+function signed(value: number, decimals: number): string {
+  return `${value > 0 ? '+' : ''}${value.toFixed(decimals)}`;
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import type { BookSnapshot, MarketEvent, Trade } from '../../../../shared/domain/market.js';
+import {
+  BookFeatureEngine,
+  bookImbalance,
+  microprice,
+  spreadBps,
+} from '../../../../shared/features/book-features.js';
+import { OrderBook } from '../../../../shared/market/order-book.js';
+import { bookSnapshot } from '../../../fixtures/market-data.js';
+import { TEST_INSTRUMENT, trade } from '../../../fixtures/trades.js';
+
+const snapshotEvent = (overrides: Partial<BookSnapshot> = {}): MarketEvent => ({
+  kind: 'book_snapshot',
+  ...bookSnapshot(overrides),
+});
+const tradeEvent = (overrides: Partial<Trade> = {}): MarketEvent => ({ kind: 'trade', ...trade(overrides) });
+
+/** Bids 99.5 x 2, 99 x 5; asks 100.5 x 1, 101 x 3. */
+function fixtureBook(): OrderBook {
+  const book = new OrderBook();
+  book.applySnapshot(bookSnapshot());
+  return book;
+}
+
+describe('book features', () => {
+  it('computes the imbalance over the top N levels', () => {
+    const book = fixtureBook();
+    // Top 5: bids 2 + 5 = 7, asks 1 + 3 = 4 -> (7 - 4) / 11.
+    expect(bookImbalance(book, 5)).toBeCloseTo(3 / 11, 12);
+    // Top 1: bid 2, ask 1 -> (2 - 1) / 3.
+    expect(bookImbalance(book, 1)).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('weights the touch prices by the opposite queue for the microprice', () => {
+    // (99.5 * 1 + 100.5 * 2) / (2 + 1) = 300.5 / 3
+    expect(microprice(fixtureBook())).toBeCloseTo(100.1666666666667, 10);
+  });
+
+  it('expresses the spread in basis points of the mid', () => {
+    // spread 1 on a mid of 100 -> 1 % = 100 bps
+    expect(spreadBps(fixtureBook())).toBeCloseTo(100, 10);
+  });
+
+  it('gives null, never 0, when a side of the book is missing', () => {
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    engine.onEvent(snapshotEvent({ ts: 5, asks: [] }));
+    expect(engine.values()).toEqual({
+      instrument: TEST_INSTRUMENT,
+      ts: 5,
+      imbalance: null,
+      spread: null,
+      spreadBps: null,
+      mid: null,
+      microprice: null,
+      vwap1m: null,
+    });
+  });
+
+  it('computes every feature from the events it was fed', () => {
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    engine.onEvent(snapshotEvent({ ts: 1_000 }));
+    engine.onEvent(tradeEvent({ ts: 1_100, seq: 1, price: 100.5, amount: 1 }));
+    engine.onEvent(tradeEvent({ ts: 1_200, seq: 2, price: 99.5, amount: 3 }));
+    // The bid at 99.5 is hit down to 1; a new ask lands at 100.25.
+    engine.onEvent({
+      kind: 'book_delta',
+      instrument: TEST_INSTRUMENT,
+      ts: 1_300,
+      seq: 3,
+      side: 'bid',
+      price: 99.5,
+      size: 1,
+    });
+    engine.onEvent({
+      kind: 'book_delta',
+      instrument: TEST_INSTRUMENT,
+      ts: 1_400,
+      seq: 4,
+      side: 'ask',
+      price: 100.25,
+      size: 2,
+    });
+    const values = engine.values();
+    // Book now: bids 99.5 x 1, 99 x 5; asks 100.25 x 2, 100.5 x 1, 101 x 3.
+    expect(values.ts).toBe(1_400);
+    expect(values.imbalance).toBeCloseTo((6 - 6) / 12, 12);
+    expect(values.mid).toBeCloseTo(99.875, 12);
+    expect(values.spread).toBeCloseTo(0.75, 12);
+    expect(values.spreadBps).toBeCloseTo((0.75 / 99.875) * 10_000, 10);
+    // (99.5 * 2 + 100.25 * 1) / 3
+    expect(values.microprice).toBeCloseTo(299.25 / 3, 10);
+    // (100.5 * 1 + 99.5 * 3) / 4
+    expect(values.vwap1m).toBeCloseTo(399 / 4, 10);
+  });
+
+  it('ignores events of other instruments', () => {
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    engine.onEvent(snapshotEvent({ ts: 10 }));
+    engine.onEvent(tradeEvent({ instrument: 'demo:OTHER/USD', ts: 20 }));
+    engine.onEvent(snapshotEvent({ instrument: 'demo:OTHER/USD', ts: 30, bids: [] }));
+    expect(engine.values()).toMatchObject({ ts: 10, mid: 100, vwap1m: null });
+  });
+
+  it('drops trades from the VWAP once a later event puts them a minute behind', () => {
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    engine.onEvent(tradeEvent({ ts: 0, seq: 1, price: 100, amount: 1 }));
+    engine.onEvent(tradeEvent({ ts: 30_000, seq: 2, price: 110, amount: 1 }));
+    expect(engine.values().vwap1m).toBeCloseTo(105, 12);
+    // A book event at exactly 60 s pushes the first trade out of the window.
+    engine.onEvent(snapshotEvent({ ts: 60_000 }));
+    expect(engine.values().vwap1m).toBeCloseTo(110, 12);
+    engine.onEvent(snapshotEvent({ ts: 90_000 }));
+    expect(engine.values().vwap1m).toBeNull();
+  });
+});
