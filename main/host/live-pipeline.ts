@@ -2,7 +2,6 @@ import type { BookView } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import type { BookSnapshot, MarketEvent, Trade } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
-import { OrderBook } from '../../shared/market/order-book.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
 import type { Recorder } from '../storage/recorder.js';
 
@@ -28,12 +27,12 @@ export interface PipelineOutput {
 
 /**
  * The live path: validate -> record -> feature worker -> signal. Sources push batches in;
- * the host pulls throttled views out. It holds the current book of every instrument so the
- * ladder is served from memory, and records a snapshot of it at a fixed market-time cadence.
+ * the host pulls throttled views out. The validator already keeps every instrument's book to
+ * refuse crossing updates; the ladder is served from that same book, and a snapshot of it is
+ * recorded at a fixed market-time cadence.
  */
 export class LivePipeline {
   readonly validator: MarketEventValidator;
-  private readonly books = new Map<string, OrderBook>();
   private readonly bookVersions = new Map<string, number>();
   private readonly lastSnapshotTs = new Map<string, number>();
   private readonly latestFeatures = new Map<string, BookFeatures>();
@@ -105,20 +104,10 @@ export class LivePipeline {
   }
 
   bookView(instrument: string, depth: number, ts: number): BookView {
-    const book = this.books.get(instrument);
-    if (book === undefined) return { instrument, ts, bids: [], asks: [], mid: null, spread: null };
+    const book = this.validator.bookOf(instrument);
+    if (book === null) return { instrument, ts, bids: [], asks: [], mid: null, spread: null };
     const { bids, asks } = book.top(depth);
-    const bid = book.bestBid();
-    const ask = book.bestAsk();
-    const both = bid !== null && ask !== null;
-    return {
-      instrument,
-      ts,
-      bids,
-      asks,
-      mid: both ? (bid + ask) / 2 : null,
-      spread: both ? ask - bid : null,
-    };
+    return { instrument, ts, bids, asks, mid: book.mid(), spread: book.spread() };
   }
 
   private apply(event: MarketEvent): void {
@@ -135,11 +124,7 @@ export class LivePipeline {
         return;
       }
       case 'book_snapshot':
-        this.bookOf(event.instrument).applySnapshot(event);
-        this.touchBook(event.instrument, event.ts, event.seq);
-        return;
       case 'book_delta':
-        this.bookOf(event.instrument).applyDelta(event);
         this.touchBook(event.instrument, event.ts, event.seq);
         return;
       default:
@@ -147,22 +132,13 @@ export class LivePipeline {
     }
   }
 
-  private bookOf(instrument: string): OrderBook {
-    let book = this.books.get(instrument);
-    if (book === undefined) {
-      book = new OrderBook();
-      this.books.set(instrument, book);
-    }
-    return book;
-  }
-
   private touchBook(instrument: string, ts: number, seq: number): void {
     this.bookVersions.set(instrument, this.bookVersion(instrument) + 1);
     const last = this.lastSnapshotTs.get(instrument);
     if (last !== undefined && ts - last < this.snapshotIntervalMs) return;
     this.lastSnapshotTs.set(instrument, ts);
-    const book = this.books.get(instrument);
-    if (book === undefined) return;
+    const book = this.validator.bookOf(instrument);
+    if (book === null) return;
     const { bids, asks } = book.top(this.snapshotDepth);
     const snapshot: BookSnapshot = { instrument, ts, seq, bids, asks };
     this.options.recorder.recordBookSnapshot(snapshot);
