@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { formatsFor } from '../format.js';
 import { useApp, useMarkets } from '../stores/context.js';
+import { ViewTabs } from './ViewTabs.js';
 
 /** The top strip: which instrument, its last trade and touch, and where the data comes from. */
 export function InstrumentHeader() {
@@ -16,6 +17,7 @@ export function InstrumentHeader() {
   return (
     <header className="instrument-header">
       <span className="brand">Trading Workstation</span>
+      <ViewTabs />
       <label className="instrument-picker">
         <span className="sr-only">Instrument</span>
         <select
