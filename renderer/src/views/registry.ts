@@ -9,4 +9,6 @@ export interface WorkstationView {
 }
 
 /** The screens in tab order. A new view adds one line here. */
-export const VIEWS: readonly WorkstationView[] = [{ id: 'markets', title: 'Markets', component: MarketsView }];
+export const VIEWS: readonly WorkstationView[] = [
+  { id: 'markets', title: 'Markets', component: MarketsView },
+];
