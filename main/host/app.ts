@@ -5,6 +5,8 @@ import type { Candle } from '../../shared/domain/candle.js';
 import type { Trade } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
+import { jobHandlers } from '../jobs/job-api.js';
+import { JobBoard } from '../jobs/job-board.js';
 import { DemoMarketSource, type MarketSource } from '../market/demo-source.js';
 import { openDatabase } from '../storage/database.js';
 import { MarketStore } from '../storage/market-store.js';
@@ -40,6 +42,8 @@ export interface App extends ApiHandlers {
   readonly info: AppInfo;
   readonly pipeline: LivePipeline;
   readonly store: MarketStore;
+  /** Long-running work (imports, backfills, matrices) with progress and cancel. */
+  readonly jobs: JobBoard;
   stop(): Promise<void>;
 }
 
@@ -58,6 +62,8 @@ export function createApp(options: AppOptions): App {
   );
   const store = new MarketStore(db);
   const recorder = new Recorder(store);
+  const jobs = new JobBoard(db, { clock });
+  const jobApi = jobHandlers(jobs);
 
   const source: MarketSource = new DemoMarketSource({
     clock,
@@ -192,7 +198,9 @@ export function createApp(options: AppOptions): App {
     info,
     pipeline,
     store,
+    jobs,
     commands: {
+      ...jobApi.commands,
       'app.info': () => info,
       'app.status': () => status(),
       'markets.list': () => store.listInstruments(),
@@ -214,6 +222,7 @@ export function createApp(options: AppOptions): App {
       },
     },
     topics: {
+      ...jobApi.topics,
       book: ({ instrument, depth }, emit) => {
         knownInstrument(instrument);
         const subscriber = { instrument, depth, version: -1, emit };
@@ -244,6 +253,7 @@ export function createApp(options: AppOptions): App {
     stop() {
       stopped ??= (async () => {
         source.stop();
+        jobs.cancelAll();
         connection = 'stopped';
         for (const timer of timers) clearInterval(timer);
         await worker.stop();

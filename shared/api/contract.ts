@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { appCommands, appTopics } from './domains/app.js';
+import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
 
 /**
@@ -11,11 +12,13 @@ import { marketCommands, marketTopics } from './domains/markets.js';
 
 export const commands = {
   ...appCommands,
+  ...jobCommands,
   ...marketCommands,
 } as const;
 
 export const topics = {
   ...appTopics,
+  ...jobTopics,
   ...marketTopics,
 } as const;
 

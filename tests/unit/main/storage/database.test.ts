@@ -10,7 +10,7 @@ import {
   userVersion,
   type SqliteDatabase,
 } from '../../../../main/storage/database.js';
-import type { Migration } from '../../../../main/storage/migrations/index.js';
+import { MIGRATIONS, type Migration } from '../../../../main/storage/migrations/index.js';
 
 describe('openDatabase', () => {
   let folder: string;
@@ -45,7 +45,7 @@ describe('openDatabase', () => {
   it('brings a new database to the schema version of this build', () => {
     const db = open(':memory:');
 
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
   });
 

@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Job } from '../../shared/api/domains/jobs.js';
+import { ApiError } from '../../shared/api/protocol.js';
+import type { SqliteDatabase } from '../storage/database.js';
+
+/** What a running job gets: a way to report progress and to hear that it should stop. */
+export interface JobContext {
+  readonly signal: AbortSignal;
+  /** Reports progress; `total` may be set once known. Cheap to call often: updates are throttled. */
+  progress(done: number, total?: number | null, message?: string): void;
+  /** Throws the cancellation error if the job was cancelled; call between units of work. */
+  throwIfCancelled(): void;
+}
+
+export interface JobSpec {
+  readonly kind: string;
+  readonly title: string;
+  /** What `done` and `total` count, e.g. 'rows', 'files', 'bars'. */
+  readonly unit: string;
+  readonly total?: number | null;
+}
+
+export interface JobBoardOptions {
+  readonly clock?: () => number;
+  /** Least time between two progress notifications of one job. */
+  readonly throttleMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+interface JobRow {
+  id: string;
+  kind: string;
+  title: string;
+  state: Job['state'];
+  done: number;
+  total: number | null;
+  unit: string;
+  message: string;
+  error: string | null;
+  result: string | null;
+  started_at: number;
+  finished_at: number | null;
+}
+
+class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
+
+/**
+ * Runs long work with progress, ETA and cancel, and keeps every job in the workspace so the
+ * list survives a restart. A job still marked running when the board opens was cut short by a
+ * crash or a kill: it is marked failed with that reason, never left spinning forever.
+ */
+export class JobBoard {
+  private readonly clock: () => number;
+  private readonly throttleMs: number;
+  private readonly live = new Map<string, { job: Job; controller: AbortController; lastEmit: number }>();
+  private readonly listeners = new Set<(job: Job) => void>();
+  private readonly insert;
+  private readonly update;
+  private readonly recent;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    options: JobBoardOptions = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.throttleMs = options.throttleMs ?? 250;
+    db.prepare(
+      `UPDATE jobs SET state = 'failed', error = 'interrupted: the workstation stopped while this job ran',
+       finished_at = ? WHERE state = 'running'`,
+    ).run(this.clock());
+    this.insert = db.prepare(
+      `INSERT INTO jobs (id, kind, title, state, done, total, unit, message, started_at)
+       VALUES (@id, @kind, @title, 'running', 0, @total, @unit, '', @startedAt)`,
+    );
+    this.update = db.prepare(
+      `UPDATE jobs SET state = @state, done = @done, total = @total, message = @message, error = @error,
+       result = @result, finished_at = @finishedAt WHERE id = @id`,
+    );
+    this.recent = db.prepare<[number], JobRow>(
+      'SELECT * FROM jobs ORDER BY started_at DESC, rowid DESC LIMIT ?',
+    );
+  }
+
+  /** Hears every job change (throttled progress, and every start and end). */
+  subscribe(listener: (job: Job) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Starts `run` now and returns the job as it begins. The promise `finished` settles with
+   * the final job; a thrown error fails the job, an abort cancels it.
+   */
+  start<T>(spec: JobSpec, run: (context: JobContext) => Promise<T>): { job: Job; finished: Promise<Job> } {
+    const startedAt = this.clock();
+    const job: Job = {
+      id: randomUUID(),
+      kind: spec.kind,
+      title: spec.title,
+      state: 'running',
+      done: 0,
+      total: spec.total ?? null,
+      unit: spec.unit,
+      message: '',
+      etaMs: null,
+      error: null,
+      result: null,
+      startedAt,
+      finishedAt: null,
+    };
+    this.insert.run({
+      id: job.id,
+      kind: job.kind,
+      title: job.title,
+      total: job.total,
+      unit: job.unit,
+      startedAt,
+    });
+    const controller = new AbortController();
+    const entry = { job, controller, lastEmit: startedAt };
+    this.live.set(job.id, entry);
+    this.emit(job);
+
+    const context: JobContext = {
+      signal: controller.signal,
+      progress: (done, total, message) => {
+        const now = this.clock();
+        const nextTotal = total === undefined ? entry.job.total : total;
+        entry.job = {
+          ...entry.job,
+          done,
+          total: nextTotal,
+          message: message ?? entry.job.message,
+          etaMs: eta(done, nextTotal, now - startedAt),
+        };
+        if (now - entry.lastEmit >= this.throttleMs) {
+          entry.lastEmit = now;
+          this.persist(entry.job);
+          this.emit(entry.job);
+        }
+      },
+      throwIfCancelled: () => {
+        if (controller.signal.aborted) throw new JobCancelled();
+      },
+    };
+
+    const finished = Promise.resolve()
+      .then(() => run(context))
+      .then(
+        (result) => this.finish(job.id, { state: 'done', result: result ?? null, error: null }),
+        (error: unknown) =>
+          controller.signal.aborted || error instanceof JobCancelled
+            ? this.finish(job.id, { state: 'cancelled', result: null, error: null })
+            : this.finish(job.id, { state: 'failed', result: null, error: messageOf(error) }),
+      );
+    return { job, finished };
+  }
+
+  cancel(id: string): Job {
+    const entry = this.live.get(id);
+    if (entry === undefined) {
+      const stored = this.list(1000).find((job) => job.id === id);
+      if (stored === undefined) throw new ApiError('not_found', `no job '${id}'`);
+      return stored;
+    }
+    entry.controller.abort();
+    entry.job = { ...entry.job, message: 'cancelling…' };
+    this.emit(entry.job);
+    return entry.job;
+  }
+
+  /** Newest first; running jobs show their live progress. */
+  list(limit = 100): Job[] {
+    return this.recent.all(limit).map((row) => this.live.get(row.id)?.job ?? fromRow(row));
+  }
+
+  /** Cancels every running job and waits for none: each keeps what it committed. */
+  cancelAll(): void {
+    for (const entry of this.live.values()) entry.controller.abort();
+  }
+
+  private finish(id: string, end: Pick<Job, 'state' | 'result' | 'error'>): Job {
+    const entry = this.live.get(id);
+    if (entry === undefined) throw new Error(`job ${id} finished twice`);
+    this.live.delete(id);
+    const job: Job = { ...entry.job, ...end, etaMs: null, finishedAt: this.clock() };
+    if (job.state === 'done' && job.total !== null) job.done = job.total;
+    this.persist(job);
+    this.emit(job);
+    return job;
+  }
+
+  private persist(job: Job): void {
+    this.update.run({
+      id: job.id,
+      state: job.state,
+      done: job.done,
+      total: job.total,
+      message: job.message,
+      error: job.error,
+      result: job.result === null || job.result === undefined ? null : JSON.stringify(job.result),
+      finishedAt: job.finishedAt,
+    });
+  }
+
+  private emit(job: Job): void {
+    for (const listener of this.listeners) listener(job);
+  }
+}
+
+/** Time left at the average rate so far; unknown until some work is done and the total is known. */
+function eta(done: number, total: number | null, elapsedMs: number): number | null {
+  if (total === null || done <= 0 || elapsedMs <= 0) return null;
+  return Math.max(0, ((total - done) * elapsedMs) / done);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function fromRow(row: JobRow): Job {
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    state: row.state,
+    done: row.done,
+    total: row.total,
+    unit: row.unit,
+    message: row.message,
+    etaMs: null,
+    error: row.error,
+    result: row.result === null ? null : (JSON.parse(row.result) as unknown),
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
