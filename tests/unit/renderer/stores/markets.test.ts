@@ -2,17 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Candle } from '../../../../shared/domain/candle.js';
 import type { Instrument } from '../../../../shared/domain/market.js';
 import { createMarketsStore } from '../../../../renderer/src/stores/markets.js';
+import { instrument } from '../../../fixtures/market-data.js';
 import { fakeApi } from './fakeApi.js';
 
-const demo: Instrument = {
-  id: 'demo:DEMO/USD',
-  exchange: 'demo',
-  symbol: 'DEMO/USD',
-  base: 'DEMO',
-  quote: 'USD',
-  tickSize: 0.01,
-  lotSize: 0.001,
-};
+const demo: Instrument = instrument();
 
 function bar(timeframe: Candle['timeframe'], openTime: number, close: number): Candle {
   return {
