@@ -22,7 +22,8 @@ import type { ReadonlyOrderBook } from '../market/order-book.js';
 export type FeatureInput = 'book' | 'trades' | 'candles';
 
 /** The families the UI groups the catalogue by. */
-export type FeatureFamily = 'book' | 'trades' | 'candles' | 'rolling' | 'frequency' | 'cross-asset' | 'regime';
+export type FeatureFamily =
+  'book' | 'trades' | 'candles' | 'rolling' | 'frequency' | 'cross-asset' | 'regime';
 
 /** A running feature instance: one instrument, one parameter set. */
 export interface IncrementalFeature {
@@ -51,6 +52,8 @@ export interface IncrementalFeature {
 export interface InnerFeature {
   readonly feature: IncrementalFeature;
   readonly outputs: readonly string[];
+  /** Reference instruments it consumes, sorted (the engine delivers their bars in this order, after its own). */
+  readonly references: readonly string[];
 }
 
 /** What an instance is created with besides its parameters. */
@@ -83,6 +86,8 @@ export interface FeatureDefinition<P extends Record<string, unknown> = Record<st
   readonly inner?: {
     get(params: P): FeatureSpec;
     set(params: P, inner: FeatureSpec): P;
+    /** Checks the params against the inner feature's outputs; an error message or null. */
+    check?(params: P, innerOutputs: readonly string[]): string | null;
   };
   /** Names of the outputs, e.g. ['line', 'signal', 'histogram'] for MACD. */
   outputs(params: P): readonly string[];
@@ -96,6 +101,8 @@ export interface FeatureSpec {
 }
 
 /** Erases a definition's parameter type so definitions of every kind fit in one list. */
-export function defineFeature<P extends Record<string, unknown>>(definition: FeatureDefinition<P>): FeatureDefinition {
-  return definition as unknown as FeatureDefinition;
+export function defineFeature<P extends Record<string, unknown>>(
+  definition: FeatureDefinition<P>,
+): FeatureDefinition {
+  return definition;
 }
