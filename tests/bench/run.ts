@@ -1,11 +1,15 @@
 // npm run bench [-- <name> ...]: runs the named benchmarks (all by default) and writes
 // bench/results/<name>.json for each.
 import path from 'node:path';
+import { backtestBenchmark } from './backtest.js';
 import { demoBenchmark } from './demo.js';
 import { writeReport, type Benchmark } from './report.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const benchmarks: readonly Benchmark[] = [demoBenchmark(root)];
+const benchmarks: readonly Benchmark[] = [
+  demoBenchmark(root),
+  backtestBenchmark(),
+];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
