@@ -5,6 +5,12 @@
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
+import {
+  HISTORY_CLI_OPTIONS,
+  HISTORY_CLI_USAGE,
+  HistoryUsageError,
+  runHistoryCommand,
+} from './history/cli-commands.js';
 import { LivePipeline } from './host/live-pipeline.js';
 import { openDatabase } from './storage/database.js';
 import { ensureDataDir, resolveDataDir, workspaceDatabasePath } from './storage/data-folder.js';
@@ -18,7 +24,8 @@ import { DemoMarket } from '../shared/market/demo-market.js';
 const USAGE = `usage: npm run cli -- <command> [--data-dir <dir>] [options]
   demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>]
   candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
-  info`;
+  info
+${HISTORY_CLI_USAGE}`;
 
 class UsageError extends Error {}
 
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
       instrument: { type: 'string' },
       timeframe: { type: 'string' },
       limit: { type: 'string' },
+      ...HISTORY_CLI_OPTIONS,
     },
   });
   const dataDir = resolveDataDir({
@@ -156,12 +164,14 @@ async function main(): Promise<void> {
     case undefined:
       throw new UsageError('no command given');
     default:
+      if (await runHistoryCommand(command, positionals, values, dataDir, progressLine)) return;
       throw new UsageError(`unknown command '${command}'`);
   }
 }
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`cli: ${message}\n${error instanceof UsageError ? USAGE + '\n' : ''}`);
-  process.exit(error instanceof UsageError ? 2 : 1);
+  const usage = error instanceof UsageError || error instanceof HistoryUsageError;
+  process.stderr.write(`cli: ${message}\n${usage ? USAGE + '\n' : ''}`);
+  process.exit(usage ? 2 : 1);
 });

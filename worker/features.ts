@@ -1,57 +1,156 @@
 // The feature worker: keeps incremental feature state per instrument, turns every event
-// batch from the host into fresh feature values and the signals they fire. It runs the same
-// shared/ feature code that replay, backtests and training sets use.
+// batch from the host into fresh feature values and the signals they fire, and runs the
+// workspace's live feature sets (one FeatureSetEngine per set, each on its own instrument).
+// It runs the same shared/ feature code that replay, backtests and training sets use.
 import { parentPort } from 'node:worker_threads';
+import type { MarketEvent } from '../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../shared/domain/signal.js';
 import { decodeEvents } from '../shared/market/event-codec.js';
-import { BookFeatureEngine } from '../shared/features/book-features.js';
+import { BookFeatureEngine, bookImbalance } from '../shared/features/book-features.js';
+import { FeatureSetEngine } from '../shared/features/engine.js';
+import { compileFeatureSet } from '../shared/features/feature-set.js';
 import { ImbalanceSignalRule } from '../shared/features/imbalance-signal.js';
 import {
   toFeatureWorkerSchema,
   type FromFeatureWorker,
+  type LiveRows,
+  type LiveSet,
   type ToFeatureWorker,
 } from '../shared/worker/feature-worker-protocol.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface InstrumentState {
   readonly features: BookFeatureEngine;
   readonly signals: ImbalanceSignalRule;
+  /**
+   * What the signal rule reads after every book event (instrument, ts, imbalance, mid), in one
+   * reused object: building the full BookFeatures (microprice, VWAP...) and a new object per
+   * event cost as much as the whole feature set. The rule keeps no reference to it.
+   */
+  readonly probe: Mutable<BookFeatures>;
+}
+
+interface RunningSet {
+  readonly id: string;
+  readonly hash: string;
+  readonly instrument: string;
+  readonly engine: FeatureSetEngine;
 }
 
 const port = parentPort;
 if (port === null) throw new Error('worker/features.ts must run as a worker thread');
 
 const states = new Map<string, InstrumentState>();
+let liveSets: RunningSet[] = [];
 let outSeq = 0;
 
 function stateOf(instrument: string): InstrumentState {
   let state = states.get(instrument);
   if (state === undefined) {
-    state = { features: new BookFeatureEngine(instrument), signals: new ImbalanceSignalRule(instrument) };
+    state = {
+      features: new BookFeatureEngine(instrument),
+      signals: new ImbalanceSignalRule(instrument),
+      probe: {
+        instrument,
+        ts: 0,
+        imbalance: null,
+        spread: null,
+        spreadBps: null,
+        mid: null,
+        microprice: null,
+        vwap1m: null,
+      },
+    };
     states.set(instrument, state);
   }
   return state;
 }
 
-function post(message: Omit<FromFeatureWorker, 'seq'>): void {
-  port?.postMessage({ ...message, seq: outSeq++ });
+function post(message: Omit<FromFeatureWorker, 'seq'>, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage({ ...message, seq: outSeq++ }, transfer);
+}
+
+/** Feeds a batch to one set's engine; the set sees only the instruments it consumes. */
+function runSet(set: RunningSet, events: readonly MarketEvent[]): LiveRows | null {
+  let lastTs = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    set.engine.onEvent(event);
+    if (event.ts > lastTs) lastTs = event.ts;
+  }
+  // Events reach the worker in (ts, seq) order, so none before the batch's last time can
+  // still come: time-sampled rows up to it are due now, not at the next batch.
+  if (lastTs > Number.NEGATIVE_INFINITY) set.engine.advanceTo(lastTs);
+  const rows = set.engine.drainRows();
+  if (rows.count === 0) return null;
+  return {
+    setId: set.id,
+    count: rows.count,
+    width: rows.width,
+    ts: rows.ts.buffer as ArrayBuffer,
+    values: rows.values.buffer as ArrayBuffer,
+  };
 }
 
 function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): void {
   const events = decodeEvents(message.payload);
   const touched = new Set<InstrumentState>();
   const signals: Signal[] = [];
+  // Batches mostly hold one instrument: look its state up once per run of events, not per event.
+  let lastInstrument = '';
+  let state: InstrumentState | null = null;
   for (const event of events) {
-    const state = stateOf(event.instrument);
+    if (state === null || event.instrument !== lastInstrument) {
+      lastInstrument = event.instrument;
+      state = stateOf(event.instrument);
+      touched.add(state);
+    }
     state.features.onEvent(event);
-    touched.add(state);
     if (event.kind !== 'trade') {
-      const signal = state.signals.update(state.features.values());
+      const book = state.features.orderBook();
+      state.probe.ts = event.ts;
+      state.probe.imbalance = bookImbalance(book);
+      state.probe.mid = book.mid();
+      const signal = state.signals.update(state.probe);
       if (signal !== null) signals.push(signal);
     }
   }
   const features: BookFeatures[] = [];
   for (const state of touched) features.push(state.features.values());
-  post({ type: 'processed', payload: { events: events.length, features, signals } });
+  const vectors: LiveRows[] = [];
+  for (const set of liveSets) {
+    const rows = runSet(set, events);
+    if (rows !== null) vectors.push(rows);
+  }
+  post(
+    { type: 'processed', payload: { events: events.length, features, signals, vectors } },
+    vectors.flatMap((rows) => [rows.ts, rows.values]),
+  );
+}
+
+/** Replaces the live sets; a set whose id and hash are unchanged keeps its warmed-up state. */
+function configure(sets: readonly LiveSet[]): void {
+  const next: RunningSet[] = [];
+  for (const { id, set } of sets) {
+    try {
+      const compiled = compileFeatureSet(set);
+      const running = liveSets.find((s) => s.id === id && s.hash === compiled.hash);
+      next.push(
+        running ?? {
+          id,
+          hash: compiled.hash,
+          instrument: compiled.set.instrument,
+          engine: new FeatureSetEngine(compiled, { collectRows: true }),
+        },
+      );
+    } catch (error) {
+      post({
+        type: 'set_failed',
+        payload: { setId: id, message: error instanceof Error ? error.message : String(error) },
+      });
+    }
+  }
+  liveSets = next;
 }
 
 port.on('message', (raw: unknown) => {
@@ -74,6 +173,9 @@ port.on('message', (raw: unknown) => {
           payload: { message: error instanceof Error ? error.message : String(error) },
         });
       }
+      return;
+    case 'sets':
+      configure(message.payload.sets);
       return;
     case 'stop':
       port.close();

@@ -10,6 +10,7 @@ import { createApp, type App } from '../host/app.js';
 import { serveConnection } from '../host/api-server.js';
 import { ensureDataDir, resolveDataDir } from '../storage/data-folder.js';
 import { ipcConnection } from './ipc-connection.js';
+import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://workstation`;
@@ -118,6 +119,7 @@ async function start(): Promise<void> {
     transport: 'ipc',
     workerEntry: new URL('../../worker/features.js', import.meta.url),
     nativeBinding: electronSqliteBinding(),
+    secrets: new SafeStorageSecretStore(path.join(dataDir, 'exchange-keys.safe-storage')),
     log: (line) => {
       console.error(line);
     },

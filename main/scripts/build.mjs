@@ -34,7 +34,9 @@ await Promise.all([
       'main/cli.ts',
       'main/electron/main.ts',
       'worker/features.ts',
+      'main/features/matrix-worker.ts',
       'tests/bench/run.ts',
+      'tests/exchange-sim/serve.ts',
     ],
   }),
   // Sandboxed preloads cannot be ES modules.

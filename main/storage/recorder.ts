@@ -1,15 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import { CandleBuilder, type LateTrade } from '../../shared/candles/candle-builder.js';
 import type { Candle } from '../../shared/domain/candle.js';
-import type { BookSnapshot, Level, MarketEvent, Trade } from '../../shared/domain/market.js';
+import type { BookDelta, BookSnapshot, Level, MarketEvent, Trade } from '../../shared/domain/market.js';
 import type { Signal } from '../../shared/domain/signal.js';
 import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
-import { DEFAULT_SNAPSHOT_DEPTH, type MarketStore } from './market-store.js';
+import type { DeltaColumns } from './book-delta-codec.js';
+import { BookHistory } from './book-history.js';
+import type { MarketStore } from './market-store.js';
+
+/** Snapshots are the anchors `bookAt` replays deltas from, so they keep the whole book by default. */
+const FULL_DEPTH = Number.MAX_SAFE_INTEGER;
 
 export interface RecorderOptions {
   /** Least market time between two stored book snapshots of one instrument. Default 1000 ms. */
   readonly snapshotIntervalMs?: number;
-  /** Levels per side kept in a stored snapshot. Default 50. */
+  /** Levels per side kept in a stored snapshot. Default: all (a snapshot anchors delta replay). */
   readonly snapshotDepth?: number;
   /** Candle timeframes to build. Default: all of TIMEFRAMES. */
   readonly timeframes?: readonly Timeframe[];
@@ -24,6 +29,8 @@ export interface FlushResult {
   /** Trades the database already had (same trade id or same (ts, seq)), dropped. */
   readonly duplicateTrades: number;
   readonly snapshots: number;
+  /** Book deltas committed (packed into chunk rows, see book-history.ts). */
+  readonly bookDeltas: number;
   readonly signals: number;
   /** Every bar changed by this flush, in its committed state: what the candle topic publishes. */
   readonly candles: readonly Candle[];
@@ -37,6 +44,7 @@ export interface RecorderStats {
   readonly recordedTrades: number;
   readonly duplicateTrades: number;
   readonly recordedSnapshots: number;
+  readonly recordedBookDeltas: number;
   /** Snapshots dropped because one of the same instrument was kept less than the interval before. */
   readonly thinnedSnapshots: number;
   readonly recordedSignals: number;
@@ -52,6 +60,7 @@ export interface RecorderStats {
   readonly lastError: string | null;
   readonly pendingTrades: number;
   readonly pendingSnapshots: number;
+  readonly pendingBookDeltas: number;
   readonly pendingSignals: number;
 }
 
@@ -59,6 +68,7 @@ const EMPTY_FLUSH: Omit<FlushResult, 'durationMs'> = {
   trades: 0,
   duplicateTrades: 0,
   snapshots: 0,
+  bookDeltas: 0,
   signals: 0,
   candles: [],
   lateTrades: 0,
@@ -88,16 +98,20 @@ export class Recorder {
   private readonly now: () => number;
   private builder: CandleBuilder;
   private readonly writeBatch;
+  private readonly books: BookHistory;
 
   private trades: Trade[] = [];
   private snapshots: BookSnapshot[] = [];
   private signals: Signal[] = [];
+  private deltas = new Map<string, DeltaColumns>();
+  private pendingDeltas = 0;
   private readonly lastSnapshotTs = new Map<string, number>();
 
   private readonly counts = {
     recordedTrades: 0,
     duplicateTrades: 0,
     recordedSnapshots: 0,
+    recordedBookDeltas: 0,
     thinnedSnapshots: 0,
     recordedSignals: 0,
     writtenCandles: 0,
@@ -112,7 +126,8 @@ export class Recorder {
   constructor(store: MarketStore, options: RecorderOptions = {}) {
     this.store = store;
     this.snapshotIntervalMs = options.snapshotIntervalMs ?? 1000;
-    this.snapshotDepth = options.snapshotDepth ?? DEFAULT_SNAPSHOT_DEPTH;
+    this.snapshotDepth = options.snapshotDepth ?? FULL_DEPTH;
+    this.books = new BookHistory(store.db);
     this.now = options.now ?? (() => performance.now());
     // Bars already stored (e.g. today's 1d bar, recorded before a restart) are continued, not
     // overwritten by a bar of the new trades only. The lookup runs inside the flush transaction.
@@ -127,16 +142,20 @@ export class Recorder {
     this.writeBatch = (builder: CandleBuilder) => transaction.immediate(builder);
   }
 
-  /** Buffer a market event. Book deltas are not stored: snapshots at an interval are. */
+  /**
+   * Buffer a market event. A book snapshot from the source (a (re)synchronisation) is always
+   * kept as an anchor: the deltas after it only make sense on top of it.
+   */
   record(event: MarketEvent): void {
     switch (event.kind) {
       case 'trade':
         this.recordTrade(event);
         return;
       case 'book_snapshot':
-        this.recordBookSnapshot(event);
+        this.recordBookAnchor(event);
         return;
       case 'book_delta':
+        this.recordBookDelta(event);
         return;
       default:
         event satisfies never;
@@ -178,6 +197,37 @@ export class Recorder {
     this.snapshots.push({ instrument: snapshot.instrument, ts: snapshot.ts, seq: snapshot.seq, bids, asks });
   }
 
+  /** Keep a snapshot whatever the interval: the source replaced the whole book here. */
+  recordBookAnchor(snapshot: BookSnapshot): void {
+    this.lastSnapshotTs.delete(snapshot.instrument);
+    this.recordBookSnapshot(snapshot);
+  }
+
+  /** Buffer one book delta (the new size at a price; 0 removes the level). */
+  recordBookDelta(delta: BookDelta): void {
+    if (
+      !isTimestamp(delta.ts) ||
+      !Number.isSafeInteger(delta.seq) ||
+      !isStorableLevel([delta.price, delta.size]) ||
+      !BOOK_SIDES.has(delta.side) ||
+      !this.store.hasInstrument(delta.instrument)
+    ) {
+      this.counts.rejectedEvents += 1;
+      return;
+    }
+    let columns = this.deltas.get(delta.instrument);
+    if (columns === undefined) {
+      columns = { ts: [], seq: [], side: [], price: [], size: [] };
+      this.deltas.set(delta.instrument, columns);
+    }
+    columns.ts.push(delta.ts);
+    columns.seq.push(delta.seq);
+    columns.side.push(delta.side);
+    columns.price.push(delta.price);
+    columns.size.push(delta.size);
+    this.pendingDeltas += 1;
+  }
+
   recordSignal(signal: Signal): void {
     if (!isStorableSignal(signal) || !this.store.hasInstrument(signal.instrument)) {
       this.counts.rejectedEvents += 1;
@@ -191,7 +241,12 @@ export class Recorder {
    * failure they are kept for the next flush and the error is rethrown (see the class comment).
    */
   flush(): FlushResult {
-    if (this.trades.length === 0 && this.snapshots.length === 0 && this.signals.length === 0) {
+    if (
+      this.trades.length === 0 &&
+      this.snapshots.length === 0 &&
+      this.signals.length === 0 &&
+      this.pendingDeltas === 0
+    ) {
       return { ...EMPTY_FLUSH, durationMs: 0 };
     }
     // Candles are built on a copy, adopted only once the transaction commits: a rolled-back
@@ -211,10 +266,13 @@ export class Recorder {
     this.trades = [];
     this.snapshots = [];
     this.signals = [];
+    this.deltas = new Map();
+    this.pendingDeltas = 0;
     this.counts.flushes += 1;
     this.counts.recordedTrades += result.trades;
     this.counts.duplicateTrades += result.duplicateTrades;
     this.counts.recordedSnapshots += result.snapshots;
+    this.counts.recordedBookDeltas += result.bookDeltas;
     this.counts.recordedSignals += result.signals;
     this.counts.writtenCandles += result.candles.length;
     this.counts.lateTrades += result.lateTrades;
@@ -245,6 +303,7 @@ export class Recorder {
       lastError: this.lastError,
       pendingTrades: this.trades.length,
       pendingSnapshots: this.snapshots.length,
+      pendingBookDeltas: this.pendingDeltas,
       pendingSignals: this.signals.length,
     };
   }
@@ -259,6 +318,11 @@ export class Recorder {
     for (const snapshot of this.snapshots) {
       if (store.insertBookSnapshot(snapshot, this.snapshotDepth)) snapshots += 1;
     }
+    let bookDeltas = 0;
+    for (const [instrument, columns] of this.deltas) {
+      this.books.insertDeltas(instrument, columns);
+      bookDeltas += columns.ts.length;
+    }
     const candles = builder.drainChanged();
     store.upsertCandles(candles);
     // After the upsert: a late trade's bar may have closed in this very batch.
@@ -271,6 +335,7 @@ export class Recorder {
       trades: inserted,
       duplicateTrades: this.trades.length - inserted,
       snapshots,
+      bookDeltas,
       signals,
       candles,
       lateTrades: late.length,
@@ -280,6 +345,7 @@ export class Recorder {
 
 // Typed values can still be anything at runtime when a source is wrong; check what the schema CHECKs.
 const SIDES: ReadonlySet<string> = new Set(['buy', 'sell']);
+const BOOK_SIDES: ReadonlySet<string> = new Set(['bid', 'ask']);
 const DIRECTIONS: ReadonlySet<string> = new Set(['long', 'short', 'flat']);
 
 function isTimestamp(value: number): boolean {

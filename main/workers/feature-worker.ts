@@ -1,15 +1,31 @@
 import { Worker } from 'node:worker_threads';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
-import { encodeEvents } from '../../shared/market/event-codec.js';
+import { encodeEvents, type EncodedEvents } from '../../shared/market/event-codec.js';
 import {
   fromFeatureWorkerSchema,
+  type LiveSet,
   type ToFeatureWorker,
 } from '../../shared/worker/feature-worker-protocol.js';
 
 export interface FeatureWorkerListener {
   onProcessed(events: number, features: readonly BookFeatures[], signals: readonly Signal[]): void;
   onError(message: string): void;
+}
+
+/** Rows a live feature set took in one batch, as views on the transferred buffers. */
+export interface LiveVectors {
+  readonly setId: string;
+  readonly width: number;
+  readonly ts: Float64Array;
+  /** Row-major, `width` values a row; NaN = missing. */
+  readonly values: Float64Array;
+}
+
+/** Hears the live feature sets' rows, and sets the worker could not start. */
+export interface LiveVectorListener {
+  onVectors(vectors: readonly LiveVectors[]): void;
+  onSetFailed?(setId: string, message: string): void;
 }
 
 /**
@@ -23,6 +39,7 @@ export class FeatureWorker {
   private inFlight = 0;
   private drained: (() => void)[] = [];
   private exited = false;
+  private readonly vectorListeners = new Set<LiveVectorListener>();
 
   constructor(
     entry: URL,
@@ -36,17 +53,32 @@ export class FeatureWorker {
         return;
       }
       const message = parsed.data;
-      this.settle();
       switch (message.type) {
-        case 'processed':
+        case 'processed': {
+          this.settle();
           this.listener.onProcessed(
             message.payload.events,
             message.payload.features,
             message.payload.signals,
           );
+          if (message.payload.vectors.length === 0) return;
+          const vectors = message.payload.vectors.map((rows) => ({
+            setId: rows.setId,
+            width: rows.width,
+            ts: new Float64Array(rows.ts, 0, rows.count),
+            values: new Float64Array(rows.values, 0, rows.count * rows.width),
+          }));
+          for (const listener of this.vectorListeners) listener.onVectors(vectors);
           return;
+        }
         case 'failed':
+          this.settle();
           this.listener.onError(message.payload.message);
+          return;
+        case 'set_failed':
+          for (const listener of this.vectorListeners) {
+            listener.onSetFailed?.(message.payload.setId, message.payload.message);
+          }
           return;
         default:
           message satisfies never;
@@ -67,11 +99,29 @@ export class FeatureWorker {
   }
 
   send(events: readonly MarketEvent[]): void {
-    if (events.length === 0 || this.exited) return;
-    const payload = encodeEvents(events);
+    if (events.length === 0) return;
+    this.sendEncoded(encodeEvents(events));
+  }
+
+  /** Sends a batch already encoded (its buffer is transferred: the caller loses it). */
+  sendEncoded(payload: EncodedEvents): void {
+    if (payload.count === 0 || this.exited) return;
     const message: ToFeatureWorker = { seq: this.seq++, type: 'events', payload };
     this.inFlight++;
     this.worker.postMessage(message, [payload.buffer]);
+  }
+
+  /** Runs these feature sets live from now on (sets already running keep their state). */
+  configureSets(sets: readonly LiveSet[]): void {
+    if (this.exited) return;
+    const message: ToFeatureWorker = { seq: this.seq++, type: 'sets', payload: { sets: [...sets] } };
+    this.worker.postMessage(message);
+  }
+
+  /** Follows the live sets' rows; returns how to stop. */
+  subscribeVectors(listener: LiveVectorListener): () => void {
+    this.vectorListeners.add(listener);
+    return () => this.vectorListeners.delete(listener);
   }
 
   /** Resolves when every batch sent so far has been processed. */

@@ -4,14 +4,27 @@ import { createApiClient } from '../../shared/api/client.js';
 import { chooseTransport } from './api/transport.js';
 import { createAppStore } from './stores/app.js';
 import { StoresProvider, type WorkstationStores } from './stores/context.js';
+import { createFeaturesStore } from './stores/features.js';
+import { createHistoryStore } from './stores/history.js';
 import { createMarketsStore } from './stores/markets.js';
+import { createSettingsStore } from './stores/settings.js';
 import { Workstation } from './Workstation.js';
 import './styles.css';
 
 const api = createApiClient(chooseTransport());
-const stores: WorkstationStores = { app: createAppStore(api), markets: createMarketsStore(api) };
+const markets = createMarketsStore(api);
+const stores: WorkstationStores = {
+  app: createAppStore(api),
+  markets,
+  features: createFeaturesStore(api),
+  settings: createSettingsStore(api, {
+    onConnectionsChanged: () => void markets.getState().reloadInstruments(),
+  }),
+  history: createHistoryStore(api),
+};
 stores.app.getState().start();
 void stores.markets.getState().start();
+void stores.features.getState().start();
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import { appCommands, appTopics } from './domains/app.js';
+import { exchangeCommands, exchangeTopics } from './domains/exchanges.js';
+import { featureCommands, featureTopics } from './domains/features.js';
+import { historyCommands } from './domains/history.js';
 import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
 
@@ -12,12 +15,17 @@ import { marketCommands, marketTopics } from './domains/markets.js';
 
 export const commands = {
   ...appCommands,
+  ...exchangeCommands,
+  ...featureCommands,
+  ...historyCommands,
   ...jobCommands,
   ...marketCommands,
 } as const;
 
 export const topics = {
   ...appTopics,
+  ...exchangeTopics,
+  ...featureTopics,
   ...jobTopics,
   ...marketTopics,
 } as const;

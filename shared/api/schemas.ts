@@ -78,6 +78,33 @@ export type BookView = z.infer<typeof bookViewSchema>;
 export const connectionStateSchema = z.enum(['starting', 'live', 'reconnecting', 'stopped']);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
+/** Health of one exchange subscription (exchange, symbol): its trade, book and candle streams. */
+export const streamStatusSchema = z.object({
+  exchange: z.string(),
+  symbol: z.string(),
+  instrument: z.string(),
+  /** The worst of its streams: reconnecting if any is, live when all are. */
+  state: connectionStateSchema,
+  /** Each stream's own state. */
+  streams: z.object({
+    trades: connectionStateSchema,
+    book: connectionStateSchema,
+    candles: connectionStateSchema,
+  }),
+  lastEventTs: timestamp.nullable(),
+  reconnects: z.number().int().nonnegative(),
+  sequenceGaps: z.number().int().nonnegative(),
+  backfilledTrades: z.number().int().nonnegative(),
+  /** Intervals written to the gap ledger by this subscription. */
+  gaps: z.number().int().nonnegative(),
+  /** Closed exchange candles compared with ours, and how many differed (details in the log). */
+  candlesChecked: z.number().int().nonnegative(),
+  candleMismatches: z.number().int().nonnegative(),
+  restRetries: z.number().int().nonnegative(),
+  lastError: z.string().nullable(),
+});
+export type StreamStatus = z.infer<typeof streamStatusSchema>;
+
 /** Health of the live path, shown in the status bar. */
 export const statusSchema = z.object({
   source: z.string(),
@@ -90,6 +117,8 @@ export const statusSchema = z.object({
   databaseBytes: z.number().int().nonnegative(),
   /** What is wrong right now (a failing worker, a storage error), in words for the status bar. */
   problems: z.array(z.string()),
+  /** Exchange subscriptions; absent from Apps older than exchange connections. */
+  connections: z.array(streamStatusSchema).default([]),
 });
 export type Status = z.infer<typeof statusSchema>;
 

@@ -61,7 +61,13 @@ class RecentTradeIds {
 interface InstrumentState {
   readonly book: OrderBook;
   readonly tradeIds: RecentTradeIds;
-  lastTs: number;
+  /**
+   * Time is checked per stream: an exchange sends trades and book updates on separate
+   * sockets, so a trade may arrive after a book update stamped a little later. Each stream
+   * must not go back in time; the two need not interleave in time order.
+   */
+  lastTradeTs: number;
+  lastBookTs: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -181,7 +187,8 @@ export class MarketEventValidator {
       return false;
     }
     const state = this.stateOf(event.instrument);
-    state.lastTs = event.ts;
+    if (event.kind === 'trade') state.lastTradeTs = event.ts;
+    else state.lastBookTs = event.ts;
     switch (event.kind) {
       case 'trade':
         if (event.id !== '') state.tradeIds.add(event.id);
@@ -246,7 +253,8 @@ export class MarketEventValidator {
     }
 
     const state = this.instruments.get(event.instrument);
-    if (state !== undefined && event.ts < state.lastTs) return 'time_backwards';
+    if (state !== undefined && event.ts < (event.kind === 'trade' ? state.lastTradeTs : state.lastBookTs))
+      return 'time_backwards';
     if (event.ts > this.clock() + this.futureToleranceMs) return 'time_future';
 
     if (crossedSnapshot) return 'crossed_book';
@@ -262,7 +270,8 @@ export class MarketEventValidator {
       state = {
         book: new OrderBook(),
         tradeIds: new RecentTradeIds(this.tradeIdMemory),
-        lastTs: Number.NEGATIVE_INFINITY,
+        lastTradeTs: Number.NEGATIVE_INFINITY,
+        lastBookTs: Number.NEGATIVE_INFINITY,
       };
       this.instruments.set(instrument, state);
     }

@@ -3,12 +3,16 @@
 import path from 'node:path';
 import { backtestBenchmark } from './backtest.js';
 import { demoBenchmark } from './demo.js';
+import { featuresBenchmark } from './features.js';
+import { recordBenchmark } from './record.js';
 import { writeReport, type Benchmark } from './report.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const benchmarks: readonly Benchmark[] = [
   demoBenchmark(root),
+  recordBenchmark(root),
   backtestBenchmark(),
+  featuresBenchmark(root),
 ];
 
 async function main(): Promise<void> {

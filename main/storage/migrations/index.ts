@@ -1,8 +1,17 @@
 import { migration0001 } from './0001_initial.js';
 import { migration0002 } from './0002_jobs.js';
+import { migration0003 } from './0003_gap_ledger.js';
+import { migration0004 } from './0004_features.js';
+import { migration0005 } from './0005_history.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration this build knows, in order; versions are 1..n without gaps. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];

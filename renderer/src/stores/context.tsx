@@ -1,12 +1,18 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppState, AppStore } from './app.js';
+import type { FeaturesState, FeaturesStore } from './features.js';
+import type { HistoryState, HistoryStore } from './history.js';
 import type { MarketsState, MarketsStore } from './markets.js';
+import type { SettingsState, SettingsStore } from './settings.js';
 
 /** The stores of one running renderer, one per domain. */
 export interface WorkstationStores {
   readonly app: AppStore;
   readonly markets: MarketsStore;
+  readonly features: FeaturesStore;
+  readonly settings: SettingsStore;
+  readonly history: HistoryStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -26,6 +32,11 @@ export function useMarkets<T>(selector: (state: MarketsState) => T): T {
   return useStore(useStores().markets, selector);
 }
 
+/** A narrow slice of the settings store (exchanges, markets, keys, connections). */
+export function useSettings<T>(selector: (state: SettingsState) => T): T {
+  return useStore(useStores().settings, selector);
+}
+
 /** A narrow slice of the app store. */
 export function useApp<T>(selector: (state: AppState) => T): T {
   return useStore(useStores().app, selector);
@@ -34,4 +45,14 @@ export function useApp<T>(selector: (state: AppState) => T): T {
 /** The markets store itself, for views that redraw on their own clock instead of per update. */
 export function useMarketsStore(): MarketsStore {
   return useStores().markets;
+}
+
+/** A narrow slice of the features store. */
+export function useFeatures<T>(selector: (state: FeaturesState) => T): T {
+  return useStore(useStores().features, selector);
+}
+
+/** A narrow slice of the history store (coverage, imports, exports, backfills, jobs). */
+export function useHistory<T>(selector: (state: HistoryState) => T): T {
+  return useStore(useStores().history, selector);
 }

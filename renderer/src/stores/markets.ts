@@ -47,6 +47,8 @@ export interface MarketsState {
   readonly follow: (instrumentId: string) => void;
   /** Switches the candle chart: loads that timeframe's history, then follows its live bars. */
   readonly selectTimeframe: (timeframe: Timeframe) => void;
+  /** Lists the instruments again (after an exchange connection added some), keeping the one shown. */
+  readonly reloadInstruments: () => Promise<void>;
   /** Ends every subscription. */
   readonly stop: () => void;
 }
@@ -213,6 +215,16 @@ export function createMarketsStore(api: ApiClient, initialTimeframe: Timeframe =
         }
         if (timeframe === get().timeframe && candleFeed !== null) return;
         followCandles(instrument.id, timeframe);
+      },
+
+      async reloadInstruments() {
+        try {
+          const instruments = await api.call('markets.list', {});
+          set({ instruments });
+          if (get().instrument === null && instruments[0] !== undefined) get().follow(instruments[0].id);
+        } catch (error: unknown) {
+          report('Could not list instruments')(error);
+        }
       },
 
       stop() {

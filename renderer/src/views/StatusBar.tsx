@@ -19,6 +19,15 @@ export function StatusBar() {
         <span data-testid="connection-state">{connection}</span>
       </span>
       <Field label="Source" value={status?.source ?? info?.source ?? '—'} />
+      {status === null || status.connections.length === 0 ? null : (
+        <Field
+          label="Exchanges"
+          value={streamsSummary(status)}
+          title={streamsDetail(status)}
+          warn={status.connections.some((c) => c.state !== 'live')}
+          testId="exchange-streams"
+        />
+      )}
       <Field
         label="Events/s"
         value={status === null ? '—' : count.format(status.eventsPerSecond)}
@@ -74,4 +83,26 @@ function rejectedDetail(status: Status | null): string {
   const reasons = Object.entries(status.rejected).filter(([, n]) => n > 0);
   if (reasons.length === 0) return 'No rejected events';
   return `Rejected events: ${reasons.map(([reason, n]) => `${reason} ${n}`).join(', ')}`;
+}
+
+/** `binance ETH/USDT live`, or `3 live, 1 reconnecting` when there are several. */
+function streamsSummary(status: Status): string {
+  const streams = status.connections;
+  const only = streams[0];
+  if (streams.length === 1 && only !== undefined) return `${only.exchange} ${only.symbol} ${only.state}`;
+  const byState = new Map<string, number>();
+  for (const stream of streams) byState.set(stream.state, (byState.get(stream.state) ?? 0) + 1);
+  return [...byState].map(([state, n]) => `${n} ${state}`).join(', ');
+}
+
+/** One line per stream for the tooltip: state, reconnects, gaps, age of the last event. */
+function streamsDetail(status: Status): string {
+  return status.connections
+    .map((c) => {
+      const last =
+        c.lastEventTs === null ? 'no event yet' : `last event ${new Date(c.lastEventTs).toISOString()}`;
+      const streams = `trades ${c.streams.trades}, book ${c.streams.book}, candles ${c.streams.candles}`;
+      return `${c.exchange} ${c.symbol}: ${streams}; ${c.reconnects} reconnects, ${c.gaps} gaps, ${last}`;
+    })
+    .join('\n');
 }

@@ -1,5 +1,8 @@
 import type { ComponentType } from 'react';
+import { FeaturesView } from './features/FeaturesView.js';
+import { DataView } from './data/DataView.js';
 import { MarketsView } from './markets/MarketsView.js';
+import { SettingsView } from './settings/SettingsView.js';
 
 /** One screen of the workstation, reachable from the tabs in the header. */
 export interface WorkstationView {
@@ -11,4 +14,7 @@ export interface WorkstationView {
 /** The screens in tab order. A new view adds one line here. */
 export const VIEWS: readonly WorkstationView[] = [
   { id: 'markets', title: 'Markets', component: MarketsView },
+  { id: 'data', title: 'Data', component: DataView },
+  { id: 'features', title: 'Features', component: FeaturesView },
+  { id: 'settings', title: 'Settings', component: SettingsView },
 ];

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { formatsFor, timeOfDay } from '../../format.js';
-import { useMarkets } from '../../stores/context.js';
+import { useFeatures, useMarkets } from '../../stores/context.js';
+import { featureValue, shortColumn, Sparkline } from '../features/Sparkline.js';
 
 /** The live book features the signal model reads: imbalance, spread, microprice, VWAP. */
 export function FeaturePanel() {
@@ -59,7 +60,58 @@ export function FeaturePanel() {
           )}
         </div>
       </dl>
+      <LiveFeatureSet />
     </section>
+  );
+}
+
+/** The live values of the chosen feature set, each with a sparkline of its recent history. */
+function LiveFeatureSet() {
+  const sets = useFeatures((state) => state.sets);
+  const liveSetId = useFeatures((state) => state.liveSetId);
+  const live = useFeatures((state) => state.live);
+  const followLive = useFeatures((state) => state.followLive);
+  if (sets.length === 0) {
+    return (
+      <p className="feature-note live-set-empty">
+        Save a feature set in the Features view to see it live here.
+      </p>
+    );
+  }
+  return (
+    <div className="live-set" data-testid="live-feature-set">
+      <label className="live-set-picker">
+        <span className="sr-only">Live feature set</span>
+        <select
+          value={liveSetId ?? ''}
+          onChange={(event) => {
+            followLive(event.target.value === '' ? null : event.target.value);
+          }}
+        >
+          {sets.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.name} · {s.sampling}
+            </option>
+          ))}
+        </select>
+      </label>
+      {live === null ? (
+        <p className="feature-note">Waiting for the first row…</p>
+      ) : (
+        <ul className="live-values">
+          {live.columns.map((column, c) => {
+            const values = live.values[c] ?? [];
+            return (
+              <li key={column} title={column} data-testid="live-feature">
+                <span className="live-name">{shortColumn(column)}</span>
+                <Sparkline values={values} />
+                <span className="live-value">{featureValue(values[values.length - 1])}</span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
   );
 }
 

@@ -12,6 +12,7 @@ const status = {
   dataDir: '/tmp/tw',
   databaseBytes: 4096,
   problems: [],
+  connections: [],
 };
 
 describe('app store', () => {

@@ -128,6 +128,14 @@ describe('market event validator', () => {
     expect(validator.rejected()).toEqual({ time_backwards: 1 });
   });
 
+  it('keeps separate clocks for trades and book updates, which arrive on separate sockets', () => {
+    const validator = withBook();
+    // A trade stamped before the book's last update is fine; a trade before the last trade is not.
+    expect(validator.accept(tradeEvent({ id: 't1', ts: NOW - 100 }))).toBe(true);
+    expect(validator.accept(tradeEvent({ id: 't2', ts: NOW - 101 }))).toBe(false);
+    expect(validator.rejected()).toEqual({ time_backwards: 1 });
+  });
+
   it('refuses events stamped beyond the tolerance into the future', () => {
     const validator = new MarketEventValidator({ clock: () => NOW, futureToleranceMs: 2_000 });
     expect(validator.accept(tradeEvent({ id: '1', ts: NOW + 2_001 }))).toBe(false);

@@ -1,0 +1,303 @@
+import type { BookSide, MarketEvent } from '../../shared/domain/market.js';
+import { decodeLevels } from '../storage/book-blob.js';
+import { decodeDeltas } from '../storage/book-delta-codec.js';
+import type { SqliteDatabase } from '../storage/database.js';
+
+/** Market time read from the database at once: bounded memory, few statements. */
+const PAGE_MS = 5 * 60_000;
+/** A stored delta chunk never spans more than this (book-history.ts, CHUNK_SPAN_MS). */
+const DELTA_CHUNK_SPAN_MS = 60_000;
+
+export interface ReplayStats {
+  readonly events: number;
+  /** Time of the first event replayed (the anchoring snapshot may precede `from`), or null. */
+  readonly firstTs: number | null;
+}
+
+type TradeRow = [
+  ts: number,
+  seq: number,
+  tradeId: string | null,
+  price: number,
+  amount: number,
+  side: number,
+];
+type SnapshotRow = [ts: number, seq: number, bids: Buffer, asks: Buffer];
+type DeltaChunkRow = [
+  firstTs: number,
+  firstSeq: number,
+  priceScale: number,
+  sizeScale: number,
+  deltas: Buffer,
+];
+
+/**
+ * Replays what the recorder stored for one instrument as the MarketEvents the live path saw,
+ * in (ts, seq) order: trades, book snapshots and, where recorded, book deltas. It is the
+ * source of every batch matrix, so batch runs the same feature engine on the same events.
+ *
+ * - Replay starts at the newest snapshot at or before `from` (the book is unknown before an
+ *   anchor), so the first rows at `from` see the book as it was.
+ * - When deltas are recorded, a snapshot with the same (ts, seq) as a delta is the recorder's
+ *   periodic anchor (the book after that delta), not something the source sent: it is
+ *   skipped, or batch would see one event more than live did. A snapshot without such a
+ *   delta (the source's own, or data recorded before deltas were) is replayed.
+ */
+export class RecordedEvents {
+  private readonly sql;
+  private readonly hasDeltas: boolean;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.hasDeltas =
+      db
+        .prepare<[], number>(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'book_deltas'",
+        )
+        .pluck()
+        .get() === 1;
+    this.sql = {
+      key: db.prepare<[string], number>('SELECT key FROM instruments WHERE id = ?').pluck(),
+      anchor: db
+        .prepare<[number, number], number>(
+          'SELECT ts FROM book_snapshots WHERE instrument = ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1',
+        )
+        .pluck(),
+      firstTs: db
+        .prepare<[number, number, number, number], number | null>(
+          `SELECT min(t) FROM (
+             SELECT min(ts) AS t FROM trades WHERE instrument = ? AND ts >= ?
+             UNION ALL SELECT min(ts) FROM book_snapshots WHERE instrument = ? AND ts >= ?)`,
+        )
+        .pluck(),
+      trades: db
+        .prepare<[number, number, number], TradeRow>(
+          `SELECT ts, seq, trade_id, price, amount, side FROM trades
+           WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts, seq`,
+        )
+        .raw(),
+      snapshots: db
+        .prepare<[number, number, number], SnapshotRow>(
+          `SELECT ts, seq, bids, asks FROM book_snapshots
+           WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts, seq`,
+        )
+        .raw(),
+      deltas: this.hasDeltas
+        ? db
+            .prepare<[number, number, number, number], DeltaChunkRow>(
+              `SELECT first_ts, first_seq, price_scale, size_scale, deltas FROM book_deltas
+               WHERE instrument = ? AND first_ts >= ? AND first_ts < ? AND last_ts >= ?
+               ORDER BY first_ts, first_seq`,
+            )
+            .raw()
+        : null,
+      range: db.prepare<[number, number, number, number], { from: number | null; to: number | null }>(
+        `SELECT min(f) AS "from", max(t) AS "to" FROM (
+           SELECT min(ts) AS f, max(ts) AS t FROM trades WHERE instrument = ?
+           UNION ALL SELECT min(ts), max(ts) FROM book_snapshots WHERE instrument = ?
+           UNION ALL SELECT ?, ? WHERE 0)`,
+      ),
+    };
+  }
+
+  /** First and last recorded event time of an instrument, or null when nothing is recorded. */
+  recordedRange(instrument: string): { from: number; to: number } | null {
+    const key = this.sql.key.get(instrument);
+    if (key === undefined) return null;
+    const row = this.sql.range.get(key, key, 0, 0);
+    if (row?.from == null || row.to == null) return null;
+    return { from: row.from, to: row.to };
+  }
+
+  /**
+   * Calls `visit` with every event of `instruments` from the anchor of `from` up to `to`
+   * (exclusive). Several instruments (a set with cross-asset features) are merged by ts, ties
+   * in the order given. `onPage` hears the market time reached after each page, for progress.
+   */
+  replay(
+    instruments: string | readonly string[],
+    from: number,
+    to: number,
+    visit: (event: MarketEvent) => void,
+    onPage?: (reachedTs: number) => void,
+  ): ReplayStats {
+    const ids = typeof instruments === 'string' ? [instruments] : instruments;
+    const keyed: { id: string; key: number }[] = [];
+    let start = Number.POSITIVE_INFINITY;
+    for (const id of ids) {
+      const key = this.sql.key.get(id);
+      if (key === undefined) continue;
+      keyed.push({ id, key });
+      const first = this.sql.anchor.get(key, from) ?? this.sql.firstTs.get(key, from, key, from) ?? null;
+      if (first !== null) start = Math.min(start, first, from);
+    }
+    if (!(start < to)) return { events: 0, firstTs: null };
+    let events = 0;
+    let firstTs: number | null = null;
+    const count = (event: MarketEvent): void => {
+      if (firstTs === null) firstTs = event.ts;
+      events++;
+      visit(event);
+    };
+    const merged: MarketEvent[] = [];
+    const collect = (event: MarketEvent): void => {
+      merged.push(event);
+    };
+    for (let page = start; page < to; page += PAGE_MS) {
+      const end = Math.min(to, page + PAGE_MS);
+      if (keyed.length === 1) {
+        const only = keyed[0];
+        if (only !== undefined) this.replayPage(only.id, only.key, page, end, count);
+      } else {
+        merged.length = 0;
+        for (const { id, key } of keyed) this.replayPage(id, key, page, end, collect);
+        // Stable: within one instrument (ts, seq) order is kept, across them the order given.
+        merged.sort((a, b) => a.ts - b.ts);
+        for (const event of merged) count(event);
+      }
+      onPage?.(end);
+    }
+    return { events, firstTs };
+  }
+
+  private replayPage(
+    instrument: string,
+    key: number,
+    from: number,
+    to: number,
+    visit: (event: MarketEvent) => void,
+  ): void {
+    const trades = this.sql.trades.all(key, from, to);
+    const snapshots = this.sql.snapshots.all(key, from, to);
+    const deltas = this.readDeltas(key, from, to);
+    let t = 0;
+    let s = 0;
+    let d = 0;
+    for (;;) {
+      const trade = trades[t];
+      const snapshot = snapshots[s];
+      const delta = d < deltas.count ? d : -1;
+      // Pick the smallest (ts, seq); at a tie a delta goes before the snapshot taken after it.
+      let pick: 'trade' | 'snapshot' | 'delta' | null = null;
+      let ts = Number.POSITIVE_INFINITY;
+      let seq = Number.POSITIVE_INFINITY;
+      if (delta >= 0) {
+        pick = 'delta';
+        ts = deltas.ts[delta] ?? 0;
+        seq = deltas.seq[delta] ?? 0;
+      }
+      if (trade !== undefined && (trade[0] < ts || (trade[0] === ts && trade[1] < seq))) {
+        pick = 'trade';
+        ts = trade[0];
+        seq = trade[1];
+      }
+      if (snapshot !== undefined && (snapshot[0] < ts || (snapshot[0] === ts && snapshot[1] < seq))) {
+        pick = 'snapshot';
+        ts = snapshot[0];
+        seq = snapshot[1];
+      }
+      if (pick === null) return;
+      switch (pick) {
+        case 'trade': {
+          const [tts, tseq, id, price, amount, side] = trade as TradeRow;
+          visit({
+            kind: 'trade',
+            instrument,
+            ts: tts,
+            seq: tseq,
+            id: id ?? '',
+            price,
+            amount,
+            side: side === 1 ? 'buy' : 'sell',
+          });
+          t++;
+          break;
+        }
+        case 'delta': {
+          visit({
+            kind: 'book_delta',
+            instrument,
+            ts,
+            seq,
+            side: deltas.side[d] ?? 'bid',
+            price: deltas.price[d] ?? Number.NaN,
+            size: deltas.size[d] ?? Number.NaN,
+          });
+          d++;
+          // The recorder's anchor taken right after this delta holds nothing new.
+          while (snapshots[s] !== undefined && snapshots[s]?.[0] === ts && snapshots[s]?.[1] === seq) s++;
+          break;
+        }
+        case 'snapshot': {
+          const [sts, sseq, bids, asks] = snapshot as SnapshotRow;
+          visit({
+            kind: 'book_snapshot',
+            instrument,
+            ts: sts,
+            seq: sseq,
+            bids: decodeLevels(bids),
+            asks: decodeLevels(asks),
+          });
+          s++;
+          break;
+        }
+      }
+    }
+  }
+
+  private readDeltas(key: number, from: number, to: number): DeltaColumns {
+    const out: DeltaColumns = { count: 0, ts: [], seq: [], side: [], price: [], size: [] };
+    if (this.sql.deltas === null) return out;
+    for (const [firstTs, firstSeq, priceScale, sizeScale, blob] of this.sql.deltas.all(
+      key,
+      from - DELTA_CHUNK_SPAN_MS,
+      to,
+      from,
+    )) {
+      decodeDeltas(blob, firstTs, firstSeq, priceScale, sizeScale, (ts, seq, side, price, size) => {
+        if (ts >= to) return false;
+        if (ts < from) return true;
+        out.ts.push(ts);
+        out.seq.push(seq);
+        out.side.push(side);
+        out.price.push(price);
+        out.size.push(size);
+        out.count++;
+        return true;
+      });
+    }
+    // Chunks of one flush are in order, but a chunk may start before the previous one ends
+    // (two flushes within a chunk span): sort by (ts, seq) once per page.
+    if (!isOrdered(out)) sortColumns(out);
+    return out;
+  }
+}
+
+interface DeltaColumns {
+  count: number;
+  ts: number[];
+  seq: number[];
+  side: BookSide[];
+  price: number[];
+  size: number[];
+}
+
+function isOrdered(columns: DeltaColumns): boolean {
+  for (let i = 1; i < columns.count; i++) {
+    const a = columns.ts[i - 1] ?? 0;
+    const b = columns.ts[i] ?? 0;
+    if (a > b || (a === b && (columns.seq[i - 1] ?? 0) > (columns.seq[i] ?? 0))) return false;
+  }
+  return true;
+}
+
+function sortColumns(columns: DeltaColumns): void {
+  const order = Array.from({ length: columns.count }, (_, i) => i).sort(
+    (i, j) => (columns.ts[i] ?? 0) - (columns.ts[j] ?? 0) || (columns.seq[i] ?? 0) - (columns.seq[j] ?? 0),
+  );
+  const pick = <T>(values: T[]): T[] => order.map((i) => values[i] as T);
+  columns.ts = pick(columns.ts);
+  columns.seq = pick(columns.seq);
+  columns.side = pick(columns.side);
+  columns.price = pick(columns.price);
+  columns.size = pick(columns.size);
+}

@@ -1,0 +1,535 @@
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { Unzip, UnzipInflate } from 'fflate';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { ColumnMapping, ImportFormat, ImportPreview } from '../../shared/api/domains/history.js';
+import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
+import { CandleColumns, TradeColumns, type MarketRows } from './trade-batch.js';
+
+/** A file could not be imported; names the file and the line (or Parquet row group). */
+export class ImportError extends Error {
+  override readonly name = 'ImportError';
+
+  constructor(
+    readonly file: string,
+    readonly where: string,
+    reason: string,
+  ) {
+    super(`${path.basename(file)}, ${where}: ${reason}; nothing was imported`);
+  }
+}
+
+export interface ParseOptions {
+  readonly format: ImportFormat;
+  /** Required for 'csv' and 'parquet': which column holds what. */
+  readonly mapping?: ColumnMapping;
+  /** Bar length of a klines file when its name does not say (BTCUSDT-1m-2024-01-01.csv does). */
+  readonly timeframe?: Timeframe;
+  /** Bytes read so far of the file's size, for a progress bar. */
+  readonly onProgress?: (bytesRead: number, bytesTotal: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+const BINANCE_NAME = /^([A-Z0-9]+)-(trades|aggTrades|\d+[smhdw])-\d{4}-\d{2}(?:-\d{2})?\.(?:csv|zip)$/i;
+
+/** The format a file's name suggests: Binance dump names, .parquet, else generic CSV. */
+export function detectFormat(file: string): ImportFormat {
+  const name = path.basename(file);
+  if (/\.parquet$/i.test(name)) return 'parquet';
+  const match = BINANCE_NAME.exec(name);
+  if (match !== null) {
+    const kind = match[2] ?? '';
+    if (kind === 'trades') return 'binance-trades';
+    if (kind === 'aggTrades') return 'binance-aggtrades';
+    return 'binance-klines';
+  }
+  return 'csv';
+}
+
+/** The klines timeframe named in a Binance dump's file name, when it is one the workstation keeps. */
+export function timeframeFromName(file: string): Timeframe | null {
+  const kind = BINANCE_NAME.exec(path.basename(file))?.[2] ?? '';
+  return (TIMEFRAMES as readonly string[]).includes(kind) ? (kind as Timeframe) : null;
+}
+
+/**
+ * Exchange dumps give milliseconds, and since 2025 Binance spot dumps give microseconds; a
+ * generic file may give seconds. Anything else is refused rather than guessed.
+ */
+export function normaliseTimestamp(value: number, allowSeconds: boolean): number | null {
+  if (!Number.isFinite(value) || value < 0) return null;
+  if (value >= 1e17) return Math.floor(value / 1e6); // ns
+  if (value >= 1e14) return Math.floor(value / 1e3); // µs
+  if (value < 1e11) return allowSeconds ? Math.round(value * 1000) : null; // s (before 1973 in ms)
+  return Math.floor(value);
+}
+
+/**
+ * Streams the lines of a CSV file, plain or the first .csv inside a .zip, with 1-based line
+ * numbers. Lines arrive chunk by chunk from the stream, so the main thread gets the event loop
+ * back between chunks. A file that does not end with a newline has its last line flagged, so
+ * a cut-off last row is reported instead of imported short.
+ */
+async function readLines(
+  file: string,
+  onLine: (line: string, lineNumber: number, isUnterminatedLast: boolean) => void,
+  options: Pick<ParseOptions, 'onProgress' | 'signal'>,
+  maxLines = Number.MAX_SAFE_INTEGER,
+): Promise<void> {
+  const total = statSync(file).size;
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let carry = '';
+  let lineNumber = 0;
+  // Set inside feed(): a holder, so the checks after it are not narrowed away.
+  const reading = { stop: false };
+  const feed = (bytes: Uint8Array, final: boolean): void => {
+    if (reading.stop) return;
+    let text: string;
+    try {
+      text = carry + decoder.decode(bytes, { stream: !final });
+    } catch {
+      throw new ImportError(file, `line ${lineNumber + 1}`, 'not UTF-8 text (a binary or corrupt file?)');
+    }
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf('\n', start);
+      if (end < 0) break;
+      lineNumber++;
+      const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+      onLine(line, lineNumber, false);
+      start = end + 1;
+      if (lineNumber >= maxLines) {
+        reading.stop = true;
+        return;
+      }
+    }
+    carry = text.slice(start);
+    if (final && carry.length > 0) {
+      lineNumber++;
+      onLine(carry.endsWith('\r') ? carry.slice(0, -1) : carry, lineNumber, true);
+      carry = '';
+    }
+  };
+
+  const isZip = /\.zip$/i.test(file);
+  let unzip: Unzip | null = null;
+  // Set from fflate's callbacks: a holder, so the checks below are not narrowed away.
+  const zip: { sawEntry: boolean; entryDone: boolean; failure: Error | null } = {
+    sawEntry: false,
+    entryDone: false,
+    failure: null,
+  };
+  if (isZip) {
+    unzip = new Unzip((entry) => {
+      if (zip.sawEntry || !/\.csv$/i.test(entry.name)) return;
+      zip.sawEntry = true;
+      entry.ondata = (error, data, final) => {
+        if (zip.failure !== null) return;
+        try {
+          if (error !== null)
+            throw new ImportError(file, `line ${lineNumber + 1}`, `corrupt zip data (${error.message})`);
+          feed(data, final);
+          if (final) zip.entryDone = true;
+        } catch (caught) {
+          zip.failure = caught instanceof Error ? caught : new Error(String(caught));
+        }
+      };
+      entry.start();
+    });
+    unzip.register(UnzipInflate);
+  }
+
+  // fflate throws from push() on a broken local header or deflate stream.
+  const pushZip = (bytes: Uint8Array, final: boolean): void => {
+    try {
+      unzip?.push(bytes, final);
+    } catch (error) {
+      if (error instanceof ImportError) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ImportError(file, `line ${lineNumber + 1}`, `corrupt or truncated zip (${reason})`);
+    }
+  };
+  let read = 0;
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) {
+      if (options.signal?.aborted === true) throw new Error('cancelled');
+      const bytes = chunk as Buffer;
+      read += bytes.byteLength;
+      if (unzip !== null) pushZip(bytes, false);
+      else feed(bytes, false);
+      if (zip.failure !== null) throw zip.failure;
+      options.onProgress?.(read, total);
+      if (reading.stop) break;
+    }
+    if (reading.stop) return;
+    if (unzip !== null) {
+      pushZip(new Uint8Array(0), true);
+      if (zip.failure !== null) throw zip.failure;
+      if (!zip.sawEntry) throw new ImportError(file, 'zip', 'no .csv file inside (or the zip is cut short)');
+      if (!zip.entryDone)
+        throw new ImportError(file, `line ${lineNumber + 1}`, 'the zip is cut short (truncated download?)');
+    } else feed(new Uint8Array(0), true);
+  } finally {
+    stream.destroy();
+  }
+}
+
+const NUMERIC = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+function isHeader(fields: readonly string[]): boolean {
+  return fields.length > 0 && !NUMERIC.test((fields[0] ?? '').trim());
+}
+
+/** The first rows of a file as text, so the user can map columns before importing. */
+export async function previewFile(file: string, rows = 10): Promise<ImportPreview> {
+  const format = detectFormat(file);
+  if (format === 'parquet') {
+    const buffer = await asyncBufferFromFile(file);
+    const metadata = await parquetMetadataAsync(buffer);
+    const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: 0, rowEnd: rows });
+    const header = metadata.schema.slice(1).map((element) => element.name);
+    return {
+      file,
+      format,
+      header,
+      rows: objects.map((row) => header.map((name) => String(row[name]))),
+      timeframe: null,
+      totalRows: Number(metadata.num_rows),
+    };
+  }
+  const lines: string[][] = [];
+  await readLines(file, (line) => lines.push(line.split(',')), {}, rows + 1);
+  const first = lines[0] ?? [];
+  const header = isHeader(first) ? first.map((name) => name.trim()) : null;
+  return {
+    file,
+    format,
+    header,
+    rows: (header === null ? lines : lines.slice(1)).slice(0, rows),
+    timeframe: timeframeFromName(file),
+    totalRows: null,
+  };
+}
+
+/** Where each field is in a row: a column index, resolved once from a name if need be. */
+function resolveColumn(
+  ref: number | string | undefined,
+  header: readonly string[] | null,
+  file: string,
+): number {
+  if (ref === undefined) return -1;
+  if (typeof ref === 'number') return ref;
+  const at = header?.indexOf(ref) ?? -1;
+  if (at < 0) throw new ImportError(file, 'line 1', `no column named '${ref}' in the header`);
+  return at;
+}
+
+function parseSide(raw: string): number | null {
+  // Exchange dumps spell it exactly; only other files pay for trimming and lower-casing.
+  const text =
+    raw === 'true' || raw === 'false' || raw === 'buy' || raw === 'sell' ? raw : raw.trim().toLowerCase();
+  switch (text) {
+    case 'buy':
+    case 'b':
+    case '1':
+      return 1;
+    case 'sell':
+    case 's':
+    case '-1':
+      return -1;
+    // A Binance-style is_buyer_maker flag: the buyer was the maker, so the taker sold.
+    case 'true':
+      return -1;
+    case 'false':
+      return 1;
+    default:
+      return null;
+  }
+}
+
+function parseTime(text: string, allowSeconds: boolean): number | null {
+  const trimmed = text.trim();
+  if (NUMERIC.test(trimmed)) return normaliseTimestamp(Number(trimmed), allowSeconds);
+  const parsed = Date.parse(trimmed);
+  return Number.isFinite(parsed) ? parsed : null;
+}
+
+/**
+ * A row parser for one format: turns the fields of one line into a pushed row, or throws
+ * with the reason (the caller adds file and line).
+ */
+type RowParser = (fields: readonly string[]) => void;
+
+class RowError extends Error {}
+
+function numberAt(fields: readonly string[], index: number, what: string, positive: boolean): number {
+  const text = fields[index];
+  if (text === undefined) throw new RowError(`missing ${what} (column ${index + 1})`);
+  const value = Number(text);
+  // Number('') and Number(' ') are 0: a blank field must not pass as a zero.
+  if (isBlank(text) || !Number.isFinite(value)) throw new RowError(`${what} '${text}' is not a number`);
+  if (positive ? !(value > 0) : value < 0)
+    throw new RowError(`${what} ${text} must be ${positive ? '> 0' : '>= 0'}`);
+  return value;
+}
+
+function timeAt(fields: readonly string[], index: number, allowSeconds: boolean): number {
+  const text = fields[index];
+  if (text === undefined) throw new RowError(`missing time (column ${index + 1})`);
+  // The common case, a plain number, without a regex or a trim per row.
+  const number = Number(text);
+  const ts = isBlank(text)
+    ? null
+    : Number.isFinite(number)
+      ? normaliseTimestamp(number, allowSeconds)
+      : parseTime(text, allowSeconds);
+  if (ts === null) throw new RowError(`time '${text}' is not a timestamp`);
+  return ts;
+}
+
+function isBlank(text: string): boolean {
+  return text.length === 0 || text.trim().length === 0;
+}
+
+function rowParser(
+  options: ParseOptions,
+  header: readonly string[] | null,
+  file: string,
+): { parse: RowParser; result: MarketRows; columns: number } {
+  switch (options.format) {
+    case 'binance-trades': {
+      // id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]
+      const rows = new TradeColumns();
+      return {
+        columns: 6,
+        result: { kind: 'trades', rows },
+        parse: (f) => {
+          const id = numberAt(f, 0, 'trade id', false);
+          const side = parseSide(f[5] ?? '');
+          if (side === null) throw new RowError(`is_buyer_maker '${f[5] ?? ''}' is not true/false`);
+          rows.push(
+            timeAt(f, 4, false),
+            id,
+            (f[0] ?? '').trim(),
+            numberAt(f, 1, 'price', true),
+            numberAt(f, 2, 'qty', true),
+            side,
+          );
+        },
+      };
+    }
+    case 'binance-aggtrades': {
+      // agg_trade_id, price, quantity, first_trade_id, last_trade_id, transact_time, is_buyer_maker[, is_best_match]
+      const rows = new TradeColumns();
+      return {
+        columns: 7,
+        result: { kind: 'trades', rows },
+        parse: (f) => {
+          const id = numberAt(f, 0, 'aggregate trade id', false);
+          const side = parseSide(f[6] ?? '');
+          if (side === null) throw new RowError(`is_buyer_maker '${f[6] ?? ''}' is not true/false`);
+          rows.push(
+            timeAt(f, 5, false),
+            id,
+            `a${id}`,
+            numberAt(f, 1, 'price', true),
+            numberAt(f, 2, 'quantity', true),
+            side,
+          );
+        },
+      };
+    }
+    case 'binance-klines': {
+      // open_time, open, high, low, close, volume, close_time, quote_volume, count, taker_buy_volume, taker_buy_quote_volume, ignore
+      const timeframe = options.timeframe ?? timeframeFromName(file);
+      if (timeframe === null) {
+        throw new ImportError(
+          file,
+          'file name',
+          `cannot tell the klines interval; give one of ${TIMEFRAMES.join(', ')}`,
+        );
+      }
+      const rows = new CandleColumns(timeframe);
+      return {
+        columns: 9,
+        result: { kind: 'candles', rows },
+        parse: (f) => {
+          const high = numberAt(f, 2, 'high', true);
+          const low = numberAt(f, 3, 'low', true);
+          if (low > high) throw new RowError(`low ${low} is above high ${high}`);
+          rows.push(
+            timeAt(f, 0, false),
+            numberAt(f, 1, 'open', true),
+            high,
+            low,
+            numberAt(f, 4, 'close', true),
+            numberAt(f, 5, 'volume', false),
+            numberAt(f, 7, 'quote volume', false),
+            numberAt(f, 8, 'trade count', false),
+          );
+        },
+      };
+    }
+    case 'csv':
+    case 'parquet': {
+      const mapping = options.mapping;
+      if (mapping === undefined)
+        throw new ImportError(file, 'line 1', 'a generic file needs a column mapping');
+      const col = (ref: number | string | undefined): number => resolveColumn(ref, header, file);
+      if (mapping.kind === 'trades') {
+        const rows = new TradeColumns();
+        const [ts, price, amount, side, id] = [
+          col(mapping.ts),
+          col(mapping.price),
+          col(mapping.amount),
+          col(mapping.side),
+          col(mapping.id),
+        ];
+        let seq = 0;
+        return {
+          columns: Math.max(ts, price, amount, side, id) + 1,
+          result: { kind: 'trades', rows },
+          parse: (f) => {
+            let parsedSide = 1;
+            if (side >= 0) {
+              const value = parseSide(f[side] ?? '');
+              if (value === null) throw new RowError(`side '${f[side] ?? ''}' is not buy/sell`);
+              parsedSide = value;
+            }
+            const idText = id >= 0 ? (f[id] ?? '').trim() : '';
+            const numericId = Number(idText);
+            const rowSeq =
+              idText !== '' && Number.isSafeInteger(numericId) && numericId >= 0 ? numericId : seq++;
+            rows.push(
+              timeAt(f, ts, true),
+              rowSeq,
+              idText === '' ? null : idText,
+              numberAt(f, price, 'price', true),
+              numberAt(f, amount, 'amount', true),
+              parsedSide,
+            );
+          },
+        };
+      }
+      const rows = new CandleColumns(mapping.timeframe);
+      const [ts, open, high, low, close, volume] = [
+        col(mapping.ts),
+        col(mapping.open),
+        col(mapping.high),
+        col(mapping.low),
+        col(mapping.close),
+        col(mapping.volume),
+      ];
+      return {
+        columns: Math.max(ts, open, high, low, close, volume) + 1,
+        result: { kind: 'candles', rows },
+        parse: (f) => {
+          const o = numberAt(f, open, 'open', true);
+          const h = numberAt(f, high, 'high', true);
+          const l = numberAt(f, low, 'low', true);
+          const c = numberAt(f, close, 'close', true);
+          if (l > h) throw new RowError(`low ${l} is above high ${h}`);
+          const v = numberAt(f, volume, 'volume', false);
+          rows.push(timeAt(f, ts, true), o, h, l, c, v, v * c, 0);
+        },
+      };
+    }
+    default:
+      return options.format satisfies never;
+  }
+}
+
+/**
+ * Parse a whole file into rows, validating every one; the first bad row throws an ImportError
+ * naming the file and line (row group for Parquet), and nothing is returned, so nothing is
+ * written. CSV header rows are recognised and skipped.
+ */
+export async function parseFile(file: string, options: ParseOptions): Promise<MarketRows> {
+  if (options.format === 'parquet') return parseParquet(file, options);
+  // Set inside the line callback: a holder, so the check after the read is not narrowed away.
+  const state: { parser: ReturnType<typeof rowParser> | null } = { parser: null };
+  await readLines(
+    file,
+    (line, lineNumber, unterminated) => {
+      if (line.trim() === '') return;
+      const fields = line.split(',');
+      let parser = state.parser;
+      if (parser === null) {
+        const header = isHeader(fields) ? fields.map((name) => name.trim()) : null;
+        parser = state.parser = rowParser(options, header, file);
+        if (header !== null) return;
+      }
+      if (fields.length < parser.columns) {
+        const why = unterminated
+          ? 'the last line is cut short (truncated file?)'
+          : `expected ${parser.columns} columns, got ${fields.length}`;
+        throw new ImportError(file, `line ${lineNumber}`, why);
+      }
+      try {
+        parser.parse(fields);
+      } catch (error) {
+        if (error instanceof RowError) {
+          throw new ImportError(
+            file,
+            `line ${lineNumber}`,
+            unterminated ? `${error.message} (the last line is cut short?)` : error.message,
+          );
+        }
+        throw error;
+      }
+    },
+    options,
+  );
+  if (state.parser === null) throw new ImportError(file, 'line 1', 'the file is empty');
+  return state.parser.result;
+}
+
+async function parseParquet(file: string, options: ParseOptions): Promise<MarketRows> {
+  const buffer = await asyncBufferFromFile(file);
+  let metadata;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new ImportError(
+      file,
+      'footer',
+      `not a readable Parquet file (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const header = metadata.schema.slice(1).map((element) => element.name);
+  const parser = rowParser(options, header, file);
+  let rowStart = 0;
+  let done = 0;
+  for (const [index, group] of metadata.row_groups.entries()) {
+    if (options.signal?.aborted === true) throw new Error('cancelled');
+    const rowEnd = rowStart + Number(group.num_rows);
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd });
+    } catch (error) {
+      throw new ImportError(
+        file,
+        `row group ${index}`,
+        `cannot be read (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+    for (const [offset, row] of rows.entries()) {
+      const fields = header.map((name) => {
+        const value = row[name];
+        return value instanceof Date ? String(value.getTime()) : String(value);
+      });
+      try {
+        parser.parse(fields);
+      } catch (error) {
+        if (error instanceof RowError)
+          throw new ImportError(file, `row group ${index}, row ${rowStart + offset + 1}`, error.message);
+        throw error;
+      }
+    }
+    done += rows.length;
+    rowStart = rowEnd;
+    options.onProgress?.(done, Number(metadata.num_rows));
+  }
+  return parser.result;
+}

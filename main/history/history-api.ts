@@ -1,0 +1,241 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandHandlers } from '../host/api-handlers.js';
+import type { BookView } from '../../shared/api/schemas.js';
+import { ApiError } from '../../shared/api/protocol.js';
+import { createExchange, instrumentOf, marketSummaries } from '../exchange/ccxt-exchange.js';
+import type { JobBoard } from '../jobs/job-board.js';
+import type { SqliteDatabase } from '../storage/database.js';
+import { GapLedger } from '../storage/gap-ledger.js';
+import type { MarketStore } from '../storage/market-store.js';
+import { abortableSleep, runBackfill, type HistoryExchange } from './backfill.js';
+import { MarketContextReader } from './context.js';
+import { CoverageReader } from './coverage.js';
+import { exportRange } from './export-file.js';
+import { ImportError, previewFile } from './file-import.js';
+import { importFile } from './import-file.js';
+import { applyRetention, readRetention, retentionLimits, writeRetention } from './retention.js';
+
+export type HistoryCommandName =
+  | 'history.context'
+  | 'history.coverage'
+  | 'history.retention.get'
+  | 'history.retention.set'
+  | 'history.retention.apply'
+  | 'history.import.preview'
+  | 'history.import'
+  | 'history.export'
+  | 'history.backfill';
+
+export interface HistoryServiceDeps {
+  readonly db: SqliteDatabase;
+  readonly store: MarketStore;
+  readonly jobs: JobBoard;
+  readonly clock: () => number;
+  readonly log?: (line: string) => void;
+  /** The live book, for a context at 'now'. */
+  readonly liveBook?: (instrument: string, depth: number, at: number) => BookView | null;
+  /** How often the retention job runs when some kind is not kept forever. Default hourly. */
+  readonly retentionEveryMs?: number;
+  /** Random source for backoff jitter (injected: nothing in here calls Math.random itself). */
+  readonly random: () => number;
+}
+
+export interface HistoryService {
+  readonly commands: Pick<CommandHandlers, HistoryCommandName>;
+  stop(): void;
+}
+
+/**
+ * History in the App: the data-access API, coverage, retention, imports, exports and
+ * backfills. Long work runs as jobs on the App's JobBoard (progress, ETA, cancel).
+ *
+ * Files are named by a path on the host, not uploaded: the App runs where the data is (the
+ * desktop in Electron; the remote box when the headless host is opened in a browser) and
+ * dumps of several GB would otherwise cross the WebSocket in both directions.
+ */
+export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
+  const { db, store, jobs, clock } = deps;
+  const log = deps.log ?? (() => undefined);
+  const context = new MarketContextReader({
+    db,
+    clock,
+    ...(deps.liveBook ? { liveBook: deps.liveBook } : {}),
+  });
+  const coverage = new CoverageReader(db, new GapLedger(db, clock));
+
+  const known = (instrument: string): void => {
+    if (!store.hasInstrument(instrument))
+      throw new ApiError('not_found', `unknown instrument '${instrument}'`);
+  };
+  const existingFile = (file: string): void => {
+    if (!existsSync(file)) throw new ApiError('not_found', `no file '${file}' on the host`);
+  };
+
+  let retentionRunning = false;
+  const startRetention = () =>
+    jobs.start({ kind: 'retention', title: 'Apply retention', unit: 'rows' }, async (job) => {
+      retentionRunning = true;
+      try {
+        return await applyRetention(
+          db,
+          readRetention(store),
+          clock(),
+          (deleted) => {
+            job.progress(deleted, null, `${deleted} rows deleted`);
+          },
+          job.signal,
+        );
+      } finally {
+        retentionRunning = false;
+      }
+    });
+  const timer = setInterval(() => {
+    if (!retentionRunning && retentionLimits(readRetention(store))) startRetention();
+  }, deps.retentionEveryMs ?? 3_600_000);
+  timer.unref();
+
+  return {
+    commands: {
+      'history.context': (request) => {
+        known(request.instrument);
+        return context.read(request);
+      },
+      'history.coverage': ({ instrument, gapToleranceMs }) => {
+        if (instrument !== undefined) known(instrument);
+        return coverage.read(instrument, gapToleranceMs);
+      },
+      'history.retention.get': () => readRetention(store),
+      'history.retention.set': (retention) => writeRetention(store, retention),
+      'history.retention.apply': () => startRetention().job,
+      'history.import.preview': async ({ path: file, rows }) => {
+        existingFile(file);
+        try {
+          return await previewFile(file, rows);
+        } catch (error) {
+          if (error instanceof ImportError) throw new ApiError('bad_request', error.message);
+          throw error;
+        }
+      },
+      'history.import': (request) => {
+        if (!store.hasInstrument(request.instrument) && request.create !== undefined) {
+          // A dump for a market the workspace never saw: the id names it, the user gives its steps.
+          const at = request.instrument.indexOf(':');
+          if (at <= 0 || at === request.instrument.length - 1) {
+            throw new ApiError(
+              'bad_request',
+              `an instrument id is <exchange>:<symbol>, got '${request.instrument}'`,
+            );
+          }
+          const exchange = request.instrument.slice(0, at);
+          const symbol = request.instrument.slice(at + 1);
+          const [base = symbol, quote = '?'] = symbol.split('/');
+          store.upsertInstrument({
+            id: request.instrument,
+            exchange,
+            symbol,
+            base,
+            quote,
+            ...request.create,
+          });
+        }
+        known(request.instrument);
+        existingFile(request.path);
+        const { job } = jobs.start(
+          {
+            kind: 'import',
+            title: `Import ${path.basename(request.path)} into ${request.instrument}`,
+            unit: '%',
+            total: 100,
+          },
+          async (work) => {
+            const result = await importFile(
+              db,
+              request,
+              // Reading is most of the time; writing the checked rows is the last fifth.
+              (phase, done, total) => {
+                work.progress(
+                  phase === 'reading'
+                    ? (80 * done) / Math.max(1, total)
+                    : 80 + (20 * done) / Math.max(1, total),
+                  100,
+                  phase === 'reading' ? 'reading and checking' : 'writing',
+                );
+              },
+              work.signal,
+            );
+            log(`import: ${result.file}: ${result.inserted} of ${result.rows} ${result.kind} written`);
+            return result;
+          },
+        );
+        return job;
+      },
+      'history.export': (request) => {
+        known(request.instrument);
+        const { job } = jobs.start(
+          {
+            kind: 'export',
+            title: `Export ${request.kind} of ${request.instrument} to ${path.basename(request.out)}`,
+            unit: 'rows',
+          },
+          (work) =>
+            exportRange(
+              db,
+              request,
+              (done, total) => {
+                work.progress(done, total);
+              },
+              work.signal,
+            ),
+        );
+        return job;
+      },
+      'history.backfill': (request) => {
+        const { job } = jobs.start(
+          {
+            kind: 'backfill',
+            title: `Backfill ${request.kind} ${request.exchange} ${request.symbol}`,
+            unit: 'ms',
+            total: Math.max(1, request.to - request.from),
+          },
+          async (work) => {
+            const exchange = createExchange(
+              request.exchange,
+              request.endpoint === undefined ? {} : { endpoint: { rest: request.endpoint } },
+            );
+            await exchange.loadMarkets();
+            const market = marketSummaries(exchange).find((m) => m.symbol === request.symbol);
+            if (market === undefined)
+              throw new Error(`${request.exchange} has no market '${request.symbol}'`);
+            const instrument = instrumentOf(request.exchange, market);
+            store.upsertInstrument(instrument);
+            const history: HistoryExchange = {
+              fetchTrades: (symbol, since, limit) => exchange.fetchTrades(symbol, since, limit),
+              fetchOHLCV: (symbol, timeframe, since, limit) =>
+                exchange.fetchOHLCV(symbol, timeframe, since, limit),
+            };
+            return runBackfill(
+              { db, exchange: history, clock, sleep: abortableSleep, random: deps.random },
+              {
+                instrument: instrument.id,
+                symbol: request.symbol,
+                kind: request.kind,
+                timeframe: request.timeframe,
+                from: request.from,
+                to: request.to,
+              },
+              (done, total, message) => {
+                work.progress(done, total, message);
+              },
+              work.signal,
+            );
+          },
+        );
+        return job;
+      },
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { BookSide } from '../../shared/domain/market.js';
+
+/**
+ * Packs a run of book deltas of one instrument into a blob, about 5-8 bytes a delta.
+ *
+ * Each delta is a flag byte then varints:
+ *   flags: bit0 side (1 = ask), bit1 price is raw float64, bit2 size is raw float64
+ *   dts    (unsigned varint, ms since the previous delta; the first is relative to first_ts)
+ *   dseq   (zigzag varint, seq step from the previous delta; the first is relative to first_seq)
+ *   price  (zigzag varint of ticks minus the previous delta's ticks, or 8 raw bytes)
+ *   size   (unsigned varint of lots, or 8 raw bytes)
+ * Ticks and lots are units of 10^-d where d is the number of decimals of the instrument's
+ * tick (lot) size, and a value is only encoded that way when `ticks / scale` gives back the
+ * very same float64: decoding is exact, so a rebuilt book has the same price keys as the live
+ * one. Anything else (a price off the tick grid) falls back to raw float64, never rounded.
+ */
+
+export interface DeltaColumns {
+  readonly ts: number[];
+  readonly seq: number[];
+  readonly side: BookSide[];
+  readonly price: number[];
+  readonly size: number[];
+}
+
+const ASK = 1;
+const RAW_PRICE = 2;
+const RAW_SIZE = 4;
+
+/** 10^d for the number of decimals d of a tick or lot size (0.01 -> 100, 0.5 -> 10, 5 -> 1). */
+export function decimalScale(step: number): number {
+  if (!(step > 0) || !Number.isFinite(step)) return 1;
+  for (let d = 0; d <= 12; d++) {
+    const scale = 10 ** d;
+    const scaled = step * scale;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return scale;
+  }
+  return 1e12;
+}
+
+/** A growable byte buffer with varint writers: one allocation per chunk, not per delta. */
+class ByteWriter {
+  private bytes = new Uint8Array(256);
+  private view = new DataView(this.bytes.buffer);
+  length = 0;
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.bytes.length) return;
+    const next = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
+    next.set(this.bytes.subarray(0, this.length));
+    this.bytes = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.bytes[this.length++] = value;
+  }
+
+  /** Unsigned varint of a non-negative safe integer (7 bits a byte; arithmetic, not bit ops, past 2^31). */
+  uvarint(value: number): void {
+    this.ensure(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.bytes[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.bytes[this.length++] = rest;
+  }
+
+  svarint(value: number): void {
+    this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
+  }
+
+  float64(value: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.length, value, true);
+    this.length += 8;
+  }
+
+  finish(): Buffer {
+    return Buffer.from(this.bytes.buffer, 0, this.length);
+  }
+}
+
+/** Ticks of `value` at `scale` if they decode to exactly `value`, else null. */
+function exactUnits(value: number, scale: number): number | null {
+  const units = Math.round(value * scale);
+  return Number.isSafeInteger(units) && units / scale === value ? units : null;
+}
+
+/**
+ * Encode deltas[from, to) of `columns`, relative to (firstTs, firstSeq) = the first delta's.
+ * Deltas must be in (ts, seq) order, as the recorder receives them.
+ */
+export function encodeDeltas(
+  columns: DeltaColumns,
+  from: number,
+  to: number,
+  priceScale: number,
+  sizeScale: number,
+): Buffer {
+  const out = new ByteWriter();
+  let prevTs = columns.ts[from] ?? 0;
+  let prevSeq = columns.seq[from] ?? 0;
+  let prevTicks = 0;
+  for (let i = from; i < to; i++) {
+    const ts = columns.ts[i] ?? 0;
+    const seq = columns.seq[i] ?? 0;
+    const price = columns.price[i] ?? 0;
+    const size = columns.size[i] ?? 0;
+    const ticks = exactUnits(price, priceScale);
+    const lots = size >= 0 ? exactUnits(size, sizeScale) : null;
+    let flags = columns.side[i] === 'ask' ? ASK : 0;
+    if (ticks === null) flags |= RAW_PRICE;
+    if (lots === null) flags |= RAW_SIZE;
+    out.byte(flags);
+    out.uvarint(ts - prevTs);
+    out.svarint(seq - prevSeq);
+    if (ticks === null) out.float64(price);
+    else {
+      out.svarint(ticks - prevTicks);
+      prevTicks = ticks;
+    }
+    if (lots === null) out.float64(size);
+    else out.uvarint(lots);
+    prevTs = ts;
+    prevSeq = seq;
+  }
+  return out.finish();
+}
+
+/** Receives decoded deltas one by one, without an object per delta; returns false to stop. */
+export type DeltaVisitor = (ts: number, seq: number, side: BookSide, price: number, size: number) => boolean;
+
+/**
+ * Decode a chunk written by `encodeDeltas`, calling `visit` for each delta in order; `visit`
+ * returning false stops early (bookAt stops at T). Throws on a blob that ends mid-delta.
+ */
+export function decodeDeltas(
+  blob: Uint8Array,
+  firstTs: number,
+  firstSeq: number,
+  priceScale: number,
+  sizeScale: number,
+  visit: DeltaVisitor,
+): void {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  let at = 0;
+  const need = (bytes: number): void => {
+    if (at + bytes > blob.byteLength) throw new RangeError(`book delta chunk truncated at byte ${at}`);
+  };
+  const uvarint = (): number => {
+    let value = 0;
+    let factor = 1;
+    for (;;) {
+      need(1);
+      const byte = blob[at++] ?? 0;
+      value += (byte & 0x7f) * factor;
+      if (byte < 0x80) return value;
+      factor *= 0x80;
+    }
+  };
+  const svarint = (): number => {
+    const z = uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  };
+  const float64 = (): number => {
+    need(8);
+    const value = view.getFloat64(at, true);
+    at += 8;
+    return value;
+  };
+  let ts = firstTs;
+  let seq = firstSeq;
+  let ticks = 0;
+  while (at < blob.byteLength) {
+    const flags = blob[at++] ?? 0;
+    ts += uvarint();
+    seq += svarint();
+    let price: number;
+    if ((flags & RAW_PRICE) !== 0) price = float64();
+    else {
+      ticks += svarint();
+      price = ticks / priceScale;
+    }
+    const size = (flags & RAW_SIZE) !== 0 ? float64() : uvarint() / sizeScale;
+    if (!visit(ts, seq, (flags & ASK) !== 0 ? 'ask' : 'bid', price, size)) return;
+  }
+}

@@ -1,0 +1,679 @@
+import { useEffect, useState } from 'react';
+import type {
+  ColumnMapping,
+  ImportPreview,
+  InstrumentCoverage,
+  Retention,
+} from '../../../../shared/api/domains/history.js';
+import type { Job } from '../../../../shared/api/domains/jobs.js';
+import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
+import { useHistory, useMarkets } from '../../stores/context.js';
+import { CoverageTimeline } from './CoverageTimeline.js';
+import './data.css';
+
+/**
+ * Data: what is recorded (coverage per instrument: spans, gaps, counts, size), and getting
+ * more in or out (import a file on the host with a column-mapping step, export a range,
+ * backfill from an exchange), each as a job with progress, ETA and cancel. Files are named
+ * by a path on the host: that is where the App and the data are, in Electron and in a browser
+ * on the headless host alike, and multi-GB dumps need not cross the socket.
+ */
+export function DataView() {
+  const start = useHistory((s) => s.start);
+  const stop = useHistory((s) => s.stop);
+  useEffect(() => {
+    void start();
+    return stop;
+  }, [start, stop]);
+  const problem = useHistory((s) => s.problem);
+  // An import may have created an instrument: the pickers list what coverage lists.
+  const instrumentCount = useHistory((s) => s.coverage.length);
+  const reloadInstruments = useMarkets((s) => s.reloadInstruments);
+  useEffect(() => {
+    void reloadInstruments();
+  }, [instrumentCount, reloadInstruments]);
+  return (
+    <main className="data-view" data-testid="data-view">
+      <div className="data-column">
+        <CoveragePanel />
+        <ImportPanel />
+      </div>
+      <div className="data-column">
+        <JobsPanel />
+        <ExportPanel />
+        <BackfillPanel />
+        <RetentionPanel />
+        {problem === null ? null : (
+          <p className="data-problem" role="alert" data-testid="data-problem">
+            {problem}
+          </p>
+        )}
+      </div>
+    </main>
+  );
+}
+
+const bytes = (n: number): string =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${(n / 1e3).toFixed(0)} kB`;
+const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+const DAY_MS = 86_400_000;
+/** datetime-local inputs are read as UTC, like every time in the workstation. */
+const fromInput = (value: string): number => Date.parse(`${value}Z`);
+const toInput = (ms: number): string => new Date(ms).toISOString().slice(0, 16);
+
+function CoveragePanel() {
+  const coverage = useHistory((s) => s.coverage);
+  const refresh = useHistory((s) => s.refreshCoverage);
+  return (
+    <section className="data-panel" aria-label="Coverage">
+      <h3>
+        Coverage <button onClick={() => void refresh()}>Refresh</button>
+      </h3>
+      {coverage.length === 0 ? <p>Nothing recorded yet.</p> : null}
+      {coverage.map((c) => (
+        <CoverageCard key={c.instrument} coverage={c} />
+      ))}
+    </section>
+  );
+}
+
+function CoverageCard({ coverage }: { coverage: InstrumentCoverage }) {
+  const spans = Object.values(coverage.ranges).flat();
+  const first = spans.length === 0 ? null : Math.min(...spans.map((s) => s.from));
+  const last = spans.length === 0 ? null : Math.max(...spans.map((s) => s.to));
+  const bars = Object.values(coverage.counts.candles).reduce((a, b) => a + b, 0);
+  return (
+    <div className="coverage-card" data-testid="coverage-card" data-instrument={coverage.instrument}>
+      <div className="facts">
+        <b>{coverage.instrument}</b>
+        <span data-testid="coverage-range">
+          {first === null || last === null ? 'no data' : `${iso(first)} .. ${iso(last)} UTC`}
+        </span>
+        <span>
+          <b data-testid="coverage-trades">{coverage.counts.trades.toLocaleString('en')}</b> trades
+        </span>
+        <span>
+          <b>{coverage.counts.bookDeltas.toLocaleString('en')}</b> book deltas
+        </span>
+        <span>
+          <b>{coverage.counts.bookSnapshots.toLocaleString('en')}</b> snapshots
+        </span>
+        <span>
+          <b>{bars.toLocaleString('en')}</b> bars
+        </span>
+        <span>
+          <b>{bytes(coverage.bytes)}</b> on disk
+        </span>
+        <span>
+          <b data-testid="coverage-gaps">{coverage.gaps.length}</b> gaps
+        </span>
+      </div>
+      <CoverageTimeline coverage={coverage} />
+    </div>
+  );
+}
+
+type Field = 'ts' | 'price' | 'amount' | 'side' | 'id' | 'open' | 'high' | 'low' | 'close' | 'volume';
+type Mapping = Partial<Record<Field, number>>;
+const TRADE_FIELDS: readonly Field[] = ['ts', 'price', 'amount', 'side', 'id'];
+const CANDLE_FIELDS: readonly Field[] = ['ts', 'open', 'high', 'low', 'close', 'volume'];
+
+/** A first guess from header names, so a well-named file needs no clicks. */
+function guessMapping(preview: ImportPreview): Partial<Record<Field, number>> {
+  const guess: Partial<Record<Field, number>> = {};
+  const names: Record<Field, RegExp> = {
+    ts: /^(ts|ts_ms|time|timestamp|date|open_time|transact_time)$/i,
+    price: /^(price|px|p)$/i,
+    amount: /^(amount|qty|quantity|size|volume|q)$/i,
+    side: /^(side|is_buyer_maker|taker_side|m)$/i,
+    id: /^(id|trade_id|tid)$/i,
+    open: /^(open|o)$/i,
+    high: /^(high|h)$/i,
+    low: /^(low|l)$/i,
+    close: /^(close|c)$/i,
+    volume: /^(volume|vol|v)$/i,
+  };
+  (preview.header ?? []).forEach((name, index) => {
+    for (const [field, pattern] of Object.entries(names) as [Field, RegExp][]) {
+      if (guess[field] === undefined && pattern.test(name.trim())) {
+        guess[field] = index;
+        break;
+      }
+    }
+  });
+  return guess;
+}
+
+function ImportPanel() {
+  const instruments = useMarkets((s) => s.instruments);
+  const preview = useHistory((s) => s.preview);
+  const previewFile = useHistory((s) => s.previewFile);
+  const startImport = useHistory((s) => s.startImport);
+  const [path, setPath] = useState('');
+  const [instrument, setInstrument] = useState('');
+  // A dump of a market the workspace has never seen goes into a new instrument.
+  const [newInstrument, setNewInstrument] = useState({ id: '', tick: '0.01', lot: '0.00001' });
+  const [kind, setKind] = useState<'trades' | 'candles'>('trades');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1m');
+  // The mapping belongs to one preview: a new preview starts from the guess from its header.
+  const [chosen, setChosen] = useState<{ for: ImportPreview | null; fields: Mapping }>({
+    for: null,
+    fields: {},
+  });
+  const mapping: Mapping =
+    chosen.for === preview ? chosen.fields : preview === null ? {} : guessMapping(preview);
+  const setMapping = (fields: Mapping): void => {
+    setChosen({ for: preview, fields });
+  };
+  const target = instrument || instruments[0]?.id || '';
+  const generic = preview !== null && (preview.format === 'csv' || preview.format === 'parquet');
+  const fields = kind === 'trades' ? TRADE_FIELDS : CANDLE_FIELDS;
+  const columns =
+    preview === null ? 0 : Math.max(preview.header?.length ?? 0, ...preview.rows.map((r) => r.length));
+  const required = fields.filter((f) => f !== 'side' && f !== 'id');
+  const complete = !generic || required.every((f) => mapping[f] !== undefined);
+
+  const submit = (): void => {
+    let columnMapping: ColumnMapping | undefined;
+    if (generic) {
+      const at = (field: Field): number => mapping[field] ?? 0;
+      columnMapping =
+        kind === 'trades'
+          ? {
+              kind,
+              ts: at('ts'),
+              price: at('price'),
+              amount: at('amount'),
+              ...(mapping.side === undefined ? {} : { side: mapping.side }),
+              ...(mapping.id === undefined ? {} : { id: mapping.id }),
+            }
+          : {
+              kind,
+              timeframe,
+              ts: at('ts'),
+              open: at('open'),
+              high: at('high'),
+              low: at('low'),
+              close: at('close'),
+              volume: at('volume'),
+            };
+    }
+    const created = newInstrument.id.trim();
+    void startImport({
+      path,
+      instrument: created === '' ? target : created,
+      ...(created === ''
+        ? {}
+        : { create: { tickSize: Number(newInstrument.tick), lotSize: Number(newInstrument.lot) } }),
+      ...(columnMapping === undefined ? {} : { mapping: columnMapping }),
+      ...(preview?.format === 'binance-klines' && preview.timeframe === null ? { timeframe } : {}),
+    });
+  };
+
+  return (
+    <section className="data-panel" aria-label="Import">
+      <h3>Import a file</h3>
+      <label>
+        File on the host (Binance trades / aggTrades / klines CSV or zip, any CSV, Parquet)
+        <input
+          className="wide"
+          value={path}
+          onChange={(e) => {
+            setPath(e.target.value);
+          }}
+          placeholder="/data/BTCUSDT-trades-2024-03-01.zip"
+          data-testid="import-path"
+        />
+      </label>
+      <button onClick={() => void previewFile(path)} disabled={path === ''} data-testid="import-preview">
+        Preview
+      </button>
+      {preview === null ? null : (
+        <div data-testid="import-preview-table">
+          <p>
+            Format: <b>{preview.format}</b>
+            {preview.timeframe === null ? '' : ` (${preview.timeframe} bars)`}
+          </p>
+          {generic ? (
+            <>
+              <label>
+                Rows are
+                <select
+                  value={kind}
+                  onChange={(e) => {
+                    setKind(e.target.value === 'candles' ? 'candles' : 'trades');
+                  }}
+                >
+                  <option value="trades">trades</option>
+                  <option value="candles">candles (OHLCV)</option>
+                </select>
+              </label>
+              {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+            </>
+          ) : null}
+          <table className="preview-table">
+            <thead>
+              {generic ? (
+                <tr>
+                  {Array.from({ length: columns }, (_, column) => (
+                    <th key={column}>
+                      <select
+                        aria-label={`column ${column + 1} holds`}
+                        value={fields.find((f) => mapping[f] === column) ?? ''}
+                        onChange={(e) => {
+                          const next: Mapping = Object.fromEntries(
+                            Object.entries(mapping).filter(([, at]) => at !== column),
+                          );
+                          const field = fields.find((f) => f === e.target.value);
+                          if (field !== undefined) next[field] = column;
+                          setMapping(next);
+                        }}
+                      >
+                        <option value="">—</option>
+                        {fields.map((f) => (
+                          <option key={f} value={f}>
+                            {f}
+                          </option>
+                        ))}
+                      </select>
+                    </th>
+                  ))}
+                </tr>
+              ) : null}
+              {preview.header === null ? null : (
+                <tr>
+                  {preview.header.map((name, i) => (
+                    <th key={i}>{name}</th>
+                  ))}
+                </tr>
+              )}
+            </thead>
+            <tbody>
+              {preview.rows.map((row, r) => (
+                <tr key={r}>
+                  {row.map((cell, c) => (
+                    <td key={c}>{cell}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <InstrumentSelect value={target} onChange={setInstrument} />
+          <label>
+            or a new one
+            <input
+              value={newInstrument.id}
+              placeholder="binance:BTC/USDT"
+              onChange={(e) => {
+                setNewInstrument({ ...newInstrument, id: e.target.value });
+              }}
+              data-testid="import-new-instrument"
+            />
+          </label>
+          {newInstrument.id.trim() === '' ? null : (
+            <>
+              <label>
+                Tick size
+                <input
+                  size={8}
+                  value={newInstrument.tick}
+                  onChange={(e) => {
+                    setNewInstrument({ ...newInstrument, tick: e.target.value });
+                  }}
+                />
+              </label>
+              <label>
+                Lot size
+                <input
+                  size={8}
+                  value={newInstrument.lot}
+                  onChange={(e) => {
+                    setNewInstrument({ ...newInstrument, lot: e.target.value });
+                  }}
+                />
+              </label>
+            </>
+          )}
+          {preview.format === 'binance-klines' && preview.timeframe === null ? (
+            <TimeframeSelect value={timeframe} onChange={setTimeframe} />
+          ) : null}
+          <button
+            className="primary"
+            onClick={submit}
+            disabled={!complete || (target === '' && newInstrument.id.trim() === '')}
+            data-testid="import-start"
+          >
+            Import
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function InstrumentSelect({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const instruments = useMarkets((s) => s.instruments);
+  return (
+    <label>
+      Instrument
+      <select
+        value={value}
+        onChange={(e) => {
+          onChange(e.target.value);
+        }}
+      >
+        {instruments.map((i) => (
+          <option key={i.id} value={i.id}>
+            {i.id}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function TimeframeSelect({ value, onChange }: { value: Timeframe; onChange: (tf: Timeframe) => void }) {
+  return (
+    <label>
+      Bars
+      <select
+        value={value}
+        onChange={(e) => {
+          onChange(TIMEFRAMES.find((tf) => tf === e.target.value) ?? '1m');
+        }}
+      >
+        {TIMEFRAMES.map((tf) => (
+          <option key={tf} value={tf}>
+            {tf}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function JobsPanel() {
+  const jobs = useHistory((s) => s.jobs);
+  const cancel = useHistory((s) => s.cancelJob);
+  return (
+    <section className="data-panel" aria-label="Jobs">
+      <h3>Jobs</h3>
+      {jobs.length === 0 ? <p>No jobs yet.</p> : null}
+      {jobs.map((job) => (
+        <JobRow key={job.id} job={job} onCancel={() => void cancel(job.id)} />
+      ))}
+    </section>
+  );
+}
+
+function JobRow({ job, onCancel }: { job: Job; onCancel: () => void }) {
+  const fraction = job.total === null || job.total === 0 ? null : Math.min(1, job.done / job.total);
+  const eta = job.etaMs === null ? '' : ` · ${Math.ceil(job.etaMs / 1000)} s left`;
+  const detail =
+    job.state === 'failed'
+      ? (job.error ?? 'failed')
+      : job.state === 'running'
+        ? `${fraction === null ? `${job.done.toLocaleString('en')} ${job.unit}` : `${(fraction * 100).toFixed(0)}%`}${eta}${job.message === '' ? '' : ` · ${job.message}`}`
+        : job.state;
+  return (
+    <div className="job-row" data-testid="job-row" data-state={job.state} data-kind={job.kind}>
+      <span className="title">{job.title}</span>
+      {job.state === 'running' ? (
+        <button onClick={onCancel} data-testid="job-cancel">
+          Cancel
+        </button>
+      ) : (
+        <span>{job.state}</span>
+      )}
+      <div
+        className={fraction === null && job.state === 'running' ? 'job-bar indeterminate' : 'job-bar'}
+        role="progressbar"
+        aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
+        data-testid="job-progress"
+      >
+        <div style={{ width: `${(job.state === 'done' ? 1 : (fraction ?? 0)) * 100}%` }} />
+      </div>
+      <span className={job.state === 'failed' ? 'detail failed' : 'detail'}>{detail}</span>
+    </div>
+  );
+}
+
+function RangeInputs({
+  from,
+  to,
+  onFrom,
+  onTo,
+}: {
+  from: number;
+  to: number;
+  onFrom: (ms: number) => void;
+  onTo: (ms: number) => void;
+}) {
+  return (
+    <>
+      <label>
+        From (UTC)
+        <input
+          type="datetime-local"
+          value={toInput(from)}
+          onChange={(e) => {
+            const ms = fromInput(e.target.value);
+            if (Number.isFinite(ms)) onFrom(ms);
+          }}
+        />
+      </label>
+      <label>
+        To (UTC)
+        <input
+          type="datetime-local"
+          value={toInput(to)}
+          onChange={(e) => {
+            const ms = fromInput(e.target.value);
+            if (Number.isFinite(ms)) onTo(ms);
+          }}
+        />
+      </label>
+    </>
+  );
+}
+
+function ExportPanel() {
+  const instruments = useMarkets((s) => s.instruments);
+  const startExport = useHistory((s) => s.startExport);
+  const [instrument, setInstrument] = useState('');
+  const [kind, setKind] = useState<'trades' | 'candles'>('trades');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1m');
+  const [format, setFormat] = useState<'csv' | 'parquet'>('csv');
+  // The last day by default; renderer code may read the wall clock (shared/ may not).
+  const [from, setFrom] = useState(() => Date.now() - DAY_MS);
+  const [to, setTo] = useState(() => Date.now());
+  const [out, setOut] = useState('');
+  const target = instrument || instruments[0]?.id || '';
+  return (
+    <section className="data-panel" aria-label="Export">
+      <h3>Export a range</h3>
+      <InstrumentSelect value={target} onChange={setInstrument} />
+      <label>
+        Kind
+        <select
+          value={kind}
+          onChange={(e) => {
+            setKind(e.target.value === 'candles' ? 'candles' : 'trades');
+          }}
+        >
+          <option value="trades">trades</option>
+          <option value="candles">candles</option>
+        </select>
+      </label>
+      {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+      <label>
+        Format
+        <select
+          value={format}
+          onChange={(e) => {
+            setFormat(e.target.value === 'parquet' ? 'parquet' : 'csv');
+          }}
+        >
+          <option value="csv">CSV</option>
+          <option value="parquet">Parquet</option>
+        </select>
+      </label>
+      <RangeInputs from={from} to={to} onFrom={setFrom} onTo={setTo} />
+      <label>
+        Output file on the host
+        <input
+          className="wide"
+          value={out}
+          onChange={(e) => {
+            setOut(e.target.value);
+          }}
+          placeholder={`/tmp/export.${format}`}
+        />
+      </label>
+      <button
+        className="primary"
+        disabled={out === '' || target === ''}
+        onClick={() => void startExport({ instrument: target, kind, timeframe, format, from, to, out })}
+      >
+        Export
+      </button>
+    </section>
+  );
+}
+
+function BackfillPanel() {
+  const startBackfill = useHistory((s) => s.startBackfill);
+  const [exchange, setExchange] = useState('binance');
+  const [symbol, setSymbol] = useState('BTC/USDT');
+  const [kind, setKind] = useState<'trades' | 'candles'>('candles');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1m');
+  const [from, setFrom] = useState(() => Date.now() - DAY_MS);
+  const [to, setTo] = useState(() => Date.now());
+  const [endpoint, setEndpoint] = useState('');
+  return (
+    <section className="data-panel" aria-label="Backfill">
+      <h3>Backfill from an exchange</h3>
+      <label>
+        Exchange (ccxt id)
+        <input
+          value={exchange}
+          onChange={(e) => {
+            setExchange(e.target.value);
+          }}
+        />
+      </label>
+      <label>
+        Symbol
+        <input
+          value={symbol}
+          onChange={(e) => {
+            setSymbol(e.target.value);
+          }}
+        />
+      </label>
+      <label>
+        Kind
+        <select
+          value={kind}
+          onChange={(e) => {
+            setKind(e.target.value === 'trades' ? 'trades' : 'candles');
+          }}
+        >
+          <option value="candles">candles</option>
+          <option value="trades">trades</option>
+        </select>
+      </label>
+      {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+      <RangeInputs from={from} to={to} onFrom={setFrom} onTo={setTo} />
+      <label>
+        Endpoint (optional: a testnet or the simulator)
+        <input
+          value={endpoint}
+          onChange={(e) => {
+            setEndpoint(e.target.value);
+          }}
+          placeholder="http://127.0.0.1:8123"
+        />
+      </label>
+      <button
+        className="primary"
+        onClick={() =>
+          void startBackfill({
+            exchange,
+            symbol,
+            kind,
+            timeframe,
+            from,
+            to,
+            ...(endpoint === '' ? {} : { endpoint }),
+          })
+        }
+      >
+        Backfill
+      </button>
+    </section>
+  );
+}
+
+const RETENTION_ROWS: readonly { key: 'trades' | 'bookDeltas' | 'bookSnapshots'; label: string }[] = [
+  { key: 'trades', label: 'Trades' },
+  { key: 'bookDeltas', label: 'Book deltas' },
+  { key: 'bookSnapshots', label: 'Book snapshots' },
+];
+
+function RetentionPanel() {
+  const retention = useHistory((s) => s.retention);
+  const save = useHistory((s) => s.saveRetention);
+  const apply = useHistory((s) => s.applyRetention);
+  // Edits belong to the retention they started from; a newer one from the App replaces them.
+  const [edited, setEdited] = useState<{ from: Retention | null; value: Retention | null }>({
+    from: null,
+    value: null,
+  });
+  const draft = edited.from === retention ? edited.value : retention;
+  const setDraft = (value: Retention): void => {
+    setEdited({ from: retention, value });
+  };
+  if (draft === null) return null;
+  const days = (value: string): number | null =>
+    value.trim() === '' || !(Number(value) > 0) ? null : Number(value);
+  return (
+    <section className="data-panel" aria-label="Retention">
+      <h3>Retention (days to keep; empty keeps forever)</h3>
+      {RETENTION_ROWS.map(({ key, label }) => (
+        <label key={key}>
+          {label}
+          <input
+            size={5}
+            value={draft[key] ?? ''}
+            onChange={(e) => {
+              setDraft({ ...draft, [key]: days(e.target.value) });
+            }}
+          />
+        </label>
+      ))}
+      {TIMEFRAMES.map((tf) => (
+        <label key={tf}>
+          {tf} bars
+          <input
+            size={5}
+            value={draft.candles[tf] ?? ''}
+            onChange={(e) => {
+              setDraft({ ...draft, candles: { ...draft.candles, [tf]: days(e.target.value) } });
+            }}
+          />
+        </label>
+      ))}
+      <div>
+        <button className="primary" onClick={() => void save(draft)}>
+          Save
+        </button>{' '}
+        <button onClick={() => void apply()}>Apply now</button>
+      </div>
+    </section>
+  );
+}

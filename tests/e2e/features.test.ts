@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHeadlessHost, type RunningHost } from '../fixtures/headless-host.js';
+
+const artifacts = path.resolve(import.meta.dirname, 'artifacts');
+
+function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Points of the first trace plotly holds for a chart element. */
+function plottedPoints(page: Page, testId: string): Promise<number> {
+  return page.getByTestId(testId).evaluate((element) => {
+    const chart = element as HTMLElement & { data?: { x?: unknown[] }[] };
+    return chart.data?.[0]?.x?.length ?? 0;
+  });
+}
+
+describe('features view on the headless host', () => {
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    host = await startHeadlessHost();
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1600, height: 960 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+    await page.goto(host.url);
+  });
+
+  afterAll(async () => {
+    await context.close();
+    await browser.close();
+    await host.stop();
+  });
+
+  it('picks two features from the catalogue, with their definitions, and saves a set', async () => {
+    await page.getByTestId('view-features').click();
+    await expect
+      .poll(() => page.getByTestId('catalogue-book_imbalance').count(), { timeout: 15_000 })
+      .toBe(1);
+    await expect(page.getByTestId('catalogue-book_imbalance').innerText()).resolves.toMatch(/bid|ask/i);
+    await page.getByTestId('add-feature-book_imbalance').click();
+    await page.getByTestId('add-feature-spread').click();
+    await expect(page.getByTestId('draft-feature').count()).resolves.toBe(2);
+    await page.getByTestId('set-name').fill('Imbalance and spread');
+    await page.getByTestId('save-set').click();
+    await expect
+      .poll(() => page.getByTestId('set-select').locator('option').allInnerTexts(), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/Imbalance and spread · 1s · 3 columns/)]);
+  });
+
+  it('builds a matrix over the recorded demo data with a progress bar, and plots a feature', async () => {
+    // Let the recorder commit a few seconds of the demo market first.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await page.getByTestId('set-select').selectOption({ index: 0 });
+    await expect.poll(() => page.getByTestId('range-from').inputValue(), { timeout: 10_000 }).not.toBe('');
+    // Extend the range end to now, so the seconds recorded since the set was picked count too.
+    await page.getByTestId('range-to').fill(new Date(Date.now()).toISOString().slice(0, 19));
+    await page.getByTestId('build-matrix').click();
+    await expect
+      .poll(() => page.getByTestId('build-progress').getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('done');
+    await expect.poll(() => page.getByTestId('matrix').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => plottedPoints(page, 'feature-plot'), { timeout: 10_000 }).toBeGreaterThan(2);
+    await expect.poll(() => plottedPoints(page, 'feature-histogram'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect(page.getByTestId('series-stats').innerText()).resolves.toMatch(/rows/);
+
+    await page.getByTestId('column-select').selectOption({ index: 2 });
+    await expect.poll(() => page.getByTestId('column-select').inputValue()).toMatch(/^spread\(\)\.bps$/);
+    await expect.poll(() => plottedPoints(page, 'feature-plot'), { timeout: 10_000 }).toBeGreaterThan(2);
+  });
+
+  it('compares the matrix with the live window in the drift table', async () => {
+    await page.getByTestId('compute-drift').click();
+    await expect
+      .poll(() => page.getByTestId('drift-table').locator('tbody tr').count(), { timeout: 10_000 })
+      .toBe(3);
+    await expect(page.getByTestId('drift-alert').innerText()).resolves.toMatch(/live rows/);
+    await page.screenshot({ path: path.join(artifacts, 'features.png') });
+  });
+
+  it('shows the set live with sparklines in the Markets feature panel', async () => {
+    await page.getByTestId('view-markets').click();
+    await expect.poll(() => page.getByTestId('live-feature').count(), { timeout: 15_000 }).toBe(3);
+    await expect
+      .poll(() => page.locator('[data-testid="live-feature"] polyline').first().getAttribute('points'), {
+        timeout: 10_000,
+      })
+      .toMatch(/\d+(\.\d+)?,\d+(\.\d+)? \d/);
+    // The imbalance signal still fires from the same worker.
+    await expect.poll(() => page.getByTestId('features').innerText()).toMatch(/Imbalance\s+[+-]?\d/);
+    await page.screenshot({ path: path.join(artifacts, 'markets-features.png') });
+  });
+
+  it('logs no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
