@@ -1,50 +1,28 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHeadlessHost, type RunningHost } from '../fixtures/headless-host.js';
+import type { RunningHost } from '../fixtures/headless-host.js';
+import { E2E_ARTIFACTS, openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
 
-const artifacts = path.resolve(import.meta.dirname, 'artifacts');
 const DEMO = 'demo:DEMO/USD';
 /** Rows in the imported file: enough that the import runs for a moment and shows its bar. */
 const ROWS = 300_000;
 const T0 = Date.UTC(2024, 2, 1);
 
 describe('data view on the headless host', () => {
+  let session: WorkstationPage;
   let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    host = await startHeadlessHost();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context = await browser.newContext({ viewport: { width: 1600, height: 960 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(host.url);
+    session = await openWorkstation();
+    ({ host, page, pageErrors } = session);
   });
 
   afterAll(async () => {
-    await context.close();
-    await browser.close();
-    await host.stop();
+    await session.close();
   });
 
   const demoCard = () => page.locator(`[data-testid="coverage-card"][data-instrument="${DEMO}"]`);
@@ -97,7 +75,7 @@ describe('data view on the headless host', () => {
       .poll(() => job.getAttribute('data-state'), { timeout: 10_000, interval: 50 })
       .toBe('running');
     await expect(job.getByTestId('job-progress').isVisible()).resolves.toBe(true);
-    await page.screenshot({ path: path.join(artifacts, 'data-import-running.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'data-import-running.png') });
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
     await expect(job.getByTestId('job-progress').getAttribute('aria-valuenow')).resolves.toBe('100');
 
@@ -107,7 +85,7 @@ describe('data view on the headless host', () => {
         { timeout: 10_000 },
       )
       .toBeGreaterThanOrEqual(before + ROWS);
-    await page.screenshot({ path: path.join(artifacts, 'data-view.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'data-view.png') });
     expect(pageErrors).toEqual([]);
   });
 
@@ -123,6 +101,6 @@ describe('data view on the headless host', () => {
     const job = page.locator('[data-testid="job-row"][data-kind="import"]').first();
     await expect.poll(() => job.innerText(), { timeout: 10_000 }).toContain('Import mine.csv');
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 10_000 }).toBe('done');
-    await page.screenshot({ path: path.join(artifacts, 'data-mapping.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'data-mapping.png') });
   });
 });

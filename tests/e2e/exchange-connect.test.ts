@@ -1,61 +1,37 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BinanceSimulator, startBinanceSimulator, type SimUrls } from '../exchange-sim/binance-sim.js';
-import { startHeadlessHost, type RunningHost } from '../fixtures/headless-host.js';
+import {
+  E2E_ARTIFACTS,
+  ladderPrices,
+  openWorkstation,
+  type WorkstationPage,
+} from '../fixtures/workstation-page.js';
 
-const artifacts = path.resolve(import.meta.dirname, 'artifacts');
 const SYMBOL = 'ETH/USDT';
 const INSTRUMENT = `binance:${SYMBOL}`;
-
-/** Prices of the ladder rows of one side, top to bottom as drawn. */
-async function ladderPrices(page: Page, side: 'bid' | 'ask'): Promise<number[]> {
-  const texts = await page.locator(`[data-testid="ladder-row-${side}"] .price`).allInnerTexts();
-  return texts.map((text) => Number(text.replaceAll(',', '')));
-}
 
 describe('connecting the workstation to an exchange (the simulator) from Settings', () => {
   let sim: BinanceSimulator;
   let urls: SimUrls;
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: WorkstationPage;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
     ({ sim, urls } = await startBinanceSimulator({
       markets: [
         { symbol: SYMBOL, startPrice: 2000, tickSize: 0.1, lotSize: 0.001, seed: 3 },
         { symbol: 'SOL/USDT', startPrice: 100, tickSize: 0.01, lotSize: 0.01, seed: 4 },
       ],
     }));
-    host = await startHeadlessHost();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
-    context = await browser.newContext({ viewport: { width: 1600, height: 960 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(host.url);
+    session = await openWorkstation();
+    ({ page, pageErrors } = session);
   });
 
   afterAll(async () => {
-    await context.close();
-    await browser.close();
-    await host.stop();
+    await session.close();
     await sim.stop();
   });
 
@@ -87,7 +63,7 @@ describe('connecting the workstation to an exchange (the simulator) from Setting
     await expect
       .poll(() => page.getByTestId('exchange-streams').innerText(), { timeout: 5_000 })
       .toBe(`binance ${SYMBOL} live`);
-    await page.screenshot({ path: path.join(artifacts, 'settings-connected.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'settings-connected.png') });
   });
 
   it('lists the new instrument in the Markets picker and draws its live book', async () => {
@@ -116,7 +92,7 @@ describe('connecting the workstation to an exchange (the simulator) from Setting
     const before = await ladder.innerText();
     await expect.poll(() => ladder.innerText(), { timeout: 5_000, interval: 200 }).not.toBe(before);
     await expect.poll(() => page.getByTestId('tape-row').count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(artifacts, 'markets-exchange.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'markets-exchange.png') });
   });
 
   it('stops the subscription from Settings', async () => {

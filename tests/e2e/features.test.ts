@@ -1,25 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHeadlessHost, type RunningHost } from '../fixtures/headless-host.js';
-
-const artifacts = path.resolve(import.meta.dirname, 'artifacts');
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import { E2E_ARTIFACTS, openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
 
 /** Points of the first trace plotly holds for a chart element. */
 function plottedPoints(page: Page, testId: string): Promise<number> {
@@ -30,29 +12,17 @@ function plottedPoints(page: Page, testId: string): Promise<number> {
 }
 
 describe('features view on the headless host', () => {
-  let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
+  let session: WorkstationPage;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    host = await startHeadlessHost();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1600, height: 960 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(host.url);
+    session = await openWorkstation();
+    ({ page, pageErrors } = session);
   });
 
   afterAll(async () => {
-    await context.close();
-    await browser.close();
-    await host.stop();
+    await session.close();
   });
 
   it('picks two features from the catalogue, with their definitions, and saves a set', async () => {
@@ -98,7 +68,7 @@ describe('features view on the headless host', () => {
       .poll(() => page.getByTestId('drift-table').locator('tbody tr').count(), { timeout: 10_000 })
       .toBe(3);
     await expect(page.getByTestId('drift-alert').innerText()).resolves.toMatch(/live rows/);
-    await page.screenshot({ path: path.join(artifacts, 'features.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'features.png') });
   });
 
   it('shows the set live with sparklines in the Markets feature panel', async () => {
@@ -111,7 +81,7 @@ describe('features view on the headless host', () => {
       .toMatch(/\d+(\.\d+)?,\d+(\.\d+)? \d/);
     // The imbalance signal still fires from the same worker.
     await expect.poll(() => page.getByTestId('features').innerText()).toMatch(/Imbalance\s+[+-]?\d/);
-    await page.screenshot({ path: path.join(artifacts, 'markets-features.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'markets-features.png') });
   });
 
   it('logs no page errors', () => {

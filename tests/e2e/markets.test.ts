@@ -1,26 +1,14 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type RunningHost } from '../fixtures/headless-host.js';
-
-const artifacts = path.resolve(import.meta.dirname, 'artifacts');
-
-/** Debian's chromium, headless, with nothing that phones home or needs a GPU. */
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import {
+  E2E_ARTIFACTS,
+  launchChromium,
+  ladderPrices,
+  openWorkstation,
+  type WorkstationPage,
+} from '../fixtures/workstation-page.js';
 
 /** The first candlestick trace plotly holds for the chart element: its points and period. */
 interface PlottedCandles {
@@ -36,36 +24,19 @@ function plottedCandles(page: Page): Promise<PlottedCandles> {
   });
 }
 
-/** Prices of the ladder rows of one side, top to bottom as drawn. */
-async function ladderPrices(page: Page, side: 'bid' | 'ask'): Promise<number[]> {
-  const texts = await page.locator(`[data-testid="ladder-row-${side}"] .price`).allInnerTexts();
-  return texts.map((text) => Number(text.replaceAll(',', '')));
-}
-
 describe('markets view on the headless host', () => {
+  let session: WorkstationPage;
   let host: RunningHost;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    host = await startHeadlessHost();
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1600, height: 960 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(host.url);
+    session = await openWorkstation();
+    ({ host, page, pageErrors } = session);
   });
 
   afterAll(async () => {
-    await context.close();
-    await browser.close();
-    await host.stop();
+    await session.close();
   });
 
   it('shows a ladder at least 20 levels deep a side, with the best bid below the best ask', async () => {
@@ -148,7 +119,7 @@ describe('markets view on the headless host', () => {
     });
     expect(markers).toBe(Number(await page.getByTestId('signal-count').innerText()));
 
-    await page.screenshot({ path: path.join(artifacts, 'markets.png') });
+    await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'markets.png') });
   });
 
   it('logs no page errors (CSP violations included)', () => {
@@ -182,7 +153,7 @@ describe('markets view with a wrong token', () => {
       await expect.poll(() => notice.isVisible(), { timeout: 10_000 }).toBe(true);
       await expect(notice.innerText()).resolves.toMatch(/refused.*token/is);
       await expect(page.getByTestId('connection-state').textContent()).resolves.toBe('disconnected');
-      await page.screenshot({ path: path.join(artifacts, 'markets-bad-token.png') });
+      await page.screenshot({ path: path.join(E2E_ARTIFACTS, 'markets-bad-token.png') });
     } finally {
       await context.close();
     }
