@@ -284,35 +284,9 @@ function KeysPanel() {
           });
         }}
       >
-        <input
-          className="settings-input"
-          autoComplete="off"
-          placeholder="API key"
-          value={apiKey}
-          onChange={(event) => {
-            setApiKey(event.target.value);
-          }}
-        />
-        <input
-          className="settings-input"
-          type="password"
-          autoComplete="off"
-          placeholder="Secret"
-          value={secret}
-          onChange={(event) => {
-            setSecret(event.target.value);
-          }}
-        />
-        <input
-          className="settings-input"
-          type="password"
-          autoComplete="off"
-          placeholder="Passphrase (some exchanges)"
-          value={password}
-          onChange={(event) => {
-            setPassword(event.target.value);
-          }}
-        />
+        <KeyField placeholder="API key" value={apiKey} onChange={setApiKey} />
+        <KeyField placeholder="Secret" value={secret} onChange={setSecret} hidden />
+        <KeyField placeholder="Passphrase (some exchanges)" value={password} onChange={setPassword} hidden />
         <button type="submit" disabled={apiKey === '' || secret === '' || busy || keyStore?.ready !== true}>
           Save keys
         </button>
@@ -390,4 +364,25 @@ function describe(stream: StreamStatus | undefined): string {
   if (stream.gaps > 0) parts.push(`${stream.gaps} gaps`);
   if (stream.lastError !== null && stream.state !== 'live') parts.push(stream.lastError);
   return parts.join(' · ');
+}
+
+/** One credential field: never autofilled, and masked unless it is the public key id. */
+function KeyField(props: {
+  readonly placeholder: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly hidden?: boolean;
+}) {
+  return (
+    <input
+      className="settings-input"
+      type={props.hidden === true ? 'password' : 'text'}
+      autoComplete="off"
+      placeholder={props.placeholder}
+      value={props.value}
+      onChange={(event) => {
+        props.onChange(event.target.value);
+      }}
+    />
+  );
 }
