@@ -3,10 +3,9 @@
 // workspace's live feature sets (one FeatureSetEngine per set, each on its own instrument).
 // It runs the same shared/ feature code that replay, backtests and training sets use.
 import { parentPort } from 'node:worker_threads';
-import type { MarketEvent } from '../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../shared/domain/signal.js';
-import { decodeEvents } from '../shared/market/event-codec.js';
-import { BookFeatureEngine, bookImbalance } from '../shared/features/book-features.js';
+import { EncodedEventReader } from '../shared/market/event-codec.js';
+import { BookFeatureEngine } from '../shared/features/book-features.js';
 import { FeatureSetEngine } from '../shared/features/engine.js';
 import { compileFeatureSet } from '../shared/features/feature-set.js';
 import { ImbalanceSignalRule } from '../shared/features/imbalance-signal.js';
@@ -42,6 +41,11 @@ const port = parentPort;
 if (port === null) throw new Error('worker/features.ts must run as a worker thread');
 
 const states = new Map<string, InstrumentState>();
+/**
+ * One string per instrument name: each batch arrives with fresh copies of the names, and the
+ * per-event instrument checks downstream are then identity compares, not character compares.
+ */
+const names = new Map<string, string>();
 let liveSets: RunningSet[] = [];
 let outSeq = 0;
 
@@ -71,18 +75,14 @@ function post(message: Omit<FromFeatureWorker, 'seq'>, transfer: ArrayBuffer[] =
   port?.postMessage({ ...message, seq: outSeq++ }, transfer);
 }
 
-/** Feeds a batch to one set's engine; the set sees only the instruments it consumes. */
-function runSet(set: RunningSet, events: readonly MarketEvent[]): LiveRows | null {
-  let lastTs = Number.NEGATIVE_INFINITY;
-  for (const event of events) {
-    set.engine.onEvent(event);
-    if (event.ts > lastTs) lastTs = event.ts;
-  }
+/** The rows one set took during a batch, after the clock reached the batch's last event. */
+function drainSet(set: RunningSet, lastTs: number): LiveRows | null {
   // Events reach the worker in (ts, seq) order, so none before the batch's last time can
   // still come: time-sampled rows up to it are due now, not at the next batch.
   if (lastTs > Number.NEGATIVE_INFINITY) set.engine.advanceTo(lastTs);
   const rows = set.engine.drainRows();
   if (rows.count === 0) return null;
+  // The views start at offset 0 and may be shorter than their buffers: the host reads `count`.
   return {
     setId: set.id,
     count: rows.count,
@@ -93,13 +93,23 @@ function runSet(set: RunningSet, events: readonly MarketEvent[]): LiveRows | nul
 }
 
 function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): void {
-  const events = decodeEvents(message.payload);
+  // One pass over the buffer, each event read into a reused object and handed to the book
+  // features, the signal rule and every set before the next is read: nothing keeps it.
+  const instruments = message.payload.instruments.map((name) => {
+    const known = names.get(name);
+    if (known !== undefined) return known;
+    names.set(name, name);
+    return name;
+  });
+  const reader = new EncodedEventReader({ ...message.payload, instruments });
+  const sets = liveSets;
   const touched = new Set<InstrumentState>();
   const signals: Signal[] = [];
+  let lastTs = Number.NEGATIVE_INFINITY;
   // Batches mostly hold one instrument: look its state up once per run of events, not per event.
   let lastInstrument = '';
   let state: InstrumentState | null = null;
-  for (const event of events) {
+  for (let event = reader.next(); event !== null; event = reader.next()) {
     if (state === null || event.instrument !== lastInstrument) {
       lastInstrument = event.instrument;
       state = stateOf(event.instrument);
@@ -107,23 +117,24 @@ function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): vo
     }
     state.features.onEvent(event);
     if (event.kind !== 'trade') {
-      const book = state.features.orderBook();
       state.probe.ts = event.ts;
-      state.probe.imbalance = bookImbalance(book);
-      state.probe.mid = book.mid();
+      state.probe.imbalance = state.features.imbalance();
+      state.probe.mid = state.features.mid();
       const signal = state.signals.update(state.probe);
       if (signal !== null) signals.push(signal);
     }
+    for (let i = 0; i < sets.length; i++) (sets[i] as RunningSet).engine.onEvent(event);
+    if (event.ts > lastTs) lastTs = event.ts;
   }
   const features: BookFeatures[] = [];
   for (const state of touched) features.push(state.features.values());
   const vectors: LiveRows[] = [];
-  for (const set of liveSets) {
-    const rows = runSet(set, events);
+  for (const set of sets) {
+    const rows = drainSet(set, lastTs);
     if (rows !== null) vectors.push(rows);
   }
   post(
-    { type: 'processed', payload: { events: events.length, features, signals, vectors } },
+    { type: 'processed', payload: { events: message.payload.count, features, signals, vectors } },
     vectors.flatMap((rows) => [rows.ts, rows.values]),
   );
 }

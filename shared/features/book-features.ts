@@ -1,4 +1,4 @@
-import type { MarketEvent } from '../domain/market.js';
+import type { BookDelta, MarketEvent } from '../domain/market.js';
 import type { BookFeatures } from '../domain/signal.js';
 import { OrderBook, type ReadonlyOrderBook } from '../market/order-book.js';
 import { RollingVwap } from './vwap.js';
@@ -60,6 +60,13 @@ export class BookFeatureEngine {
   private readonly vwap: RollingVwap;
   private readonly imbalanceLevels: number;
   private ts = 0;
+  /**
+   * The imbalance and mid of the book as it is, while `touchFresh`: most deltas land too deep
+   * to move either, and the live signal reads both after every book event.
+   */
+  private lastImbalance: number | null = null;
+  private lastMid: number | null = null;
+  private touchFresh = false;
 
   constructor(
     readonly instrument: string,
@@ -79,14 +86,31 @@ export class BookFeatureEngine {
       case 'book_delta':
         this.vwap.advanceTo(event.ts);
         this.book.applyDelta(event);
+        if (this.touchFresh && !this.belowCountedLevels(event)) this.touchFresh = false;
         return;
       case 'book_snapshot':
         this.vwap.advanceTo(event.ts);
         this.book.applySnapshot(event);
+        this.touchFresh = false;
         return;
       default:
         event satisfies never;
     }
+  }
+
+  /**
+   * True when a delta just applied left the counted levels of its side, and so its touch, as
+   * they were: that side still has at least `imbalanceLevels` levels and the changed price is
+   * strictly behind the last counted one (a level that was counted and is now gone would have
+   * let a deeper level, behind the changed price, move up into the count).
+   */
+  private belowCountedLevels(delta: Pick<BookDelta, 'side' | 'price'>): boolean {
+    const levels = this.imbalanceLevels;
+    if (levels < 1) return false;
+    if (delta.side === 'bid') {
+      return this.book.depth('bid') >= levels && delta.price < this.book.bidPrice(levels - 1);
+    }
+    return this.book.depth('ask') >= levels && delta.price > this.book.askPrice(levels - 1);
   }
 
   /** The book the features are computed from. */
@@ -94,14 +118,32 @@ export class BookFeatureEngine {
     return this.book;
   }
 
+  /** The book's imbalance now, as `bookImbalance` gives it (recomputed only when it may have moved). */
+  imbalance(): number | null {
+    if (!this.touchFresh) this.refreshTouch();
+    return this.lastImbalance;
+  }
+
+  /** The book's mid now, as `OrderBook.mid` gives it (recomputed only when it may have moved). */
+  mid(): number | null {
+    if (!this.touchFresh) this.refreshTouch();
+    return this.lastMid;
+  }
+
+  private refreshTouch(): void {
+    this.lastImbalance = bookImbalance(this.book, this.imbalanceLevels);
+    this.lastMid = this.book.mid();
+    this.touchFresh = true;
+  }
+
   values(): BookFeatures {
     return {
       instrument: this.instrument,
       ts: this.ts,
-      imbalance: bookImbalance(this.book, this.imbalanceLevels),
+      imbalance: this.imbalance(),
       spread: this.book.spread(),
       spreadBps: spreadBps(this.book),
-      mid: this.book.mid(),
+      mid: this.mid(),
       microprice: microprice(this.book),
       vwap1m: this.vwap.value(),
     };

@@ -48,7 +48,11 @@ export interface FeatureSetEngineOptions {
   readonly maxGapMs?: number;
 }
 
-/** Rows taken since the last drain: `values` is row-major, `width` columns per row. */
+/**
+ * Rows taken since the last drain: `values` is row-major, `width` columns per row. The arrays
+ * are exactly `count` rows long but may be views on longer buffers (mind it when sending
+ * `.buffer`: read only `count` rows of it).
+ */
 export interface FeatureRows {
   readonly ts: Float64Array;
   readonly values: Float64Array;
@@ -69,6 +73,9 @@ export interface FeatureEngineStats {
 }
 
 export const DEFAULT_MAX_GAP_MS = 60_000;
+
+/** Rows the row buffers hold before they first grow. */
+const INITIAL_ROWS = 256;
 
 /** One feature of the set inside the engine; `feature` is replaced when a gap resets it. */
 interface Slot {
@@ -138,6 +145,9 @@ export class FeatureSetEngine {
   private readonly timeListeners: Slot[];
   private readonly states: InstrumentState[];
   private readonly indexOf = new Map<string, number>();
+  /** The instrument of the previous event and its index (-1: not consumed). */
+  private lastInstrument: string | null = null;
+  private lastIndex = -1;
   private readonly row: Float64Array;
   private readonly gapFlags: Uint8Array;
 
@@ -148,7 +158,7 @@ export class FeatureSetEngine {
   /** A lower bound of the next bar close or row boundary: most events are before it. */
   private nextMoment = Number.NEGATIVE_INFINITY;
 
-  private rowTs = new Float64Array(256);
+  private rowTs = new Float64Array(INITIAL_ROWS);
   private rowValues: Float64Array;
   private rowCount = 0;
 
@@ -170,7 +180,7 @@ export class FeatureSetEngine {
     this.onRow = options.onRow ?? null;
     this.collect = options.collectRows ?? options.onRow === undefined;
     this.row = new Float64Array(this.width);
-    this.rowValues = new Float64Array(256 * Math.max(1, this.width));
+    this.rowValues = new Float64Array(INITIAL_ROWS * Math.max(1, this.width));
 
     // The set's instrument, then references sorted: bars closing at the same moment are
     // delivered in this order, so a wrapper knows which bar completes a moment (resolve.ts).
@@ -234,8 +244,13 @@ export class FeatureSetEngine {
 
   /** Applies one event (see the class comment for ordering and rows). */
   onEvent(event: MarketEvent): void {
-    const index = this.indexOf.get(event.instrument);
-    if (index === undefined) {
+    // Streams come in runs of one instrument: skip the map lookup while it does not change.
+    if (event.instrument !== this.lastInstrument) {
+      this.lastInstrument = event.instrument;
+      this.lastIndex = this.indexOf.get(event.instrument) ?? -1;
+    }
+    const index = this.lastIndex;
+    if (index < 0) {
       this.ignored++;
       return;
     }
@@ -307,17 +322,29 @@ export class FeatureSetEngine {
     return out;
   }
 
-  /** Rows taken since the last call (copies), oldest first. */
+  /** Rows taken since the last call, oldest first; the caller owns them (the engine keeps no view). */
   drainRows(): FeatureRows {
     const count = this.rowCount;
-    const rows = {
+    this.rowCount = 0;
+    if (count > INITIAL_ROWS && count * 2 >= this.rowTs.length) {
+      // A long run of rows (a gap's, or a backlog): hand the buffers over instead of copying
+      // most of them, and start small again.
+      const rows = {
+        ts: this.rowTs.subarray(0, count),
+        values: this.rowValues.subarray(0, count * this.width),
+        count,
+        width: this.width,
+      };
+      this.rowTs = new Float64Array(INITIAL_ROWS);
+      this.rowValues = new Float64Array(INITIAL_ROWS * Math.max(1, this.width));
+      return rows;
+    }
+    return {
       ts: this.rowTs.slice(0, count),
       values: this.rowValues.slice(0, count * this.width),
       count,
       width: this.width,
     };
-    this.rowCount = 0;
-    return rows;
   }
 
   stats(): FeatureEngineStats {
@@ -356,17 +383,29 @@ export class FeatureSetEngine {
       this.tick(ts);
       return;
     }
+    const main = this.states[0] as InstrumentState;
     for (;;) {
-      let next = this.nextBoundary;
+      let nextClose = Number.POSITIVE_INFINITY;
       for (const state of this.states) {
         for (const route of state.bars) {
           const close = route.series.nextClose();
-          if (close < next) next = close;
+          if (close < nextClose) nextClose = close;
         }
       }
+      const next = Math.min(this.nextBoundary, nextClose);
       if (next > ts) {
         this.nextMoment = next;
         break;
+      }
+      // Every feature consumes the set's instrument, so while it is in a gap every row is
+      // all NaN: take the gap's rows up to the next bar close at once, without a clock tick
+      // each (onTime is idempotent: the tick at the end leaves the same state).
+      if (next === this.nextBoundary && next < nextClose && next - main.lastTs > this.maxGapMs) {
+        const last = Math.min(ts, nextClose - 1);
+        const count = Math.floor((last - next) / this.periodMs) + 1;
+        this.emitGapRows(next, count);
+        this.nextBoundary = next + count * this.periodMs;
+        continue;
       }
       this.tick(next);
       for (const state of this.states) {
@@ -432,6 +471,24 @@ export class FeatureSetEngine {
       this.rowCount++;
     }
     this.onRow?.(ts, this.row);
+  }
+
+  /** `count` rows from boundary `from` on, all NaN: the set's instrument is in a gap. */
+  private emitGapRows(from: number, count: number): void {
+    this.rows += count;
+    if (this.collect) while (this.rowCount + count > this.rowTs.length) this.growRows();
+    for (let i = 0; i < count; i++) {
+      const ts = from + i * this.periodMs;
+      // Refilled per row: a listener may have written into the reused buffer.
+      if (i === 0 || this.onRow !== null) this.row.fill(Number.NaN);
+      if (this.collect) {
+        if (this.rowCount === this.rowTs.length) this.growRows();
+        this.rowTs[this.rowCount] = ts;
+        this.rowValues.fill(Number.NaN, this.rowCount * this.width, (this.rowCount + 1) * this.width);
+        this.rowCount++;
+      }
+      this.onRow?.(ts, this.row);
+    }
   }
 
   private growRows(): void {

@@ -9,7 +9,7 @@ import { FeatureSetEngine } from '../../shared/features/engine.js';
 import { compileFeatureSet, type FeatureSet } from '../../shared/features/feature-set.js';
 import { warmupMs } from '../../shared/features/pipeline/warmup.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
-import { encodeEvents, type EncodedEvents } from '../../shared/market/event-codec.js';
+import { encodeEvents, RECORD_WIDTH, type EncodedEvents } from '../../shared/market/event-codec.js';
 import { recordDemo } from '../fixtures/recorded-demo.js';
 import { median, type Benchmark, type Figure } from './report.js';
 
@@ -17,6 +17,8 @@ const START = Date.UTC(2026, 0, 5);
 const BATCH_EVENTS = 4096;
 /** The timed pass replays the warm-up's events a day later, so the engine sees time move on. */
 const SHIFT_MS = 86_400_000;
+/** Where a record of the event codec keeps its ts: [kind, instrumentIndex, ts, seq, a, b, c]. */
+const TS_FIELD = 2;
 
 /** The 10-feature order-book and trade set the figures are named for. */
 function benchSet(instrument: string, sampling: FeatureSet['sampling']): FeatureSet {
@@ -85,7 +87,15 @@ async function streamThroughWorker(
   // One full pass first, so the worker's JIT has settled before the clock starts; the set's
   // state carries on (the timed pass is the same events a day later on the same instrument).
   const warm = encodeBatches(events);
-  const batches = encodeBatches(events.map((event) => ({ ...event, ts: event.ts + SHIFT_MS })));
+  // Shifted in the encoded records (every record carries its event's ts): the same batches as
+  // encoding shifted copies, without leaving a copy of every event for the main thread's
+  // collector to sweep while the clock runs.
+  const batches = encodeBatches(events);
+  for (const batch of batches) {
+    const records = new Float64Array(batch.buffer);
+    for (let at = TS_FIELD; at < records.length; at += RECORD_WIDTH)
+      records[at] = (records[at] ?? Number.NaN) + SHIFT_MS;
+  }
   const counted = events.length;
   for (const batch of warm) {
     worker.sendEncoded(batch);

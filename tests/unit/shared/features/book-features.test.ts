@@ -113,4 +113,46 @@ describe('book features', () => {
     engine.onEvent(snapshotEvent({ ts: 90_000 }));
     expect(engine.values().vwap1m).toBeNull();
   });
+
+  it('keeps the imbalance and mid exactly as the book gives them while deltas churn deep and near the touch', () => {
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    const book = new OrderBook();
+    const snapshot = snapshotEvent({ ts: 0 });
+    engine.onEvent(snapshot);
+    if (snapshot.kind === 'book_snapshot') book.applySnapshot(snapshot);
+    // A small deterministic generator: deltas over 12 price steps per side, a third removals.
+    let state = 12345;
+    const next = (): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    let deepDeltas = 0;
+    for (let i = 1; i <= 4000; i++) {
+      const side = next() < 0.5 ? 'bid' : 'ask';
+      const step = Math.floor(next() * 12);
+      const price = side === 'bid' ? 99.5 - step * 0.5 : 100.5 + step * 0.5;
+      const size = next() < 0.33 ? 0 : Math.round(next() * 50) / 10;
+      const delta = {
+        kind: 'book_delta',
+        instrument: TEST_INSTRUMENT,
+        ts: i,
+        seq: i,
+        side,
+        price,
+        size,
+      } as const;
+      engine.onEvent(delta);
+      book.applyDelta(delta);
+      if (step >= 5) deepDeltas++;
+      expect(engine.imbalance()).toBe(bookImbalance(book));
+      expect(engine.mid()).toBe(book.mid());
+      if (i % 1000 === 0) {
+        engine.onEvent(snapshotEvent({ ts: i, seq: i }));
+        book.applySnapshot(bookSnapshot({ ts: i, seq: i }));
+        expect(engine.imbalance()).toBe(bookImbalance(book));
+      }
+    }
+    expect(deepDeltas).toBeGreaterThan(1000);
+    expect(engine.values().imbalance).toBe(bookImbalance(book));
+  });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { MarketEvent } from '../../../../shared/domain/market.js';
-import { decodeEvents, encodeEvents, RECORD_WIDTH } from '../../../../shared/market/event-codec.js';
+import {
+  decodeEvents,
+  EncodedEventReader,
+  encodeEvents,
+  RECORD_WIDTH,
+} from '../../../../shared/market/event-codec.js';
 
 const batch: MarketEvent[] = [
   {
@@ -62,5 +67,31 @@ describe('event codec', () => {
     const encoded = encodeEvents(batch);
     new Float64Array(encoded.buffer)[0] = 42;
     expect(() => decodeEvents(encoded)).toThrow('unknown record kind 42 at record 0');
+  });
+
+  it('reads a batch event by event into reused objects, the same events decodeEvents gives', () => {
+    const reader = new EncodedEventReader(encodeEvents([...batch, ...batch]));
+    const read: MarketEvent[] = [];
+    const seen = new Set<MarketEvent>();
+    for (let event = reader.next(); event !== null; event = reader.next()) {
+      seen.add(event);
+      read.push(event.kind === 'book_snapshot' ? event : { ...event });
+    }
+    expect(read).toEqual([...batch, ...batch]);
+    // One object per trade, one per delta, a fresh one per snapshot.
+    expect(seen.size).toBe(4);
+    expect(reader.next()).toBeNull();
+  });
+
+  it('refuses a broken batch before handing out any event', () => {
+    const badKind = encodeEvents(batch);
+    new Float64Array(badKind.buffer)[RECORD_WIDTH * 4] = 42;
+    expect(() => new EncodedEventReader(badKind)).toThrow('unknown record kind 42 at record 4');
+    const badInstrument = encodeEvents(batch);
+    new Float64Array(badInstrument.buffer)[RECORD_WIDTH * 5 + 1] = 7;
+    expect(() => new EncodedEventReader(badInstrument)).toThrow('unknown instrument index 7');
+    expect(() => new EncodedEventReader({ ...encodeEvents(batch), count: 5 })).toThrow(
+      'decoded 4 events, expected 5',
+    );
   });
 });
