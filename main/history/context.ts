@@ -2,36 +2,16 @@ import type { ContextRequest, MarketContext } from '../../shared/api/domains/his
 import { contextRequestSchema } from '../../shared/api/domains/history.js';
 import type { BookView } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
-import type { Trade } from '../../shared/domain/market.js';
 import { TIMEFRAME_MS, barOpenTime } from '../../shared/domain/timeframes.js';
 import { BookHistory } from '../storage/book-history.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { tradeFromRow, type CandleRow, type TradeRow } from '../storage/rows.js';
 
 export interface MarketContextDeps {
   readonly db: SqliteDatabase;
   readonly clock: () => number;
   /** The live book, used for at = 'now' (what is in memory is newer than the last flush). */
   readonly liveBook?: (instrument: string, depth: number, at: number) => BookView | null;
-}
-
-interface TradeRow {
-  ts: number;
-  seq: number;
-  trade_id: string | null;
-  price: number;
-  amount: number;
-  side: number;
-}
-
-interface CandleRow {
-  open_time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  quote_volume: number;
-  trades: number;
 }
 
 /**
@@ -77,7 +57,7 @@ export class MarketContextReader {
     const trades = this.sql.trades
       .all(key, from, at, request.tradeLimit)
       .reverse()
-      .map((row) => toTrade(instrument, row));
+      .map((row) => tradeFromRow(instrument, row));
 
     let book: BookView | null = live ? (this.deps.liveBook?.(instrument, request.depth, at) ?? null) : null;
     if (book === null || (book.bids.length === 0 && book.asks.length === 0)) {
@@ -155,18 +135,6 @@ export class MarketContextReader {
     }
     return bar;
   }
-}
-
-function toTrade(instrument: string, row: TradeRow): Trade {
-  return {
-    instrument,
-    ts: row.ts,
-    seq: row.seq,
-    id: row.trade_id ?? '',
-    price: row.price,
-    amount: row.amount,
-    side: row.side === 1 ? 'buy' : 'sell',
-  };
 }
 
 function midOf(bid: number | undefined, ask: number | undefined): number | null {

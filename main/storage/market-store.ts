@@ -4,6 +4,7 @@ import type { Signal, SignalDirection } from '../../shared/domain/signal.js';
 import { TIMEFRAME_MS, barOpenTime, type Timeframe } from '../../shared/domain/timeframes.js';
 import { decodeLevels, encodeLevels } from './book-blob.js';
 import type { SqliteDatabase } from './database.js';
+import { candleFromRow, tradeFromRow, type CandleRow, type TradeRow } from './rows.js';
 
 /** Levels per side kept in a stored book snapshot unless told otherwise. */
 export const DEFAULT_SNAPSHOT_DEPTH = 50;
@@ -30,26 +31,6 @@ interface InstrumentRow {
   quote: string;
   tick_size: number;
   lot_size: number;
-}
-
-interface TradeRow {
-  ts: number;
-  seq: number;
-  trade_id: string | null;
-  price: number;
-  amount: number;
-  side: number;
-}
-
-interface CandleRow {
-  open_time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  quote_volume: number;
-  trades: number;
 }
 
 interface SnapshotRow {
@@ -236,15 +217,7 @@ export class MarketStore {
     return this.sql.recentTrades
       .all(key, limit)
       .reverse()
-      .map((row) => ({
-        instrument,
-        ts: row.ts,
-        seq: row.seq,
-        id: row.trade_id ?? '',
-        price: row.price,
-        amount: row.amount,
-        side: row.side === 1 ? 'buy' : 'sell',
-      }));
+      .map((row) => tradeFromRow(instrument, row));
   }
 
   /** Trades stored for one instrument, or for all when omitted. */
@@ -318,7 +291,7 @@ export class MarketStore {
     return this.sql.candlesUpTo
       .all(key, timeframe, to, limit)
       .reverse()
-      .map((row) => toCandle(instrument, timeframe, row));
+      .map((row) => candleFromRow(instrument, timeframe, row));
   }
 
   /** The stored bar that opens at `openTime`, or null. */
@@ -326,7 +299,7 @@ export class MarketStore {
     const key = this.keyOf(instrument);
     if (key === undefined) return null;
     const row = this.sql.candleAt.get(key, timeframe, openTime);
-    return row === undefined ? null : toCandle(instrument, timeframe, row);
+    return row === undefined ? null : candleFromRow(instrument, timeframe, row);
   }
 
   /** Insert signals in one transaction. Returns the count. */
@@ -428,19 +401,4 @@ export class MarketStore {
     if (key === undefined) throw new UnknownInstrumentError(instrument);
     return key;
   }
-}
-
-function toCandle(instrument: string, timeframe: Timeframe, row: CandleRow): Candle {
-  return {
-    instrument,
-    timeframe,
-    openTime: row.open_time,
-    open: row.open,
-    high: row.high,
-    low: row.low,
-    close: row.close,
-    volume: row.volume,
-    quoteVolume: row.quote_volume,
-    trades: row.trades,
-  };
 }
