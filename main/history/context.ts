@@ -5,7 +5,7 @@ import type { Candle } from '../../shared/domain/candle.js';
 import { TIMEFRAME_MS, barOpenTime } from '../../shared/domain/timeframes.js';
 import { BookHistory } from '../storage/book-history.js';
 import type { SqliteDatabase } from '../storage/database.js';
-import { tradeFromRow, type CandleRow, type TradeRow } from '../storage/rows.js';
+import { candleFromRow, tradeFromRow, type CandleRow, type TradeRow } from '../storage/rows.js';
 
 export interface MarketContextDeps {
   readonly db: SqliteDatabase;
@@ -79,18 +79,9 @@ export class MarketContextReader {
     for (const timeframe of request.timeframes) {
       const current = barOpenTime(at, timeframe);
       const first = barOpenTime(Math.max(0, from + 1), timeframe);
-      const bars = this.sql.candles.all(key, timeframe, first, current).map((row): Candle => ({
-        instrument,
-        timeframe,
-        openTime: row.open_time,
-        open: row.open,
-        high: row.high,
-        low: row.low,
-        close: row.close,
-        volume: row.volume,
-        quoteVolume: row.quote_volume,
-        trades: row.trades,
-      }));
+      const bars = this.sql.candles
+        .all(key, timeframe, first, current)
+        .map((row) => candleFromRow(instrument, timeframe, row));
       const partial = this.partialBar(key, instrument, timeframe, current, at);
       if (partial !== null) bars.push(partial);
       candles[timeframe] = bars;
