@@ -5,6 +5,7 @@ import type { Candle } from '../../shared/domain/candle.js';
 import type { Trade } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
+import { backtestHandlers } from '../backtests/backtest-api.js';
 import { createExchangeService, type ExchangeService } from '../exchange/exchange-service.js';
 import type { SecretStore } from '../exchange/secret-store.js';
 import { createFeatureService } from '../features/feature-service.js';
@@ -263,6 +264,14 @@ export function createApp(options: AppOptions): App {
       ...exchanges.commands,
       ...history.commands,
       ...features.commands,
+      ...backtestHandlers({
+        db,
+        jobs,
+        clock,
+        databaseFile,
+        featureWorkerEntry: options.workerEntry,
+        nativeBinding: options.nativeBinding,
+      }),
       'app.info': () => info,
       'app.status': () => status(),
       'markets.list': () => store.listInstruments(),

@@ -35,6 +35,7 @@ await Promise.all([
       'main/electron/main.ts',
       'worker/features.ts',
       'main/features/matrix-worker.ts',
+      'main/backtests/backtest-worker.ts',
       'tests/bench/run.ts',
       'tests/exchange-sim/serve.ts',
     ],

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { appCommands, appTopics } from './domains/app.js';
+import { backtestCommands } from './domains/backtests.js';
 import { exchangeCommands, exchangeTopics } from './domains/exchanges.js';
 import { featureCommands, featureTopics } from './domains/features.js';
 import { historyCommands } from './domains/history.js';
@@ -15,6 +16,7 @@ import { marketCommands, marketTopics } from './domains/markets.js';
 
 export const commands = {
   ...appCommands,
+  ...backtestCommands,
   ...exchangeCommands,
   ...featureCommands,
   ...historyCommands,

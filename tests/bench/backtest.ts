@@ -1,3 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runSweep, type SweepOutcome } from '../../main/backtests/sweep-pool.js';
+import { sweepConfigurations } from '../../main/backtests/param-grid.js';
+import { openDatabase } from '../../main/storage/database.js';
+import { MarketStore } from '../../main/storage/market-store.js';
+import type { Candle } from '../../shared/domain/candle.js';
 import { CandleBacktest, EventBacktest, type CandleSeries } from '../../shared/backtest/engine.js';
 import { BookImbalance, bookImbalanceParams } from '../../shared/backtest/strategies/book-imbalance.js';
 import { SmaCrossover, smaCrossoverParams } from '../../shared/backtest/strategies/sma-crossover.js';
@@ -145,11 +154,111 @@ function bookReplay(events: readonly MarketEvent[]): number {
   return elapsed;
 }
 
+const YEAR_OF_MINUTES = 365 * 24 * 60;
+
+/**
+ * A year of synthetic 1m candles in a temp workspace. Not recorded through the recorder: a
+ * year of demo trades would take far longer to generate than the sweep takes to run, so a
+ * seeded random walk is written directly through MarketStore.upsertCandles.
+ */
+function yearWorkspace(dir: string): { databaseFile: string; instrument: string } {
+  const databaseFile = path.join(dir, 'workspace.sqlite');
+  const db = openDatabase(databaseFile);
+  try {
+    const store = new MarketStore(db);
+    const instrument = new DemoMarket({ seed: 1, startTs: START }).instrument;
+    store.upsertInstrument(instrument);
+    const bars = randomBars(YEAR_OF_MINUTES, 11);
+    const candles: Candle[] = [];
+    for (let i = 0; i < bars.length; i++) {
+      const volume = bars.volume[i] ?? 0;
+      const close = bars.close[i] ?? 0;
+      candles.push({
+        instrument: instrument.id,
+        timeframe: '1m',
+        openTime: bars.openTime[i] ?? 0,
+        open: bars.open[i] ?? 0,
+        high: bars.high[i] ?? 0,
+        low: bars.low[i] ?? 0,
+        close,
+        volume,
+        quoteVolume: volume * close,
+        trades: 1,
+      });
+    }
+    store.upsertCandles(candles);
+    return { databaseFile, instrument: instrument.id };
+  } finally {
+    db.close();
+  }
+}
+
+/** 100 SMA-crossover configurations (10 fast x 10 slow windows) over the year, in a pool of `workers`. */
+async function yearSweep(
+  workspace: { databaseFile: string; instrument: string },
+  workers: number,
+): Promise<{ seconds: number; outcome: SweepOutcome }> {
+  const configurations = sweepConfigurations('sma-crossover', {
+    fast: [2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
+    slow: [25, 50, 75, 100, 125, 150, 175, 200, 225, 250],
+  });
+  // Built by main/scripts/build.mjs beside this bundle: dist/tests/bench -> dist/main/backtests.
+  const root = path.resolve(import.meta.dirname, '../../..');
+  const began = process.hrtime.bigint();
+  const outcome = await runSweep(
+    {
+      range: {
+        instrument: workspace.instrument,
+        timeframe: '1m',
+        from: START,
+        to: START + YEAR_OF_MINUTES * MINUTE,
+      },
+      strategy: 'sma-crossover',
+      costs: { initialCash: INITIAL_CASH, fees: FEES, slippageBps: 0, candleFill: 'open', riskFreeRate: 0 },
+      configurations,
+      workers,
+    },
+    {
+      workerEntry: pathToFileURL(path.join(root, 'dist/main/backtests/backtest-worker.js')),
+      databaseFile: workspace.databaseFile,
+    },
+  );
+  if (outcome.rows.length !== 100 || outcome.bars !== YEAR_OF_MINUTES)
+    throw new Error(`the sweep ran ${outcome.rows.length} configurations over ${outcome.bars} bars`);
+  return { seconds: seconds(began), outcome };
+}
+
+/** Both pool sizes, timed; the two must agree configuration for configuration. */
+async function sweepFigures(): Promise<Figure[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-bench-sweep-'));
+  try {
+    const workspace = yearWorkspace(dir);
+    const one = await yearSweep(workspace, 1);
+    const two = await yearSweep(workspace, 2);
+    const same = one.outcome.rows.every((row, i) => {
+      const other = two.outcome.rows[i];
+      return (
+        other !== undefined &&
+        Object.is(row.metrics.totalReturn, other.metrics.totalReturn) &&
+        Object.is(row.estimate.sharpe, other.estimate.sharpe)
+      );
+    });
+    if (!same) throw new Error('the 1- and 2-worker sweeps disagree');
+    return [
+      { name: 'sweep_100_1w_s', value: one.seconds, unit: 's', better: 'lower' },
+      { name: 'sweep_100_2w_s', value: two.seconds, unit: 's', better: 'lower' },
+      { name: 'sweep_2w_speedup', value: one.seconds / two.seconds, unit: 'ratio', better: 'higher' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function backtestBenchmark(): Benchmark {
   return {
     name: 'backtest',
     summary: 'candle mode (SMA crossover with fees) vs a plain loop, and event mode with book and fills',
-    run(): Promise<Figure[]> {
+    async run(): Promise<Figure[]> {
       const bars = randomBars(2_000_000, 7);
       engineRun(randomBars(100_000, 1), 'full'); // warm-up: let the JIT settle before timing
       engineRun(randomBars(100_000, 1), 'trades');
@@ -186,7 +295,8 @@ export function backtestBenchmark(): Benchmark {
 
       const candleRate = median(engineRates);
       const eventRate = median(eventRates);
-      return Promise.resolve([
+      const sweeps = await sweepFigures();
+      return [
         { name: 'candle_bars_per_s', value: candleRate, unit: '1/s', better: 'higher' },
         {
           name: 'candle_vs_plain_loop',
@@ -202,7 +312,8 @@ export function backtestBenchmark(): Benchmark {
           unit: 'ratio',
           better: 'higher',
         },
-      ]);
+        ...sweeps,
+      ];
     },
   };
 }

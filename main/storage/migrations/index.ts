@@ -3,6 +3,7 @@ import { migration0002 } from './0002_jobs.js';
 import { migration0003 } from './0003_gap_ledger.js';
 import { migration0004 } from './0004_features.js';
 import { migration0005 } from './0005_history.js';
+import { migration0006 } from './0006_backtests.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { TIMEFRAMES } from '../../shared/domain/timeframes.js';
+import { CANDLE_STRATEGY_KINDS } from './param-grid.js';
+
+/**
+ * Messages between the sweep pool and a backtest worker: typed envelopes {seq, type, payload},
+ * parsed on both ends. Numbers that may be NaN or Infinity (metrics) and bulk columns (curves,
+ * round trips) travel as transferred ArrayBuffers of Float64, never as arrays of objects.
+ */
+
+const costsSchema = z.object({
+  initialCash: z.number().positive(),
+  fees: z.object({ maker: z.number().min(-0.01).max(0.1), taker: z.number().min(-0.01).max(0.1) }),
+  slippageBps: z.number().min(0).max(1000),
+  candleFill: z.enum(['open', 'close']),
+  riskFreeRate: z.number().min(-1).max(1),
+});
+
+export const backtestWorkRequestSchema = z.object({
+  databaseFile: z.string().min(1),
+  nativeBinding: z.string().nullable(),
+  instrument: z.string().min(1),
+  timeframe: z.enum(TIMEFRAMES),
+  from: z.number().int(),
+  to: z.number().int(),
+  strategy: z.enum(CANDLE_STRATEGY_KINDS),
+  costs: costsSchema,
+  /** Index of the first configuration in the whole sweep, so results carry global indices. */
+  firstIndex: z.number().int().nonnegative(),
+  configurations: z.array(z.record(z.string(), z.unknown())).min(1),
+  /** Single runs send back the equity curve and the round trips too. */
+  detail: z.boolean(),
+});
+export type BacktestWorkRequest = z.infer<typeof backtestWorkRequestSchema>;
+
+export const toBacktestWorkerSchema = z.object({
+  seq: z.number().int(),
+  type: z.literal('run'),
+  payload: backtestWorkRequestSchema,
+});
+export type ToBacktestWorker = z.infer<typeof toBacktestWorkerSchema>;
+
+export const fromBacktestWorkerSchema = z.discriminatedUnion('type', [
+  z.object({
+    seq: z.number().int(),
+    type: z.literal('progress'),
+    /** Configurations of this worker finished so far. */
+    payload: z.object({ done: z.number().int().nonnegative() }),
+  }),
+  z.object({
+    seq: z.number().int(),
+    type: z.literal('results'),
+    payload: z.object({
+      firstIndex: z.number().int().nonnegative(),
+      count: z.number().int().nonnegative(),
+      bars: z.number().int().nonnegative(),
+      /** count rows of PACKED_WIDTH Float64 (candle-run.ts). */
+      outcomes: z.instanceof(ArrayBuffer),
+      /** With `detail`: the first configuration's curve and packed round trips. */
+      detail: z
+        .object({
+          ts: z.instanceof(ArrayBuffer),
+          equity: z.instanceof(ArrayBuffer),
+          position: z.instanceof(ArrayBuffer),
+          trips: z.instanceof(ArrayBuffer),
+        })
+        .nullable(),
+    }),
+  }),
+  z.object({ seq: z.number().int(), type: z.literal('failed'), payload: z.object({ message: z.string() }) }),
+]);
+export type FromBacktestWorker = z.infer<typeof fromBacktestWorkerSchema>;

@@ -1,0 +1,95 @@
+import type { z } from 'zod';
+import { CANDLE_STRATEGY_KINDS } from '../../shared/api/domains/backtests.js';
+import { bollingerReversion, dualMomentum, smaCrossover } from '../../shared/backtest/strategies/index.js';
+import type { StrategyDefinition } from '../../shared/backtest/strategy.js';
+
+/**
+ * The strategies a candle-mode run or sweep can rebuild from `{ kind, params }`. The book
+ * imbalance strategy needs book events and the ML strategy needs a model: neither runs over
+ * candles alone, so neither is offered here.
+ */
+export { CANDLE_STRATEGY_KINDS };
+export type CandleStrategyKind = (typeof CANDLE_STRATEGY_KINDS)[number];
+
+export function candleStrategy(kind: CandleStrategyKind): StrategyDefinition<unknown> {
+  switch (kind) {
+    case 'sma-crossover':
+      return smaCrossover;
+    case 'dual-momentum':
+      return dualMomentum;
+    case 'bollinger-reversion':
+      return bollingerReversion;
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** Most configurations one sweep may ask for: beyond this the grid is a mistake, not a search. */
+export const MAX_SWEEP_CONFIGURATIONS = 10_000;
+
+export type ParamValue = number | boolean | string;
+export type ParamGrid = Readonly<Record<string, readonly ParamValue[]>>;
+
+export class GridError extends Error {
+  override readonly name = 'GridError';
+}
+
+/**
+ * The cartesian product of per-parameter value lists, in a fixed order: parameters by name,
+ * the last name varying fastest, values in the order given. The order is the configurations'
+ * index everywhere after (worker chunks, result rows), so a sweep is deterministic.
+ */
+export function expandGrid(grid: ParamGrid): Record<string, ParamValue>[] {
+  const names = Object.keys(grid).sort();
+  let count = 1;
+  for (const name of names) {
+    const values = grid[name] ?? [];
+    if (values.length === 0) throw new GridError(`parameter '${name}' has no values`);
+    count *= values.length;
+    if (count > MAX_SWEEP_CONFIGURATIONS)
+      throw new GridError(`the grid has more than ${MAX_SWEEP_CONFIGURATIONS} configurations`);
+  }
+  const out: Record<string, ParamValue>[] = [];
+  const cursor = names.map(() => 0);
+  for (let i = 0; i < count; i++) {
+    const config: Record<string, ParamValue> = {};
+    names.forEach((name, k) => {
+      config[name] = (grid[name] ?? [])[cursor[k] ?? 0] as ParamValue;
+    });
+    out.push(config);
+    for (let k = names.length - 1; k >= 0; k--) {
+      const name = names[k] as string;
+      const next = (cursor[k] ?? 0) + 1;
+      if (next < (grid[name] ?? []).length) {
+        cursor[k] = next;
+        break;
+      }
+      cursor[k] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Every configuration of the grid over `base` parameters, each checked by the strategy's zod
+ * schema (defaults filled in). A configuration the schema refuses fails the whole sweep with
+ * its index and the reason: a sweep that silently skips configurations under-counts the
+ * trials the deflated Sharpe ratio corrects for.
+ */
+export function sweepConfigurations(
+  kind: CandleStrategyKind,
+  grid: ParamGrid,
+  base: Readonly<Record<string, unknown>> = {},
+): Record<string, unknown>[] {
+  const schema: z.ZodType = candleStrategy(kind).params;
+  return expandGrid(grid).map((values, index) => {
+    const parsed = schema.safeParse({ ...base, ...values });
+    if (!parsed.success)
+      throw new GridError(
+        `configuration ${index} (${JSON.stringify(values)}) is invalid for ${kind}: ${parsed.error.issues
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ')}`,
+      );
+    return parsed.data as Record<string, unknown>;
+  });
+}

@@ -1,0 +1,268 @@
+import { Worker } from 'node:worker_threads';
+import type { RoundTrip } from '../../shared/backtest/accounting.js';
+import type { EquityCurve } from '../../shared/backtest/engine.js';
+import { deflatedSharpeRatio, type SharpeEstimate } from '../../shared/backtest/honesty.js';
+import type { Metrics } from '../../shared/backtest/metrics.js';
+import {
+  fromBacktestWorkerSchema,
+  type BacktestWorkRequest,
+  type ToBacktestWorker,
+} from './backtest-protocol.js';
+import {
+  PACKED_WIDTH,
+  unpackOutcome,
+  unpackTrips,
+  type CandleRange,
+  type CandleRunCosts,
+} from './candle-run.js';
+import type { CandleStrategyKind } from './param-grid.js';
+
+export interface BacktestPoolOptions {
+  readonly workerEntry: URL;
+  readonly databaseFile: string;
+  readonly nativeBinding?: string;
+  readonly signal?: AbortSignal;
+  /** Configurations finished over all workers, and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface SweepSpec {
+  readonly range: CandleRange;
+  readonly strategy: CandleStrategyKind;
+  readonly costs: CandleRunCosts;
+  /** Already validated against the strategy's schema (param-grid.ts), in sweep order. */
+  readonly configurations: readonly Record<string, unknown>[];
+  /** Worker threads; the configurations are cut into this many contiguous chunks. */
+  readonly workers: number;
+}
+
+export interface SweepRow {
+  readonly index: number;
+  readonly params: Record<string, unknown>;
+  readonly metrics: Metrics;
+  readonly estimate: SharpeEstimate;
+}
+
+export interface SweepOutcome {
+  /** One row per configuration, in configuration order whatever the number of workers. */
+  readonly rows: readonly SweepRow[];
+  readonly bars: number;
+  /** Index of the configuration with the highest per-period Sharpe estimate, or null if none has one. */
+  readonly best: number | null;
+  /** Variance of the finite per-period Sharpe estimates across configurations. */
+  readonly sharpeVariance: number;
+  /** DSR of the best configuration over the number of configurations tried. */
+  readonly deflatedSharpe: number;
+  readonly workers: number;
+}
+
+export interface SingleOutcome {
+  readonly metrics: Metrics;
+  readonly estimate: SharpeEstimate;
+  readonly curve: EquityCurve;
+  readonly trips: readonly RoundTrip[];
+  readonly bars: number;
+}
+
+export class BacktestCancelled extends Error {
+  override readonly name = 'BacktestCancelled';
+
+  constructor() {
+    super('cancelled');
+  }
+}
+
+interface ChunkResult {
+  readonly firstIndex: number;
+  readonly count: number;
+  readonly bars: number;
+  readonly outcomes: Float64Array;
+  readonly detail: { curve: EquityCurve; trips: RoundTrip[] } | null;
+}
+
+/** Contiguous chunks of [0, n) for w workers, none empty: [start, end) each. */
+export function planChunks(n: number, workers: number): [number, number][] {
+  const w = Math.max(1, Math.min(Math.floor(workers), n));
+  const out: [number, number][] = [];
+  for (let k = 0; k < w; k++) {
+    const start = Math.floor((n * k) / w);
+    const end = Math.floor((n * (k + 1)) / w);
+    if (end > start) out.push([start, end]);
+  }
+  return out;
+}
+
+/** A parameter sweep in a pool of worker threads: per-configuration metrics and the DSR of the best. */
+export async function runSweep(spec: SweepSpec, options: BacktestPoolOptions): Promise<SweepOutcome> {
+  const chunks = planChunks(spec.configurations.length, spec.workers);
+  const results = await runChunks(
+    chunks.map(([start, end]) => request(spec, options, start, spec.configurations.slice(start, end), false)),
+    spec.configurations.length,
+    options,
+  );
+  const rows: SweepRow[] = [];
+  for (const chunk of results) {
+    for (let k = 0; k < chunk.count; k++) {
+      const index = chunk.firstIndex + k;
+      rows.push({
+        index,
+        params: spec.configurations[index] ?? {},
+        ...unpackOutcome(chunk.outcomes, k * PACKED_WIDTH),
+      });
+    }
+  }
+  rows.sort((a, b) => a.index - b.index);
+  return { rows, bars: results[0]?.bars ?? 0, workers: chunks.length, ...deflate(rows) };
+}
+
+/** The best configuration by per-period Sharpe estimate, and its DSR over every configuration tried. */
+export function deflate(rows: readonly SweepRow[]): {
+  best: number | null;
+  sharpeVariance: number;
+  deflatedSharpe: number;
+} {
+  const finite = rows.filter((r) => Number.isFinite(r.estimate.sharpe));
+  let best: SweepRow | null = null;
+  for (const row of finite) if (best === null || row.estimate.sharpe > best.estimate.sharpe) best = row;
+  if (best === null) return { best: null, sharpeVariance: Number.NaN, deflatedSharpe: Number.NaN };
+  const mean = finite.reduce((s, r) => s + r.estimate.sharpe, 0) / finite.length;
+  const sharpeVariance =
+    finite.length > 1
+      ? finite.reduce((s, r) => s + (r.estimate.sharpe - mean) ** 2, 0) / (finite.length - 1)
+      : 0;
+  // Every configuration tried counts as a trial, including any whose Sharpe is undefined.
+  return {
+    best: best.index,
+    sharpeVariance,
+    deflatedSharpe: deflatedSharpeRatio(best.estimate, Math.max(1, rows.length), sharpeVariance),
+  };
+}
+
+/** One configuration in one worker, with its equity curve and round trips. */
+export async function runSingle(
+  spec: Omit<SweepSpec, 'configurations' | 'workers'> & { readonly params: Record<string, unknown> },
+  options: BacktestPoolOptions,
+): Promise<SingleOutcome> {
+  const [result] = await runChunks(
+    [request({ ...spec, workers: 1, configurations: [] }, options, 0, [spec.params], true)],
+    1,
+    options,
+  );
+  if (result?.detail === null || result === undefined) throw new Error('backtest worker sent no curve');
+  return {
+    ...unpackOutcome(result.outcomes, 0),
+    curve: result.detail.curve,
+    trips: result.detail.trips,
+    bars: result.bars,
+  };
+}
+
+function request(
+  spec: SweepSpec,
+  options: BacktestPoolOptions,
+  firstIndex: number,
+  configurations: readonly Record<string, unknown>[],
+  detail: boolean,
+): BacktestWorkRequest {
+  return {
+    databaseFile: options.databaseFile,
+    nativeBinding: options.nativeBinding ?? null,
+    instrument: spec.range.instrument,
+    timeframe: spec.range.timeframe,
+    from: spec.range.from,
+    to: spec.range.to,
+    strategy: spec.strategy,
+    costs: { ...spec.costs, fees: { ...spec.costs.fees } },
+    firstIndex,
+    configurations: [...configurations],
+    detail,
+  };
+}
+
+function runChunks(
+  requests: readonly BacktestWorkRequest[],
+  total: number,
+  options: BacktestPoolOptions,
+): Promise<ChunkResult[]> {
+  const done = requests.map(() => 0);
+  const results: (ChunkResult | undefined)[] = requests.map(() => undefined);
+  const workers: Worker[] = [];
+  return new Promise<ChunkResult[]>((resolve, reject) => {
+    let settled = false;
+    let remaining = requests.length;
+    const finish = (error: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      for (const worker of workers) void worker.terminate();
+      if (error === null) resolve(results.map((r) => r as ChunkResult));
+      else reject(error);
+    };
+    const onAbort = (): void => {
+      finish(new BacktestCancelled());
+    };
+    if (options.signal?.aborted === true) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort);
+    if (remaining === 0) {
+      finish(null);
+      return;
+    }
+    requests.forEach((payload, chunk) => {
+      const worker = new Worker(options.workerEntry);
+      workers.push(worker);
+      worker.on('message', (raw: unknown) => {
+        const parsed = fromBacktestWorkerSchema.safeParse(raw);
+        if (!parsed.success) {
+          finish(new Error(`backtest worker sent a malformed message: ${parsed.error.message}`));
+          return;
+        }
+        const message = parsed.data;
+        switch (message.type) {
+          case 'progress':
+            done[chunk] = message.payload.done;
+            options.onProgress?.(
+              done.reduce((s, d) => s + d, 0),
+              total,
+            );
+            return;
+          case 'results': {
+            const { detail } = message.payload;
+            results[chunk] = {
+              firstIndex: message.payload.firstIndex,
+              count: message.payload.count,
+              bars: message.payload.bars,
+              outcomes: new Float64Array(message.payload.outcomes),
+              detail:
+                detail === null
+                  ? null
+                  : {
+                      curve: {
+                        ts: new Float64Array(detail.ts),
+                        equity: new Float64Array(detail.equity),
+                        position: new Float64Array(detail.position),
+                      },
+                      trips: unpackTrips(new Float64Array(detail.trips)),
+                    },
+            };
+            void worker.terminate();
+            if (--remaining === 0) finish(null);
+            return;
+          }
+          case 'failed':
+            finish(new Error(message.payload.message));
+            return;
+          default:
+            message satisfies never;
+        }
+      });
+      worker.on('error', (error) => {
+        finish(new Error(`backtest worker crashed: ${error.message}`));
+      });
+      const envelope: ToBacktestWorker = { seq: 0, type: 'run', payload };
+      worker.postMessage(envelope);
+    });
+  });
+}
