@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type { RoundTrip } from '../../shared/backtest/accounting.js';
 import type { EquityCurve } from '../../shared/backtest/engine.js';
 import { deflatedSharpeRatio, type SharpeEstimate } from '../../shared/backtest/honesty.js';
@@ -16,6 +15,7 @@ import {
   type CandleRunCosts,
 } from './candle-run.js';
 import type { CandleStrategyKind } from './param-grid.js';
+import { runWorkerChunks, type ChunkOutcome } from '../workers/chunk-pool.js';
 
 export interface BacktestPoolOptions {
   readonly workerEntry: URL;
@@ -185,52 +185,27 @@ function runChunks(
   options: BacktestPoolOptions,
 ): Promise<ChunkResult[]> {
   const done = requests.map(() => 0);
-  const results: (ChunkResult | undefined)[] = requests.map(() => undefined);
-  const workers: Worker[] = [];
-  return new Promise<ChunkResult[]>((resolve, reject) => {
-    let settled = false;
-    let remaining = requests.length;
-    const finish = (error: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      for (const worker of workers) void worker.terminate();
-      if (error === null) resolve(results.map((r) => r as ChunkResult));
-      else reject(error);
-    };
-    const onAbort = (): void => {
-      finish(new BacktestCancelled());
-    };
-    if (options.signal?.aborted === true) {
-      onAbort();
-      return;
-    }
-    options.signal?.addEventListener('abort', onAbort);
-    if (remaining === 0) {
-      finish(null);
-      return;
-    }
-    requests.forEach((payload, chunk) => {
-      const worker = new Worker(options.workerEntry);
-      workers.push(worker);
-      worker.on('message', (raw: unknown) => {
-        const parsed = fromBacktestWorkerSchema.safeParse(raw);
-        if (!parsed.success) {
-          finish(new Error(`backtest worker sent a malformed message: ${parsed.error.message}`));
-          return;
-        }
-        const message = parsed.data;
-        switch (message.type) {
-          case 'progress':
-            done[chunk] = message.payload.done;
-            options.onProgress?.(
-              done.reduce((s, d) => s + d, 0),
-              total,
-            );
-            return;
-          case 'results': {
-            const { detail } = message.payload;
-            results[chunk] = {
+  return runWorkerChunks({
+    workerEntry: options.workerEntry,
+    chunks: requests,
+    signal: options.signal,
+    workerName: 'backtest worker',
+    cancelled: () => new BacktestCancelled(),
+    reply: fromBacktestWorkerSchema,
+    start: (payload): ToBacktestWorker => ({ seq: 0, type: 'run', payload }),
+    onReply: (message, chunk): ChunkOutcome<ChunkResult> => {
+      switch (message.type) {
+        case 'progress':
+          done[chunk] = message.payload.done;
+          options.onProgress?.(
+            done.reduce((s, d) => s + d, 0),
+            total,
+          );
+          return null;
+        case 'results': {
+          const { detail } = message.payload;
+          return {
+            result: {
               firstIndex: message.payload.firstIndex,
               count: message.payload.count,
               bars: message.payload.bars,
@@ -246,23 +221,14 @@ function runChunks(
                       },
                       trips: unpackTrips(new Float64Array(detail.trips)),
                     },
-            };
-            void worker.terminate();
-            if (--remaining === 0) finish(null);
-            return;
-          }
-          case 'failed':
-            finish(new Error(message.payload.message));
-            return;
-          default:
-            message satisfies never;
+            },
+          };
         }
-      });
-      worker.on('error', (error) => {
-        finish(new Error(`backtest worker crashed: ${error.message}`));
-      });
-      const envelope: ToBacktestWorker = { seq: 0, type: 'run', payload };
-      worker.postMessage(envelope);
-    });
+        case 'failed':
+          return { failure: message.payload.message };
+        default:
+          return message satisfies never;
+      }
+    },
   });
 }

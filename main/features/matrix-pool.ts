@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import type { FeatureSet } from '../../shared/features/feature-set.js';
 import {
   concatMatrices,
@@ -10,6 +9,7 @@ import {
   type MatrixChunkRequest,
   type ToMatrixWorker,
 } from '../../shared/features/pipeline/matrix-protocol.js';
+import { runWorkerChunks, type ChunkOutcome } from '../workers/chunk-pool.js';
 
 /**
  * Builds a feature matrix over a recorded range in a pool of worker threads.
@@ -202,54 +202,29 @@ function runChunks(
 ): Promise<ChunkResult[]> {
   const totalMs = chunks.reduce((sum, c) => sum + (c.overlapTo - c.replayFrom), 0);
   const reached = chunks.map((c) => c.replayFrom);
-  const results: (ChunkResult | undefined)[] = chunks.map(() => undefined);
-  const workers: Worker[] = [];
-  return new Promise<ChunkResult[]>((resolve, reject) => {
-    let settled = false;
-    let remaining = chunks.length;
-    const finish = (error: Error | null): void => {
-      if (settled) return;
-      settled = true;
-      request.signal?.removeEventListener('abort', onAbort);
-      for (const worker of workers) void worker.terminate();
-      if (error === null) resolve(results.map((r) => r as ChunkResult));
-      else reject(error);
-    };
-    const onAbort = (): void => {
-      finish(new MatrixBuildCancelled());
-    };
-    if (request.signal?.aborted === true) {
-      onAbort();
-      return;
-    }
-    request.signal?.addEventListener('abort', onAbort);
-    if (remaining === 0) {
-      finish(null);
-      return;
-    }
-    for (const chunk of chunks) {
-      const worker = new Worker(request.workerEntry);
-      workers.push(worker);
-      worker.on('message', (raw: unknown) => {
-        const parsed = fromMatrixWorkerSchema.safeParse(raw);
-        if (!parsed.success) {
-          finish(new Error(`matrix worker sent a malformed message: ${parsed.error.message}`));
-          return;
+  return runWorkerChunks({
+    workerEntry: request.workerEntry,
+    chunks,
+    signal: request.signal,
+    workerName: 'matrix worker',
+    cancelled: () => new MatrixBuildCancelled(),
+    reply: fromMatrixWorkerSchema,
+    start: (chunk): ToMatrixWorker => ({ seq: 0, type: 'build', payload: chunk }),
+    onReply: (message): ChunkOutcome<ChunkResult> => {
+      switch (message.type) {
+        case 'progress': {
+          reached[message.payload.chunk] = message.payload.reachedTs;
+          const done = chunks.reduce(
+            (sum, c, i) => sum + Math.min(c.overlapTo, reached[i] ?? c.replayFrom) - c.replayFrom,
+            0,
+          );
+          request.onProgress?.(done, totalMs);
+          return null;
         }
-        const message = parsed.data;
-        switch (message.type) {
-          case 'progress': {
-            reached[message.payload.chunk] = message.payload.reachedTs;
-            const done = chunks.reduce(
-              (sum, c, i) => sum + Math.min(c.overlapTo, reached[i] ?? c.replayFrom) - c.replayFrom,
-              0,
-            );
-            request.onProgress?.(done, totalMs);
-            return;
-          }
-          case 'built': {
-            const { columns, rows, overlap, events } = message.payload;
-            results[message.payload.chunk] = {
+        case 'built': {
+          const { columns, rows, overlap, events } = message.payload;
+          return {
+            result: {
               rows: { columns, ts: new Float64Array(rows.ts), values: new Float64Array(rows.values) },
               overlap: {
                 columns,
@@ -257,23 +232,14 @@ function runChunks(
                 values: new Float64Array(overlap.values),
               },
               events,
-            };
-            void worker.terminate();
-            if (--remaining === 0) finish(null);
-            return;
-          }
-          case 'failed':
-            finish(new Error(message.payload.message));
-            return;
-          default:
-            message satisfies never;
+            },
+          };
         }
-      });
-      worker.on('error', (error) => {
-        finish(new Error(`matrix worker crashed: ${error.message}`));
-      });
-      const envelope: ToMatrixWorker = { seq: 0, type: 'build', payload: chunk };
-      worker.postMessage(envelope);
-    }
+        case 'failed':
+          return { failure: message.payload.message };
+        default:
+          return message satisfies never;
+      }
+    },
   });
 }
