@@ -1,41 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../main/host/app.js';
-import { serveConnection } from '../../main/host/api-server.js';
-import { createMemoryPair } from '../../main/host/memory-transport.js';
 import { openDatabase } from '../../main/storage/database.js';
 import { MarketStore } from '../../main/storage/market-store.js';
-import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { BookView } from '../../shared/api/schemas.js';
+import { startTestApp, type TestApp } from '../fixtures/test-app.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const DEMO = 'demo:DEMO/USD';
-const running: { app: App; dataDir: string }[] = [];
+const running: TestApp[] = [];
 
-function startApp(): { app: App; client: ApiClient; dataDir: string } {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-app-'));
-  const app = createApp({
-    dataDir,
-    version: 'test',
-    transport: 'memory',
-    workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
-  });
-  running.push({ app, dataDir });
-  const pair = createMemoryPair();
-  serveConnection(app, pair.host);
-  return { app, client: createApiClient(pair.client), dataDir };
+function startApp(): TestApp {
+  const session = startTestApp({ prefix: 'tw-app' });
+  running.push(session);
+  return session;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(async () => {
-  for (const { app, dataDir } of running.splice(0)) {
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  for (const session of running.splice(0)) await session.stop();
 });
 
 describe('the App on the demo market', () => {

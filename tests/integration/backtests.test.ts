@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveConnection } from '../../main/host/api-server.js';
-import { createApp, type App } from '../../main/host/app.js';
-import { createMemoryPair } from '../../main/host/memory-transport.js';
-import { createApiClient, type ApiClient } from '../../shared/api/client.js';
+import type { App } from '../../main/host/app.js';
+import type { ApiClient } from '../../shared/api/client.js';
 import type { SweepSummary } from '../../shared/api/domains/backtests.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import { CandleBacktest, type CandleSeries } from '../../shared/backtest/engine.js';
@@ -14,8 +9,8 @@ import { deflatedSharpeRatio, sharpeEstimate } from '../../shared/backtest/hones
 import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtest/metrics.js';
 import { SmaCrossover, smaCrossoverParams } from '../../shared/backtest/strategies/sma-crossover.js';
 import { recordDemo } from '../fixtures/recorded-demo.js';
+import { startTestApp, testDataDir, type TestApp } from '../fixtures/test-app.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const HOURS = 3;
 const COSTS = {
   initialCash: 100_000,
@@ -34,6 +29,7 @@ function wire(metrics: Metrics): Record<string, number | null> {
 }
 
 describe('backtests through the App API', () => {
+  let session: TestApp;
   let app: App;
   let client: ApiClient;
   let dataDir: string;
@@ -87,17 +83,10 @@ describe('backtests through the App API', () => {
   }
 
   beforeAll(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tw-backtests-'));
+    dataDir = testDataDir('tw-backtests');
     recorded = recordDemo(path.join(dataDir, 'workspace.sqlite'), HOURS * 60, { seed: 5 });
-    app = createApp({
-      dataDir,
-      version: 'test',
-      transport: 'memory',
-      workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
-    });
-    const pair = createMemoryPair();
-    serveConnection(app, pair.host);
-    client = createApiClient(pair.client);
+    session = startTestApp({ dataDir });
+    ({ app, client } = session);
     client.subscribe('jobs', {}, (job) => jobs.push(job));
     const candles = app.store
       .candles(recorded.instrument, '1m', 10_000, recorded.to - 1)
@@ -115,8 +104,7 @@ describe('backtests through the App API', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await session.stop();
   });
 
   it('runs a single backtest in a worker, stores it, and reads back what shared/backtest computes', async () => {

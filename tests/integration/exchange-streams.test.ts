@@ -1,26 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExchange } from '../../main/exchange/ccxt-exchange.js';
 import { KEY_FILE } from '../../main/exchange/exchange-service.js';
 import { PassphraseSecretStore } from '../../main/exchange/secret-store.js';
 import { SymbolFeed } from '../../main/exchange/symbol-feed.js';
-import { createApp, type App } from '../../main/host/app.js';
+import type { App } from '../../main/host/app.js';
 import { openDatabase } from '../../main/storage/database.js';
 import { MarketStore } from '../../main/storage/market-store.js';
 import { Recorder } from '../../main/storage/recorder.js';
-import { serveConnection } from '../../main/host/api-server.js';
-import { createMemoryPair } from '../../main/host/memory-transport.js';
-import { createApiClient, type ApiClient } from '../../shared/api/client.js';
+import type { ApiClient } from '../../shared/api/client.js';
 import type { StreamStatus } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import type { Instrument, MarketEvent } from '../../shared/domain/market.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
 import { BinanceSimulator, startBinanceSimulator, type SimUrls } from '../exchange-sim/binance-sim.js';
+import { startTestApp, testDataDir } from '../fixtures/test-app.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const SYMBOL = 'ETH/USDT';
 const INSTRUMENT = `binance:${SYMBOL}`;
 
@@ -42,16 +38,8 @@ function startSim(): Promise<{ sim: BinanceSimulator; urls: SimUrls }> {
 
 async function startRig(existing?: Pick<Rig, 'sim' | 'urls' | 'dataDir'>): Promise<Rig> {
   const { sim, urls } = existing ?? (await startSim());
-  const dataDir = existing?.dataDir ?? mkdtempSync(path.join(tmpdir(), 'tw-exchange-'));
-  const app = createApp({
-    dataDir,
-    version: 'test',
-    transport: 'memory',
-    workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
-  });
-  const pair = createMemoryPair();
-  serveConnection(app, pair.host);
-  const rig = { app, client: createApiClient(pair.client), sim, urls, dataDir };
+  const { app, client, dataDir } = startTestApp({ dataDir: existing?.dataDir ?? testDataDir('tw-exchange') });
+  const rig = { app, client, sim, urls, dataDir };
   rigs.push(rig);
   return rig;
 }
@@ -440,19 +428,14 @@ describe('API keys through the App', () => {
     dataDir: string;
     logged: string[];
   } {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-keys-'));
+    const dataDir = testDataDir('tw-keys');
     const logged: string[] = [];
-    const app = createApp({
+    const { app, client } = startTestApp({
       dataDir,
-      version: 'test',
-      transport: 'memory',
-      workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
       secrets: new PassphraseSecretStore(path.join(dataDir, KEY_FILE), passphrase),
       log: (line) => logged.push(line),
     });
-    const pair = createMemoryPair();
-    serveConnection(app, pair.host, { log: (line) => logged.push(line) });
-    return { app, client: createApiClient(pair.client), dataDir, logged };
+    return { app, client, dataDir, logged };
   }
 
   it('stores keys encrypted and only ever answers whether an exchange has them', async () => {

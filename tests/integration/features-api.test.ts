@@ -1,41 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveConnection } from '../../main/host/api-server.js';
-import { createApp, type App } from '../../main/host/app.js';
-import { createMemoryPair } from '../../main/host/memory-transport.js';
-import { createApiClient, type ApiClient } from '../../shared/api/client.js';
+import type { ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo, LiveFeatureRows } from '../../shared/api/domains/features.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
+import { startTestApp, type TestApp } from '../fixtures/test-app.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const DEMO = 'demo:DEMO/USD';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the features API of the App', () => {
-  let app: App;
+  let session: TestApp;
   let client: ApiClient;
-  let dataDir: string;
   let set: FeatureSetInfo;
 
   beforeAll(() => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tw-features-'));
-    app = createApp({
-      dataDir,
-      version: 'test',
-      transport: 'memory',
-      workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
-    });
-    const pair = createMemoryPair();
-    serveConnection(app, pair.host);
-    client = createApiClient(pair.client);
+    session = startTestApp({ prefix: 'tw-features' });
+    ({ client } = session);
   });
 
   afterAll(async () => {
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await session.stop();
   });
 
   it('serves the catalogue with definitions and parameter forms', async () => {

@@ -1,40 +1,26 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../main/host/app.js';
-import { serveConnection } from '../../main/host/api-server.js';
-import { createMemoryPair } from '../../main/host/memory-transport.js';
-import { createApiClient, type ApiClient } from '../../shared/api/client.js';
+import type { ApiClient } from '../../shared/api/client.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
+import { startTestApp, type TestApp } from '../fixtures/test-app.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const DEMO = 'demo:DEMO/USD';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the history API of the App, over the in-memory transport', () => {
-  let app: App;
+  let session: TestApp;
   let client: ApiClient;
   let dataDir: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'tw-history-api-'));
-    app = createApp({
-      dataDir,
-      version: 'test',
-      transport: 'memory',
-      workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
-    });
-    const pair = createMemoryPair();
-    serveConnection(app, pair.host);
-    client = createApiClient(pair.client);
+    session = startTestApp({ prefix: 'tw-history-api' });
+    ({ client, dataDir } = session);
     await sleep(2500); // the demo market records a couple of seconds
   });
 
   afterAll(async () => {
-    await app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await session.stop();
   });
 
   it('gives the market context at now and at a past T in the same shape', async () => {
