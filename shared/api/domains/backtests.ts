@@ -11,6 +11,10 @@ import type { CommandSpec } from '../spec.js';
 
 /** Strategies that run over candles alone (the imbalance and ML strategies need books or a model). */
 export const CANDLE_STRATEGY_KINDS = ['sma-crossover', 'dual-momentum', 'bollinger-reversion'] as const;
+/** Strategies an event-mode run (recorded trades + L2 books) can run: every candle one, on bars built from trades, and the book ones. */
+export const EVENT_STRATEGY_KINDS = [...CANDLE_STRATEGY_KINDS, 'book-imbalance'] as const;
+export const BACKTEST_MODES = ['candle', 'event'] as const;
+export type BacktestMode = (typeof BACKTEST_MODES)[number];
 
 const timestamp = z.number().int().nonnegative();
 const maybeNumber = z.number().nullable();
@@ -25,6 +29,16 @@ export const backtestCostsSchema = z.object({
   candleFill: z.enum(['open', 'close']).default('open'),
   /** Annual, simple. */
   riskFreeRate: z.number().min(-1).max(1).default(0),
+  /**
+   * Event mode only: order submit and cancel delays in ms (exchange time after our decision).
+   * A constant, or samples of measured round trips the engine draws from (seeded).
+   */
+  latency: z
+    .object({
+      submitMs: z.union([z.number().min(0), z.array(z.number().min(0)).min(1).max(100_000)]),
+      cancelMs: z.union([z.number().min(0), z.array(z.number().min(0)).min(1).max(100_000)]),
+    })
+    .default({ submitMs: 0, cancelMs: 0 }),
 });
 
 const dataRange = z
@@ -33,16 +47,26 @@ const dataRange = z
     timeframe: z.enum(TIMEFRAMES),
     from: timestamp,
     to: timestamp,
-    strategy: z.enum(CANDLE_STRATEGY_KINDS),
+    /**
+     * `candle`: stored candles of `timeframe`. `event`: recorded trades and L2 books replayed
+     * in (ts, seq) order with book-walk and queue-position fills; bar strategies see bars of
+     * `timeframe` built from the trades.
+     */
+    mode: z.enum(BACKTEST_MODES).default('candle'),
+    strategy: z.enum(EVENT_STRATEGY_KINDS),
     costs: backtestCostsSchema.default({
       initialCash: 100_000,
       fees: { maker: 0.0002, taker: 0.001 },
       slippageBps: 0,
       candleFill: 'open',
       riskFreeRate: 0,
+      latency: { submitMs: 0, cancelMs: 0 },
     }),
   })
-  .refine((r) => r.to > r.from, { message: 'to must be after from' });
+  .refine((r) => r.to > r.from, { message: 'to must be after from' })
+  .refine((r) => r.mode === 'event' || (CANDLE_STRATEGY_KINDS as readonly string[]).includes(r.strategy), {
+    message: 'this strategy needs recorded books: use mode "event"',
+  });
 
 /** Metrics of a run (metrics.ts names), null where undefined. */
 export const backtestMetricsSchema = z.record(z.string(), maybeNumber);
@@ -67,10 +91,60 @@ export const sweepSummarySchema = z.object({
 });
 export type SweepSummary = z.infer<typeof sweepSummarySchema>;
 
+export const BACKTEST_RUN_KINDS = ['single', 'sweep', 'walk-forward'] as const;
+
+/** One walk-forward fold: parameters chosen on the train window, judged on the test window. */
+export const walkForwardFoldSchema = z.object({
+  trainFrom: timestamp,
+  trainTo: timestamp,
+  testFrom: timestamp,
+  testTo: timestamp,
+  /** The configuration with the best in-sample Sharpe, its index in the grid. */
+  bestIndex: z.number().int().nonnegative(),
+  bestParams: z.record(z.string(), z.unknown()),
+  inSampleSharpe: maybeNumber,
+  outOfSample: backtestMetricsSchema,
+});
+
+export const walkForwardSummarySchema = z.object({
+  trials: z.number().int().positive(),
+  folds: z.array(walkForwardFoldSchema),
+  /** Metrics of the stitched out-of-sample equity curve (the run's curve). */
+  outOfSample: backtestMetricsSchema,
+  /** In-sample Sharpe averaged over folds minus out-of-sample Sharpe: how much the search flattered. */
+  sharpeDecay: maybeNumber,
+  /** DSR of the stitched out-of-sample returns over the configurations tried per fold. */
+  deflatedSharpe: maybeNumber,
+});
+export type WalkForwardSummary = z.infer<typeof walkForwardSummarySchema>;
+
+/**
+ * The statistical reading of one equity curve and its trades (shared/backtest/honesty.ts):
+ * null where there are too few observations.
+ */
+export const backtestHonestySchema = z.object({
+  /** Probability that the true Sharpe is above 0 (PSR). */
+  probabilisticSharpe: maybeNumber,
+  /** Block-bootstrap 95% interval of the annualised Sharpe. */
+  sharpeInterval: z.object({ lower: maybeNumber, upper: maybeNumber }),
+  /** Monte Carlo over the trades (1000 runs, seeded): sorted samples for a histogram. */
+  monteCarlo: z
+    .object({
+      runs: z.number().int().positive(),
+      /** Max drawdown fraction per reshuffled order of the trades, ascending. */
+      maxDrawdown: z.array(z.number()),
+      /** Final PnL per resample of the trades with replacement, ascending. */
+      finalPnl: z.array(z.number()),
+    })
+    .nullable(),
+});
+export type BacktestHonesty = z.infer<typeof backtestHonestySchema>;
+
 export const backtestRunSchema = z.object({
   id: z.number().int().positive(),
   createdAt: timestamp,
-  kind: z.enum(['single', 'sweep']),
+  kind: z.enum(BACKTEST_RUN_KINDS),
+  mode: z.enum(BACKTEST_MODES),
   strategy: z.string(),
   /** Single: the parameters. Sweep: `{ grid, base }`. */
   params: z.record(z.string(), z.unknown()),
@@ -99,7 +173,12 @@ export const roundTripSchema = z.object({
 });
 
 export const backtestRunDetailSchema = backtestRunSchema.extend({
+  /** The costs and latency the run used. */
+  costs: backtestCostsSchema,
   sweep: sweepSummarySchema.nullable(),
+  walkForward: walkForwardSummarySchema.nullable(),
+  /** Null for a sweep (it has no single curve) or a run without enough data. */
+  honesty: backtestHonestySchema.nullable(),
   /** Thinned to maxPoints (every k-th point, the last one kept); null for a sweep. */
   curve: z
     .object({ points: z.number().int().nonnegative(), ts: z.array(z.number()), equity: z.array(z.number()) })
@@ -127,6 +206,36 @@ export const backtestCommands = {
       }),
     ),
     response: startedJob,
+  },
+  'backtests.walkForward': {
+    summary:
+      'Starts a walk-forward evaluation as a job: per rolling fold, sweeps the grid on the train window and runs the best configuration on the next test window; result { runId }.',
+    request: dataRange.and(
+      z.object({
+        grid: z.record(z.string(), z.array(paramValue).min(1).max(1000)),
+        base: z.record(z.string(), z.unknown()).default({}),
+        /** Window lengths in bars of `timeframe` (event mode: in bars built from trades). */
+        trainBars: z.number().int().min(10),
+        testBars: z.number().int().min(1),
+        /** Anchored: every train window starts at `from`. */
+        anchored: z.boolean().default(false),
+        workers: z.number().int().min(1).max(16).default(2),
+      }),
+    ),
+    response: startedJob,
+  },
+  'backtests.export': {
+    summary:
+      'Writes a stored run as CSV (trades, equity, metrics) or a self-contained HTML report (inline SVG plots, no scripts, no network) into <data folder>/exports and returns it.',
+    request: runId.extend({ format: z.enum(['csv', 'html']) }),
+    response: z.object({
+      fileName: z.string(),
+      /** Where the host wrote the file. */
+      path: z.string(),
+      mimeType: z.string(),
+      /** The file itself, so the window can offer it as a download. */
+      content: z.string(),
+    }),
   },
   'backtests.list': {
     summary: 'Stored runs and sweeps, newest first, without curves.',
