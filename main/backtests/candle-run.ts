@@ -1,21 +1,19 @@
+import type { z } from 'zod';
+import type { backtestCostsSchema } from '../../shared/api/domains/backtests.js';
 import type { RoundTrip } from '../../shared/backtest/accounting.js';
 import { CandleBacktest, type BacktestResult, type CandleSeries } from '../../shared/backtest/engine.js';
 import { sharpeEstimate, type SharpeEstimate } from '../../shared/backtest/honesty.js';
 import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtest/metrics.js';
-import type { Candle } from '../../shared/domain/candle.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import type { MarketStore } from '../storage/market-store.js';
-import { candleStrategy, type CandleStrategyKind } from './param-grid.js';
+import { strategyDefinition, type StrategyKind } from './param-grid.js';
 
-/** Costs and accounting of a candle-mode run: plain data, stored beside the parameters. */
-export interface CandleRunCosts {
-  readonly initialCash: number;
-  readonly fees: { readonly maker: number; readonly taker: number };
-  readonly slippageBps: number;
-  readonly candleFill: 'open' | 'close';
-  /** Annual, simple. */
-  readonly riskFreeRate: number;
-}
+/**
+ * Costs, accounting and latency of a run (the contract's costs, every default filled in):
+ * plain data, stored beside the parameters. Candle mode ignores the latency; event mode
+ * ignores `slippageBps` and `candleFill` (its fills walk the recorded book).
+ */
+export type RunCosts = z.output<typeof backtestCostsSchema>;
 
 /** Which candles: [from, to) by bar open time. */
 export interface CandleRange {
@@ -30,40 +28,16 @@ export function periodsPerYear(timeframe: Timeframe): number {
   return (365 * 24 * 3600 * 1000) / TIMEFRAME_MS[timeframe];
 }
 
-export function seriesFromCandles(candles: readonly Candle[], barMs: number): CandleSeries {
-  const length = candles.length;
-  const series = {
-    length,
-    barMs,
-    openTime: new Float64Array(length),
-    open: new Float64Array(length),
-    high: new Float64Array(length),
-    low: new Float64Array(length),
-    close: new Float64Array(length),
-    volume: new Float64Array(length),
-  };
-  candles.forEach((c, i) => {
-    series.openTime[i] = c.openTime;
-    series.open[i] = c.open;
-    series.high[i] = c.high;
-    series.low[i] = c.low;
-    series.close[i] = c.close;
-    series.volume[i] = c.volume;
-  });
-  return series;
-}
-
-/** The stored bars of a range as columns. */
+/**
+ * The stored bars of a range, [from, to) by open time, as the engine's columns: read straight
+ * into typed arrays (MarketStore.candleColumns), no Candle object per bar.
+ */
 export function readSeries(store: MarketStore, range: CandleRange): CandleSeries {
-  const barMs = TIMEFRAME_MS[range.timeframe];
-  const limit = Math.max(1, Math.ceil((range.to - range.from) / barMs));
-  const candles = store
-    .candles(range.instrument, range.timeframe, limit, range.to - 1)
-    .filter((c) => c.openTime >= range.from);
-  return seriesFromCandles(candles, barMs);
+  const columns = store.candleColumns(range.instrument, range.timeframe, range.from, range.to);
+  return { ...columns, barMs: TIMEFRAME_MS[range.timeframe] };
 }
 
-export interface CandleRunOutcome {
+export interface RunOutcome {
   readonly result: BacktestResult;
   readonly metrics: Metrics;
   readonly estimate: SharpeEstimate;
@@ -72,12 +46,12 @@ export interface CandleRunOutcome {
 /** One configuration over the series: the engine, its metrics and its per-period Sharpe estimate. */
 export function runCandleConfiguration(
   series: CandleSeries,
-  kind: CandleStrategyKind,
+  kind: StrategyKind,
   params: unknown,
-  costs: CandleRunCosts,
+  costs: RunCosts,
   timeframe: Timeframe,
-): CandleRunOutcome {
-  const definition = candleStrategy(kind);
+): RunOutcome {
+  const definition = strategyDefinition(kind);
   const strategy = definition.create(definition.params.parse(params));
   const result = new CandleBacktest({
     strategy,
@@ -87,6 +61,11 @@ export function runCandleConfiguration(
     candleFill: costs.candleFill,
     log: 'trades',
   }).run(series);
+  return outcomeOf(result, costs, timeframe);
+}
+
+/** The metrics of a finished run and its per-period Sharpe estimate (both modes). */
+export function outcomeOf(result: BacktestResult, costs: RunCosts, timeframe: Timeframe): RunOutcome {
   const perYear = periodsPerYear(timeframe);
   const metrics = resultMetrics(result, { periodsPerYear: perYear, riskFreeRate: costs.riskFreeRate });
   const estimate = sharpeEstimate(periodReturns(result.curve.equity), costs.riskFreeRate / perYear);

@@ -1,18 +1,26 @@
 import type { z } from 'zod';
-import { CANDLE_STRATEGY_KINDS } from '../../shared/api/domains/backtests.js';
-import { bollingerReversion, dualMomentum, smaCrossover } from '../../shared/backtest/strategies/index.js';
+import { CANDLE_STRATEGY_KINDS, EVENT_STRATEGY_KINDS } from '../../shared/api/domains/backtests.js';
+import {
+  bollingerReversion,
+  bookImbalanceStrategy,
+  dualMomentum,
+  smaCrossover,
+} from '../../shared/backtest/strategies/index.js';
 import type { StrategyDefinition } from '../../shared/backtest/strategy.js';
 
 /**
- * The strategies a candle-mode run or sweep can rebuild from `{ kind, params }`. The book
- * imbalance strategy needs book events and the ML strategy needs a model: neither runs over
- * candles alone, so neither is offered here.
+ * The strategies a run or sweep can rebuild from `{ kind, params }`. The bar strategies run in
+ * both modes; the book imbalance strategy needs book events (event mode only, the contract
+ * refuses it in candle mode). The ML strategy needs a model, so it is not offered here.
  */
-export { CANDLE_STRATEGY_KINDS };
+export { CANDLE_STRATEGY_KINDS, EVENT_STRATEGY_KINDS };
 export type CandleStrategyKind = (typeof CANDLE_STRATEGY_KINDS)[number];
+export type StrategyKind = (typeof EVENT_STRATEGY_KINDS)[number];
 
-export function candleStrategy(kind: CandleStrategyKind): StrategyDefinition<unknown> {
+export function strategyDefinition(kind: StrategyKind): StrategyDefinition<unknown> {
   switch (kind) {
+    case 'book-imbalance':
+      return bookImbalanceStrategy as StrategyDefinition<unknown>;
     case 'sma-crossover':
       return smaCrossover;
     case 'dual-momentum':
@@ -77,11 +85,11 @@ export function expandGrid(grid: ParamGrid): Record<string, ParamValue>[] {
  * trials the deflated Sharpe ratio corrects for.
  */
 export function sweepConfigurations(
-  kind: CandleStrategyKind,
+  kind: StrategyKind,
   grid: ParamGrid,
   base: Readonly<Record<string, unknown>> = {},
 ): Record<string, unknown>[] {
-  const schema: z.ZodType = candleStrategy(kind).params;
+  const schema: z.ZodType = strategyDefinition(kind).params;
   return expandGrid(grid).map((values, index) => {
     const parsed = schema.safeParse({ ...base, ...values });
     if (!parsed.success)

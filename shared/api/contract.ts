@@ -6,6 +6,7 @@ import { featureCommands, featureTopics } from './domains/features.js';
 import { historyCommands } from './domains/history.js';
 import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
+import { modelCommands, modelTopics } from './domains/models.js';
 
 /**
  * The one API of the App. Commands are request -> response; topics are streams.
@@ -22,6 +23,7 @@ export const commands = {
   ...historyCommands,
   ...jobCommands,
   ...marketCommands,
+  ...modelCommands,
 } as const;
 
 export const topics = {
@@ -30,6 +32,7 @@ export const topics = {
   ...featureTopics,
   ...jobTopics,
   ...marketTopics,
+  ...modelTopics,
 } as const;
 
 export type Commands = typeof commands;

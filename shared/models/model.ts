@@ -98,7 +98,11 @@ const netCommon = {
 };
 
 export const modelParamsSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('lstm'), units: z.number().int().min(1).max(1024).default(32), ...netCommon }),
+  z.strictObject({
+    kind: z.literal('lstm'),
+    units: z.number().int().min(1).max(1024).default(32),
+    ...netCommon,
+  }),
   z.strictObject({
     kind: z.literal('bilstm-attention'),
     units: z.number().int().min(1).max(1024).default(32),
@@ -149,7 +153,11 @@ export const modelParamsSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('stacking'),
     /** Base learners; the meta-learner (logistic regression) sees only their out-of-fold predictions. */
-    base: z.array(z.enum(['gbdt', 'random-forest'])).min(1).max(8).default(['gbdt', 'random-forest']),
+    base: z
+      .array(z.enum(['gbdt', 'random-forest']))
+      .min(1)
+      .max(8)
+      .default(['gbdt', 'random-forest']),
     folds: z.number().int().min(2).max(20).default(5),
     ...common,
   }),

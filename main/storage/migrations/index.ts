@@ -4,6 +4,7 @@ import { migration0003 } from './0003_gap_ledger.js';
 import { migration0004 } from './0004_features.js';
 import { migration0005 } from './0005_history.js';
 import { migration0006 } from './0006_backtests.js';
+import { migration0007 } from './0007_backtest_runs_v2.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
 ];
