@@ -513,6 +513,8 @@ export class EventBacktest extends BacktestCore {
   private lastTrade = Number.NaN;
   private lastTs = Number.NEGATIVE_INFINITY;
   private lastSeq = Number.NEGATIVE_INFINITY;
+  /** Market time reached by events or `advanceTo`; nothing older is accepted. */
+  private clockTs = Number.NEGATIVE_INFINITY;
   // Bars built from trades (only when barMs > 0).
   private readonly barMs: number;
   private readonly bar = { openTime: 0, closeTime: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
@@ -530,26 +532,13 @@ export class EventBacktest extends BacktestCore {
   /** Replays one event; events must come in (ts, seq) order (a replay that is not is refused). */
   onEvent(event: MarketEvent): void {
     const ts = event.ts;
-    if (ts < this.lastTs || (ts === this.lastTs && event.seq <= this.lastSeq)) {
+    if (ts < this.clockTs || ts < this.lastTs || (ts === this.lastTs && event.seq <= this.lastSeq)) {
       throw new RangeError(`events out of (ts, seq) order at ts ${ts}, seq ${event.seq}`);
     }
     this.lastTs = ts;
     this.lastSeq = event.seq;
     this.steps++;
-    if (Number.isNaN(this.nextSampleTs)) this.nextSampleTs = ts;
-    // Equity on the grid: the state after the last event before each grid time (the first
-    // point, before any event, is the initial cash).
-    while (ts >= this.nextSampleTs) {
-      if (this.nextActionAt <= this.nextSampleTs) this.runActions(this.nextSampleTs);
-      this.sample(this.nextSampleTs);
-      this.nextSampleTs += this.equityIntervalMs;
-    }
-    if (this.barOpen && ts >= this.bar.closeTime) {
-      this.runActions(this.bar.closeTime);
-      this.closeBar();
-    }
-    if (this.nextActionAt <= ts) this.runActions(ts);
-    this.ts = ts;
+    this.advanceTo(ts);
     switch (event.kind) {
       case 'trade':
         this.lastTrade = event.price;
@@ -574,6 +563,38 @@ export class EventBacktest extends BacktestCore {
     }
     const strategy = this.strategy;
     if (strategy.onEvent !== undefined) this.decide(strategy.onEvent(event, this), ts, false);
+  }
+
+  /**
+   * Market time has reached `ts`: equity grid points, bar closes and order actions (latency
+   * elapsed) due by then happen. It is what `onEvent` does before applying an event at `ts`,
+   * so a live host can drive the engine incrementally; events older than `ts` are refused
+   * from then on.
+   * - At the time of the last event (the paper broker, at the end of each batch) it only
+   *   delivers actions due by then, which the next event would deliver first anyway: the same
+   *   orders, fills and curve as a batch replay.
+   * - Further ahead (a clock tick, `ts` at or before the next event) and `barMs` = 0: the
+   *   same again. With `barMs` > 0 and a bar closing inside the gap, that bar's decisions are
+   *   handled in time order with actions already in flight, where a batch replay handles them
+   *   after those actions (and samples the equity grid first): fills can differ there.
+   */
+  advanceTo(ts: number): void {
+    if (!(ts >= this.clockTs)) throw new RangeError(`time went back: ${ts} after ${this.clockTs}`);
+    this.clockTs = ts;
+    if (Number.isNaN(this.nextSampleTs)) this.nextSampleTs = ts;
+    // Equity on the grid: the state after the last event before each grid time (the first
+    // point, before any event, is the initial cash).
+    while (ts >= this.nextSampleTs) {
+      if (this.nextActionAt <= this.nextSampleTs) this.runActions(this.nextSampleTs);
+      this.sample(this.nextSampleTs);
+      this.nextSampleTs += this.equityIntervalMs;
+    }
+    if (this.barOpen && ts >= this.bar.closeTime) {
+      this.runActions(this.bar.closeTime);
+      this.closeBar();
+    }
+    if (this.nextActionAt <= ts) this.runActions(ts);
+    this.ts = ts;
   }
 
   /** Replays events in order and returns the result (the usual way to run a backtest). */
