@@ -129,6 +129,10 @@ export const modelParamsSchema = z.discriminatedUnion('kind', [
     kind: z.literal('gbdt'),
     trees: z.number().int().min(1).max(10_000).default(100),
     depth: z.number().int().min(1).max(16).default(6),
+    /** Depth-wise splits every node of a level; leaf-wise splits the best-gain leaf until `leaves`. */
+    growth: z.enum(['depth-wise', 'leaf-wise']).default('depth-wise'),
+    /** Most leaves per tree when growing leaf-wise (depth still caps it). */
+    leaves: z.number().int().min(2).max(65_536).default(31),
     learningRate: z.number().positive().max(1).default(0.1),
     bins: z.number().int().min(2).max(255).default(64),
     minLeaf: z.number().int().min(1).default(20),
