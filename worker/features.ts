@@ -1,7 +1,8 @@
 // The feature worker: keeps incremental feature state per instrument, turns every event
 // batch from the host into fresh feature values and the signals they fire, and runs the
 // workspace's live feature sets (one FeatureSetEngine per set, each on its own instrument).
-// It runs the same shared/ feature code that replay, backtests and training sets use.
+// It runs the same shared/ feature code that replay, backtests and training sets use, and the
+// models running live on those sets' rows (inference.ts).
 import { parentPort } from 'node:worker_threads';
 import type { BookFeatures, Signal } from '../shared/domain/signal.js';
 import { EncodedEventReader } from '../shared/market/event-codec.js';
@@ -12,10 +13,13 @@ import { ImbalanceSignalRule } from '../shared/features/imbalance-signal.js';
 import {
   toFeatureWorkerSchema,
   type FromFeatureWorker,
+  type InferenceSkips,
+  type LivePrediction,
   type LiveRows,
   type LiveSet,
   type ToFeatureWorker,
 } from '../shared/worker/feature-worker-protocol.js';
+import { LiveInference, messageOf, restoreModel } from './inference.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -48,6 +52,7 @@ const states = new Map<string, InstrumentState>();
 const names = new Map<string, string>();
 let liveSets: RunningSet[] = [];
 let outSeq = 0;
+const inference = new LiveInference({ restore: restoreModel, now: () => performance.now() });
 
 function stateOf(instrument: string): InstrumentState {
   let state = states.get(instrument);
@@ -75,13 +80,22 @@ function post(message: Omit<FromFeatureWorker, 'seq'>, transfer: ArrayBuffer[] =
   port?.postMessage({ ...message, seq: outSeq++ }, transfer);
 }
 
-/** The rows one set took during a batch, after the clock reached the batch's last event. */
-function drainSet(set: RunningSet, lastTs: number): LiveRows | null {
+/**
+ * The rows one set took during a batch, after the clock reached the batch's last event; the
+ * models running on the set predict them (into `predictions`) before they are transferred.
+ */
+function drainSet(
+  set: RunningSet,
+  lastTs: number,
+  predictions: LivePrediction[],
+  skipped: InferenceSkips[],
+): LiveRows | null {
   // Events reach the worker in (ts, seq) order, so none before the batch's last time can
   // still come: time-sampled rows up to it are due now, not at the next batch.
   if (lastTs > Number.NEGATIVE_INFINITY) set.engine.advanceTo(lastTs);
   const rows = set.engine.drainRows();
   if (rows.count === 0) return null;
+  inference.onRows(set.id, rows.ts, rows.values, rows.count, rows.width, predictions, skipped);
   // The views start at offset 0 and may be shorter than their buffers: the host reads `count`.
   return {
     setId: set.id,
@@ -129,12 +143,17 @@ function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): vo
   const features: BookFeatures[] = [];
   for (const state of touched) features.push(state.features.values());
   const vectors: LiveRows[] = [];
+  const predictions: LivePrediction[] = [];
+  const skipped: InferenceSkips[] = [];
   for (const set of sets) {
-    const rows = drainSet(set, lastTs);
+    const rows = drainSet(set, lastTs, predictions, skipped);
     if (rows !== null) vectors.push(rows);
   }
   post(
-    { type: 'processed', payload: { events: message.payload.count, features, signals, vectors } },
+    {
+      type: 'processed',
+      payload: { events: message.payload.count, features, signals, vectors, predictions, skipped },
+    },
     vectors.flatMap((rows) => [rows.ts, rows.values]),
   );
 }
@@ -188,7 +207,24 @@ port.on('message', (raw: unknown) => {
     case 'sets':
       configure(message.payload.sets);
       return;
+    case 'load_model': {
+      const { modelId } = message.payload;
+      const request = message.seq;
+      inference.load(message.payload).then(
+        (info) => {
+          post({ type: 'model_loaded', payload: { request, modelId, ...info } });
+        },
+        (error: unknown) => {
+          post({ type: 'model_failed', payload: { request, modelId, message: messageOf(error) } });
+        },
+      );
+      return;
+    }
+    case 'unload_model':
+      inference.unload(message.payload.modelId);
+      return;
     case 'stop':
+      inference.dispose();
       port.close();
       return;
     default:

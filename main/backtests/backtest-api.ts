@@ -1,18 +1,31 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { z } from 'zod';
 import type {
   backtestCommands,
   BacktestMetricsWire,
+  BacktestRunDetail,
   SweepSummary,
+  WalkForwardSummary,
 } from '../../shared/api/domains/backtests.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import type { Metrics } from '../../shared/backtest/metrics.js';
 import type { CommandHandlers } from '../host/api-handlers.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { BacktestStore } from './backtest-store.js';
-import type { CandleRange, CandleRunCosts } from './candle-run.js';
-import { candleStrategy, GridError, sweepConfigurations } from './param-grid.js';
+import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
+import { GridError, strategyDefinition, sweepConfigurations, type StrategyKind } from './param-grid.js';
+import { renderRunCsv, renderRunHtml } from './report-export.js';
+import { runHonesty } from './run-honesty.js';
 import { runSingle, runSweep, type SweepOutcome } from './sweep-pool.js';
+import {
+  runWalkForward,
+  walkForwardUnits,
+  walkForwardWindows,
+  type WalkForwardOutcome,
+} from './walk-forward.js';
 
 export type BacktestCommandName = keyof typeof backtestCommands;
 
@@ -68,25 +81,64 @@ function thin(values: Float64Array, maxPoints: number): number[] {
   return out;
 }
 
-type RangeRequest = Omit<z.output<(typeof backtestCommands)['backtests.run']['request']>, 'params'>;
+/** The wire form of a finished walk-forward evaluation. */
+export function walkForwardToWire(outcome: WalkForwardOutcome): WalkForwardSummary {
+  return {
+    trials: outcome.trials,
+    folds: outcome.folds.map((fold) => ({
+      trainFrom: fold.trainFrom,
+      trainTo: fold.trainTo,
+      testFrom: fold.testFrom,
+      testTo: fold.testTo,
+      bestIndex: fold.bestIndex,
+      bestParams: fold.bestParams,
+      inSampleSharpe: finiteOrNull(fold.inSampleSharpe),
+      outOfSample: metricsToWire(fold.outOfSample),
+    })),
+    outOfSample: metricsToWire(outcome.outOfSample),
+    sharpeDecay: finiteOrNull(outcome.sharpeDecay),
+    deflatedSharpe: finiteOrNull(outcome.deflatedSharpe),
+  };
+}
+
+/** `yyyymmdd-hhmmss` of a UTC time, for export file names that sort by time. */
+export function fileStamp(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-05T12:34:56.789Z
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+type RangeRequest = z.output<(typeof backtestCommands)['backtests.walkForward']['request']>;
+type DataRange = Pick<
+  RangeRequest,
+  'instrument' | 'timeframe' | 'from' | 'to' | 'mode' | 'strategy' | 'costs'
+>;
 
 /**
- * Backtests in the App: single runs and sweeps over recorded candles run as jobs in worker
- * threads (never on the main thread) and are stored when they finish; stored runs are listed,
- * read back and deleted.
+ * Backtests in the App: single runs, sweeps and walk-forward evaluations, over recorded candles
+ * or recorded trades and books, run as jobs; the engine runs in worker threads, never on the
+ * main thread. A finished run is stored with its statistical honesty, computed once here
+ * (run-honesty.ts: a few hundred ms for a year of 1m bars). Stored runs are listed, read back,
+ * exported and deleted.
  */
 export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandlers, BacktestCommandName> {
   const { db, jobs, clock } = deps;
   const store = new BacktestStore(db);
   const instrumentExists = db.prepare<[string], number>('SELECT 1 FROM instruments WHERE id = ?').pluck();
+  const barOpenTimes = db
+    .prepare<[string, string, number, number], number>(
+      `SELECT open_time FROM candles WHERE instrument = (SELECT key FROM instruments WHERE id = ?)
+         AND timeframe = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
+    )
+    .pluck();
   const pool = {
     // Built beside the feature worker: dist/worker/features.js -> dist/main/backtests/backtest-worker.js.
     workerEntry: new URL('../main/backtests/backtest-worker.js', deps.featureWorkerEntry),
     databaseFile: deps.databaseFile,
     ...(deps.nativeBinding === undefined ? {} : { nativeBinding: deps.nativeBinding }),
   };
+  const exportsDir = path.join(path.dirname(deps.databaseFile), 'exports');
 
-  const rangeOf = (request: RangeRequest): CandleRange => {
+  const rangeOf = (request: DataRange): CandleRange => {
     if (instrumentExists.get(request.instrument) === undefined)
       throw new ApiError('not_found', `unknown instrument '${request.instrument}'`);
     return {
@@ -96,32 +148,65 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       to: request.to,
     };
   };
-  const costsOf = (request: RangeRequest): CandleRunCosts => ({
-    ...request.costs,
-    fees: { ...request.costs.fees },
-  });
+  const configurationsOf = (
+    strategy: StrategyKind,
+    grid: RangeRequest['grid'],
+    base: RangeRequest['base'],
+  ): Record<string, unknown>[] => {
+    try {
+      return sweepConfigurations(strategy, grid, base);
+    } catch (error) {
+      if (error instanceof GridError) throw new ApiError('bad_request', error.message);
+      throw error;
+    }
+  };
+  const honestyOf = (
+    curve: { readonly equity: Float64Array },
+    trips: Parameters<typeof runHonesty>[1],
+    request: DataRange,
+  ): ReturnType<typeof runHonesty> =>
+    runHonesty(curve.equity, trips, {
+      periodsPerYear: periodsPerYear(request.timeframe),
+      riskFreeRate: request.costs.riskFreeRate,
+      initialCash: request.costs.initialCash,
+    });
+  const label = (request: DataRange, range: CandleRange): string =>
+    `${request.strategy} on ${range.instrument} ${range.timeframe}${request.mode === 'event' ? ' (events)' : ''}`;
+
+  const detailOf = (id: number, maxPoints: number): BacktestRunDetail => {
+    const run = store.get(id);
+    if (run === null) throw new ApiError('not_found', `no backtest run ${id}`);
+    const { curve, trips, ...rest } = run;
+    return {
+      ...rest,
+      curve:
+        curve === null
+          ? null
+          : {
+              points: curve.ts.length,
+              ts: thin(curve.ts, maxPoints),
+              equity: thin(curve.equity, maxPoints),
+            },
+      trades: [...trips],
+    };
+  };
 
   return {
     'backtests.run': (request) => {
       const range = rangeOf(request);
-      const parsed = candleStrategy(request.strategy).params.safeParse(request.params);
+      const parsed = strategyDefinition(request.strategy).params.safeParse(request.params);
       if (!parsed.success)
         throw new ApiError(
           'bad_request',
           `invalid parameters for ${request.strategy}: ${parsed.error.message}`,
         );
       const params = parsed.data as Record<string, unknown>;
-      const costs = costsOf(request);
+      const costs: RunCosts = request.costs;
       const { job } = jobs.start(
-        {
-          kind: 'backtest',
-          title: `Backtest ${request.strategy} on ${range.instrument} ${range.timeframe}`,
-          unit: 'configurations',
-          total: 1,
-        },
+        { kind: 'backtest', title: `Backtest ${label(request, range)}`, unit: 'configurations', total: 1 },
         async (context) => {
           const outcome = await runSingle(
-            { range, strategy: request.strategy, costs, params },
+            { range, mode: request.mode, strategy: request.strategy, costs, params },
             {
               ...pool,
               signal: context.signal,
@@ -133,12 +218,16 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
           const runId = store.insert({
             createdAt: clock(),
             kind: 'single',
+            mode: request.mode,
             strategy: request.strategy,
             params,
             ...range,
             featureSetHash: null,
             metrics: metricsToWire(outcome.metrics),
+            costs,
             sweep: null,
+            walkForward: null,
+            honesty: honestyOf(outcome.curve, outcome.trips, request),
             curve: outcome.curve,
             trips: outcome.trips,
           });
@@ -149,24 +238,25 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
     },
     'backtests.sweep': (request) => {
       const range = rangeOf(request);
-      let configurations: Record<string, unknown>[];
-      try {
-        configurations = sweepConfigurations(request.strategy, request.grid, request.base);
-      } catch (error) {
-        if (error instanceof GridError) throw new ApiError('bad_request', error.message);
-        throw error;
-      }
-      const costs = costsOf(request);
+      const configurations = configurationsOf(request.strategy, request.grid, request.base);
+      const costs: RunCosts = request.costs;
       const { job } = jobs.start(
         {
           kind: 'backtest-sweep',
-          title: `Sweep ${request.strategy} (${configurations.length} configurations) on ${range.instrument} ${range.timeframe}`,
+          title: `Sweep ${configurations.length} configurations of ${label(request, range)}`,
           unit: 'configurations',
           total: configurations.length,
         },
         async (context) => {
           const outcome = await runSweep(
-            { range, strategy: request.strategy, costs, configurations, workers: request.workers },
+            {
+              range,
+              mode: request.mode,
+              strategy: request.strategy,
+              costs,
+              configurations,
+              workers: request.workers,
+            },
             {
               ...pool,
               signal: context.signal,
@@ -180,12 +270,16 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
           const runId = store.insert({
             createdAt: clock(),
             kind: 'sweep',
+            mode: request.mode,
             strategy: request.strategy,
             params: { grid: request.grid, base: request.base },
             ...range,
             featureSetHash: null,
             metrics: best === undefined || best === null ? {} : metricsToWire(best.metrics),
+            costs,
             sweep,
+            walkForward: null,
+            honesty: null,
             curve: null,
             trips: [],
           });
@@ -194,24 +288,108 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       );
       return { jobId: job.id };
     },
-    'backtests.list': ({ limit }) => store.list(limit),
-    'backtests.get': ({ id, maxPoints }) => {
-      const run = store.get(id);
-      if (run === null) throw new ApiError('not_found', `no backtest run ${id}`);
-      const { curve, trips, ...rest } = run;
+    'backtests.walkForward': (request) => {
+      const range = rangeOf(request);
+      const configurations = configurationsOf(request.strategy, request.grid, request.base);
+      const costs: RunCosts = request.costs;
+      // Candle mode cuts the folds at the stored bars; event mode at the bar grid of `timeframe`
+      // over the range (the bars its strategies see are built from trades on that grid).
+      const barMs = TIMEFRAME_MS[range.timeframe];
+      let openTimes: Float64Array;
+      if (request.mode === 'candle') {
+        openTimes = Float64Array.from(
+          barOpenTimes.all(range.instrument, range.timeframe, range.from, range.to),
+        );
+      } else {
+        const first = Math.ceil(range.from / barMs) * barMs;
+        openTimes = Float64Array.from(
+          { length: Math.max(0, Math.ceil((range.to - first) / barMs)) },
+          (_, i) => first + i * barMs,
+        );
+      }
+      const spec = {
+        range,
+        mode: request.mode,
+        strategy: request.strategy,
+        costs,
+        configurations,
+        workers: request.workers,
+        barOpenTimes: openTimes,
+        trainBars: request.trainBars,
+        testBars: request.testBars,
+        anchored: request.anchored,
+      };
+      let folds: number;
+      try {
+        folds = walkForwardWindows(spec).length;
+      } catch (error) {
+        throw new ApiError('bad_request', error instanceof Error ? error.message : String(error));
+      }
+      if (folds === 0)
+        throw new ApiError(
+          'bad_request',
+          `${openTimes.length} bars hold no fold of ${request.trainBars} train + ${request.testBars} test bars`,
+        );
+      const { job } = jobs.start(
+        {
+          kind: 'backtest-walk-forward',
+          title: `Walk-forward ${folds} folds x ${configurations.length} configurations of ${label(request, range)}`,
+          unit: 'fold-configurations',
+          total: walkForwardUnits(folds, configurations.length),
+        },
+        async (context) => {
+          const outcome = await runWalkForward(spec, {
+            ...pool,
+            signal: context.signal,
+            onProgress: (done, total) => {
+              context.progress(done, total);
+            },
+          });
+          const walkForward = walkForwardToWire(outcome);
+          const runId = store.insert({
+            createdAt: clock(),
+            kind: 'walk-forward',
+            mode: request.mode,
+            strategy: request.strategy,
+            params: {
+              grid: request.grid,
+              base: request.base,
+              trainBars: request.trainBars,
+              testBars: request.testBars,
+              anchored: request.anchored,
+            },
+            ...range,
+            featureSetHash: null,
+            metrics: walkForward.outOfSample,
+            costs,
+            sweep: null,
+            walkForward,
+            honesty: honestyOf(outcome.curve, outcome.trips, request),
+            curve: outcome.curve,
+            trips: outcome.trips,
+          });
+          return { runId, folds, deflatedSharpe: walkForward.deflatedSharpe };
+        },
+      );
+      return { jobId: job.id };
+    },
+    'backtests.export': ({ id, format }) => {
+      // Full resolution: the report is the record of the run, not a screen's worth of it.
+      const detail = detailOf(id, 1_000_000);
+      const content = format === 'csv' ? renderRunCsv(detail) : renderRunHtml(detail);
+      const fileName = `backtest-${id}-${fileStamp(clock())}.${format}`;
+      const file = path.join(exportsDir, fileName);
+      mkdirSync(exportsDir, { recursive: true });
+      writeFileSync(file, content, 'utf8');
       return {
-        ...rest,
-        curve:
-          curve === null
-            ? null
-            : {
-                points: curve.ts.length,
-                ts: thin(curve.ts, maxPoints),
-                equity: thin(curve.equity, maxPoints),
-              },
-        trades: [...trips],
+        fileName,
+        path: file,
+        mimeType: format === 'csv' ? 'text/csv; charset=utf-8' : 'text/html; charset=utf-8',
+        content,
       };
     },
+    'backtests.list': ({ limit }) => store.list(limit),
+    'backtests.get': ({ id, maxPoints }) => detailOf(id, maxPoints),
     'backtests.delete': ({ id }) => ({ deleted: store.delete(id) }),
   };
 }

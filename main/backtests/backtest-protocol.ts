@@ -1,20 +1,13 @@
 import { z } from 'zod';
+import { BACKTEST_MODES, backtestCostsSchema } from '../../shared/api/domains/backtests.js';
 import { TIMEFRAMES } from '../../shared/domain/timeframes.js';
-import { CANDLE_STRATEGY_KINDS } from './param-grid.js';
+import { EVENT_STRATEGY_KINDS } from './param-grid.js';
 
 /**
  * Messages between the sweep pool and a backtest worker: typed envelopes {seq, type, payload},
  * parsed on both ends. Numbers that may be NaN or Infinity (metrics) and bulk columns (curves,
  * round trips) travel as transferred ArrayBuffers of Float64, never as arrays of objects.
  */
-
-const costsSchema = z.object({
-  initialCash: z.number().positive(),
-  fees: z.object({ maker: z.number().min(-0.01).max(0.1), taker: z.number().min(-0.01).max(0.1) }),
-  slippageBps: z.number().min(0).max(1000),
-  candleFill: z.enum(['open', 'close']),
-  riskFreeRate: z.number().min(-1).max(1),
-});
 
 export const backtestWorkRequestSchema = z.object({
   databaseFile: z.string().min(1),
@@ -23,8 +16,12 @@ export const backtestWorkRequestSchema = z.object({
   timeframe: z.enum(TIMEFRAMES),
   from: z.number().int(),
   to: z.number().int(),
-  strategy: z.enum(CANDLE_STRATEGY_KINDS),
-  costs: costsSchema,
+  /** `candle`: stored candles; `event`: recorded trades and books (event-run.ts). */
+  mode: z.enum(BACKTEST_MODES),
+  strategy: z.enum(EVENT_STRATEGY_KINDS),
+  costs: backtestCostsSchema,
+  /** Seeds the sampled latency of event-mode runs. */
+  seed: z.number().int(),
   /** Index of the first configuration in the whole sweep, so results carry global indices. */
   firstIndex: z.number().int().nonnegative(),
   configurations: z.array(z.record(z.string(), z.unknown())).min(1),
@@ -53,6 +50,7 @@ export const fromBacktestWorkerSchema = z.discriminatedUnion('type', [
     payload: z.object({
       firstIndex: z.number().int().nonnegative(),
       count: z.number().int().nonnegative(),
+      /** Bars replayed (candle mode) or events replayed (event mode). */
       bars: z.number().int().nonnegative(),
       /** count rows of PACKED_WIDTH Float64 (candle-run.ts). */
       outcomes: z.instanceof(ArrayBuffer),

@@ -1,14 +1,24 @@
 import type { RoundTrip } from '../../shared/backtest/accounting.js';
 import type { EquityCurve } from '../../shared/backtest/engine.js';
-import type { BacktestMetricsWire, SweepSummary } from '../../shared/api/domains/backtests.js';
+import {
+  backtestCostsSchema,
+  type BacktestHonesty,
+  type BacktestMetricsWire,
+  type BacktestMode,
+  type SweepSummary,
+  type WalkForwardSummary,
+} from '../../shared/api/domains/backtests.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
-import { packTrips, unpackTrips } from './candle-run.js';
+import { packTrips, unpackTrips, type RunCosts } from './candle-run.js';
+
+export type BacktestRunKind = 'single' | 'sweep' | 'walk-forward';
 
 /** A run to store: its config, data range, metrics and (single runs) curve and round trips. */
 export interface NewBacktestRun {
   readonly createdAt: number;
-  readonly kind: 'single' | 'sweep';
+  readonly kind: BacktestRunKind;
+  readonly mode: BacktestMode;
   readonly strategy: string;
   readonly params: Record<string, unknown>;
   readonly instrument: string;
@@ -17,7 +27,10 @@ export interface NewBacktestRun {
   readonly to: number;
   readonly featureSetHash: string | null;
   readonly metrics: BacktestMetricsWire;
+  readonly costs: RunCosts;
   readonly sweep: SweepSummary | null;
+  readonly walkForward: WalkForwardSummary | null;
+  readonly honesty: BacktestHonesty | null;
   readonly curve: EquityCurve | null;
   readonly trips: readonly RoundTrip[];
 }
@@ -26,12 +39,16 @@ export interface StoredBacktestRun extends NewBacktestRun {
   readonly id: number;
 }
 
-export type BacktestRunSummary = Omit<StoredBacktestRun, 'curve' | 'trips' | 'sweep'>;
+export type BacktestRunSummary = Omit<
+  StoredBacktestRun,
+  'curve' | 'trips' | 'sweep' | 'walkForward' | 'honesty' | 'costs'
+>;
 
 interface RunRow {
   id: number;
   created_at: number;
-  kind: 'single' | 'sweep';
+  kind: BacktestRunKind;
+  mode: BacktestMode;
   strategy: string;
   params: string;
   instrument: string;
@@ -40,6 +57,9 @@ interface RunRow {
   to_ts: number;
   feature_set_hash: string | null;
   metrics: string;
+  costs?: string | null;
+  walk_forward?: string | null;
+  honesty?: string | null;
   equity_curve?: Buffer | null;
   trades?: Buffer | null;
 }
@@ -50,8 +70,12 @@ interface MetricsColumn {
   readonly sweep: SweepSummary | null;
 }
 
+/** Runs stored before migration 0007 kept no costs: they ran with the defaults. */
+const DEFAULT_COSTS: RunCosts = backtestCostsSchema.parse({});
+
 /**
- * Stored backtest runs (migration 0006). The equity curve is one blob of three Float64
+ * Stored backtest runs (migrations 0006, 0007). Costs, walk-forward folds and the honesty
+ * reading are JSON columns. The equity curve is one blob of three Float64
  * columns back to back (ts, equity, position); round trips are rows of TRIP_WIDTH Float64
  * (candle-run.ts). Blobs are little-endian as written by the machine: a workspace is not moved
  * between architectures of different endianness (every desktop target is little-endian).
@@ -64,13 +88,13 @@ export class BacktestStore {
 
   constructor(db: SqliteDatabase) {
     this.insertRun = db.prepare(
-      `INSERT INTO backtest_runs (created_at, kind, strategy, params, instrument, timeframe, from_ts, to_ts,
-         feature_set_hash, metrics, equity_curve, trades)
-       VALUES (@createdAt, @kind, @strategy, @params, @instrument, @timeframe, @from, @to,
-         @featureSetHash, @metrics, @curve, @trades)`,
+      `INSERT INTO backtest_runs (created_at, kind, mode, strategy, params, instrument, timeframe, from_ts, to_ts,
+         feature_set_hash, metrics, costs, walk_forward, honesty, equity_curve, trades)
+       VALUES (@createdAt, @kind, @mode, @strategy, @params, @instrument, @timeframe, @from, @to,
+         @featureSetHash, @metrics, @costs, @walkForward, @honesty, @curve, @trades)`,
     );
     this.listRuns = db.prepare<[number], RunRow>(
-      `SELECT id, created_at, kind, strategy, params, instrument, timeframe, from_ts, to_ts, feature_set_hash, metrics
+      `SELECT id, created_at, kind, mode, strategy, params, instrument, timeframe, from_ts, to_ts, feature_set_hash, metrics
        FROM backtest_runs ORDER BY created_at DESC, id DESC LIMIT ?`,
     );
     this.getRun = db.prepare<[number], RunRow>('SELECT * FROM backtest_runs WHERE id = ?');
@@ -82,6 +106,7 @@ export class BacktestStore {
     const info = this.insertRun.run({
       createdAt: run.createdAt,
       kind: run.kind,
+      mode: run.mode,
       strategy: run.strategy,
       params: JSON.stringify(run.params),
       instrument: run.instrument,
@@ -90,8 +115,11 @@ export class BacktestStore {
       to: run.to,
       featureSetHash: run.featureSetHash,
       metrics: JSON.stringify(column),
+      costs: JSON.stringify(run.costs),
+      walkForward: run.walkForward === null ? null : JSON.stringify(run.walkForward),
+      honesty: run.honesty === null ? null : JSON.stringify(run.honesty),
       curve: run.curve === null ? null : curveBlob(run.curve),
-      trades: run.kind === 'single' ? bytes(packTrips(run.trips)) : null,
+      trades: run.kind === 'sweep' ? null : bytes(packTrips(run.trips)),
     });
     return Number(info.lastInsertRowid);
   }
@@ -107,7 +135,10 @@ export class BacktestStore {
     const column = JSON.parse(row.metrics) as MetricsColumn;
     return {
       ...summaryOf(row),
+      costs: row.costs == null ? DEFAULT_COSTS : backtestCostsSchema.parse(JSON.parse(row.costs)),
       sweep: column.sweep,
+      walkForward: row.walk_forward == null ? null : (JSON.parse(row.walk_forward) as WalkForwardSummary),
+      honesty: row.honesty == null ? null : (JSON.parse(row.honesty) as BacktestHonesty),
       curve: row.equity_curve === null || row.equity_curve === undefined ? null : curveOf(row.equity_curve),
       trips: row.trades === null || row.trades === undefined ? [] : unpackTrips(floats(row.trades)),
     };
@@ -124,6 +155,7 @@ function summaryOf(row: RunRow): BacktestRunSummary {
     id: row.id,
     createdAt: row.created_at,
     kind: row.kind,
+    mode: row.mode,
     strategy: row.strategy,
     params: JSON.parse(row.params) as Record<string, unknown>,
     instrument: row.instrument,

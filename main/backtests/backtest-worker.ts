@@ -1,16 +1,26 @@
-// A backtest worker: reads the candles of a range from the workspace (its own read-only
-// connection, which WAL lets run beside the writer) and runs one or many candle-mode
-// configurations over them. It lives in main/ beside the storage code it reads with, as
+// A backtest worker: reads the candles (candle mode) or the recorded trades and books (event
+// mode) of a range from the workspace (its own read-only connection, which WAL lets run beside
+// the writer) and runs one or many configurations over them. It lives in main/ beside the storage code it reads with, as
 // main/features/matrix-worker.ts does, because worker/ may not import main/.
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
+import type { MarketEvent } from '../../shared/domain/market.js';
+import { RecordedEvents } from '../features/recorded-events.js';
 import { MarketStore } from '../storage/market-store.js';
 import {
   toBacktestWorkerSchema,
   type BacktestWorkRequest,
   type FromBacktestWorker,
 } from './backtest-protocol.js';
-import { PACKED_WIDTH, packOutcome, packTrips, readSeries, runCandleConfiguration } from './candle-run.js';
+import {
+  PACKED_WIDTH,
+  packOutcome,
+  packTrips,
+  readSeries,
+  runCandleConfiguration,
+  type RunOutcome,
+} from './candle-run.js';
+import { replayFrom, runEventConfiguration } from './event-run.js';
 
 const port = parentPort;
 if (port === null) throw new Error('backtest-worker must run as a worker thread');
@@ -28,24 +38,62 @@ function run(request: BacktestWorkRequest): void {
     fileMustExist: true,
     ...(request.nativeBinding === null ? {} : { nativeBinding: request.nativeBinding }),
   });
-  let series;
   try {
-    series = readSeries(new MarketStore(db), request);
+    runOn(db, request);
   } finally {
     db.close();
+  }
+}
+
+/** Runs every configuration of the request over its data and posts progress and the results. */
+function runOn(db: Database.Database, request: BacktestWorkRequest): void {
+  const { strategy, costs, timeframe } = request;
+  let runOne: (params: Record<string, unknown>) => RunOutcome;
+  let steps: number;
+  switch (request.mode) {
+    case 'candle': {
+      const series = readSeries(new MarketStore(db), request);
+      steps = series.length;
+      runOne = (params) => runCandleConfiguration(series, strategy, params, costs, timeframe);
+      break;
+    }
+    case 'event': {
+      const recorded = new RecordedEvents(db);
+      const stream = replayFrom(
+        (visit) => {
+          recorded.replay(request.instrument, request.from, request.to, visit);
+        },
+        request.instrument,
+        request.from,
+      );
+      // One configuration streams from the database page by page (bounded memory); several
+      // replay one in-memory copy, read once, instead of re-reading the range per configuration.
+      let replay = stream;
+      if (request.configurations.length > 1) {
+        const events: MarketEvent[] = [];
+        stream((event) => events.push(event));
+        replay = (visit) => {
+          for (const event of events) visit(event);
+        };
+      }
+      steps = 0;
+      runOne = (params) => {
+        const outcome = runEventConfiguration(replay, strategy, params, costs, timeframe, request.seed);
+        steps = outcome.result.steps;
+        if (steps === 0) throw new Error(`no recorded trades or books of ${request.instrument} in the range`);
+        return outcome;
+      };
+      break;
+    }
+    default:
+      return request.mode satisfies never;
   }
   const count = request.configurations.length;
   const outcomes = new Float64Array(count * PACKED_WIDTH);
   let detail: Extract<FromBacktestWorker, { type: 'results' }>['payload']['detail'] = null;
   const transfer: ArrayBuffer[] = [outcomes.buffer];
   request.configurations.forEach((params, k) => {
-    const outcome = runCandleConfiguration(
-      series,
-      request.strategy,
-      params,
-      request.costs,
-      request.timeframe,
-    );
+    const outcome = runOne(params);
     packOutcome(outcome.metrics, outcome.estimate, outcomes, k * PACKED_WIDTH);
     if (request.detail && k === 0) {
       const { curve } = outcome.result;
@@ -67,7 +115,7 @@ function run(request: BacktestWorkRequest): void {
       payload: {
         firstIndex: request.firstIndex,
         count,
-        bars: series.length,
+        bars: steps,
         outcomes: outcomes.buffer,
         detail,
       },

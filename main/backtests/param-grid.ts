@@ -20,7 +20,7 @@ export type StrategyKind = (typeof EVENT_STRATEGY_KINDS)[number];
 export function strategyDefinition(kind: StrategyKind): StrategyDefinition<unknown> {
   switch (kind) {
     case 'book-imbalance':
-      return bookImbalanceStrategy as StrategyDefinition<unknown>;
+      return bookImbalanceStrategy;
     case 'sma-crossover':
       return smaCrossover;
     case 'dual-momentum':

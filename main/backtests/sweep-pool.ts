@@ -7,14 +7,9 @@ import {
   type BacktestWorkRequest,
   type ToBacktestWorker,
 } from './backtest-protocol.js';
-import {
-  PACKED_WIDTH,
-  unpackOutcome,
-  unpackTrips,
-  type CandleRange,
-  type CandleRunCosts,
-} from './candle-run.js';
-import type { CandleStrategyKind } from './param-grid.js';
+import { PACKED_WIDTH, unpackOutcome, unpackTrips, type CandleRange, type RunCosts } from './candle-run.js';
+import type { StrategyKind } from './param-grid.js';
+import type { BacktestMode } from '../../shared/api/domains/backtests.js';
 import { runWorkerChunks, type ChunkOutcome } from '../workers/chunk-pool.js';
 
 export interface BacktestPoolOptions {
@@ -26,10 +21,14 @@ export interface BacktestPoolOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** Seeds the sampled latency of event-mode runs: fixed, so a stored run replays exactly. */
+export const EVENT_RUN_SEED = 1;
+
 export interface SweepSpec {
   readonly range: CandleRange;
-  readonly strategy: CandleStrategyKind;
-  readonly costs: CandleRunCosts;
+  readonly mode: BacktestMode;
+  readonly strategy: StrategyKind;
+  readonly costs: RunCosts;
   /** Already validated against the strategy's schema (param-grid.ts), in sweep order. */
   readonly configurations: readonly Record<string, unknown>[];
   /** Worker threads; the configurations are cut into this many contiguous chunks. */
@@ -61,6 +60,7 @@ export interface SingleOutcome {
   readonly estimate: SharpeEstimate;
   readonly curve: EquityCurve;
   readonly trips: readonly RoundTrip[];
+  /** Bars (candle mode) or events (event mode) replayed. */
   readonly bars: number;
 }
 
@@ -171,8 +171,10 @@ function request(
     timeframe: spec.range.timeframe,
     from: spec.range.from,
     to: spec.range.to,
+    mode: spec.mode,
     strategy: spec.strategy,
-    costs: { ...spec.costs, fees: { ...spec.costs.fees } },
+    costs: spec.costs,
+    seed: EVENT_RUN_SEED,
     firstIndex,
     configurations: [...configurations],
     detail,

@@ -13,6 +13,10 @@ import { createHistoryService } from '../history/history-api.js';
 import { jobHandlers } from '../jobs/job-api.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { DemoMarketSource, type MarketSource } from '../market/demo-source.js';
+import { modelService, type ModelService } from '../models/model-api.js';
+import { createLiveModels } from '../models/live/live-models.js';
+import { retrainer } from '../models/live/retrain.js';
+import { workspaceFeatureSets } from '../models/live/workspace-sets.js';
 import { openDatabase } from '../storage/database.js';
 import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
@@ -56,6 +60,8 @@ export interface App extends ApiHandlers {
   readonly jobs: JobBoard;
   /** Live exchange connections (ccxt), the gap ledger and the API key store. */
   readonly exchanges: ExchangeService;
+  /** Training, search and the model registry (models.*). */
+  readonly models: ModelService;
   stop(): Promise<void>;
 }
 
@@ -120,6 +126,34 @@ export function createApp(options: AppOptions): App {
       knownInstrument(id);
     },
   });
+  const models = modelService({
+    db,
+    jobs,
+    clock,
+    log,
+    features: features.store,
+    market: store,
+    databaseFile,
+    ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }),
+    // Built beside the feature worker (main/scripts/build.mjs).
+    trainingWorkerEntry: new URL('./training.js', options.workerEntry),
+    matrixWorkerEntry: new URL('../main/features/matrix-worker.js', options.workerEntry),
+    exportsDir: path.join(options.dataDir, 'exports'),
+  });
+  const live = createLiveModels({
+    worker,
+    registry: models.registry,
+    featureSets: workspaceFeatureSets(features.store, store),
+    settings: {
+      get: (key) => store.getSetting(key),
+      set: (key, value) => {
+        store.setSetting(key, value);
+      },
+    },
+    log,
+    retrain: retrainer(models.registry, (request) => models.commands['models.train'](request), clock),
+  });
+  void live.restore();
   const history = createHistoryService({
     db,
     store,
@@ -170,6 +204,7 @@ export function createApp(options: AppOptions): App {
     problems: [
       ...(featureError === null ? [] : [`features: ${featureError}`]),
       ...features.problems().map((problem) => `features: ${problem}`),
+      ...live.problems().map((problem) => `models: ${problem}`),
       ...(storageError === null ? [] : [`storage: ${storageError}`]),
     ],
     connections: exchanges.status(),
@@ -259,11 +294,18 @@ export function createApp(options: AppOptions): App {
     store,
     jobs,
     exchanges,
+    models,
     commands: {
       ...jobApi.commands,
       ...exchanges.commands,
       ...history.commands,
       ...features.commands,
+      ...models.commands,
+      ...live.commands,
+      'models.delete': (request) => {
+        live.stopModel(request.id);
+        return models.commands['models.delete'](request);
+      },
       ...backtestHandlers({
         db,
         jobs,
@@ -295,6 +337,8 @@ export function createApp(options: AppOptions): App {
     topics: {
       ...jobApi.topics,
       ...features.topics,
+      ...models.topics,
+      ...live.topics,
       book: ({ instrument, depth }, emit) => {
         knownInstrument(instrument);
         const subscriber = { instrument, depth, version: -1, emit };
@@ -327,6 +371,7 @@ export function createApp(options: AppOptions): App {
         source.stop();
         jobs.cancelAll();
         history.stop();
+        live.stop();
         features.stop();
         await exchanges.stop();
         connection = 'stopped';

@@ -25,10 +25,13 @@ export class DemoMarketSource implements MarketSource {
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly options: DemoSourceOptions) {
+    const startTs = options.market?.startTs ?? options.clock();
     this.market = new DemoMarket({
       seed: 1,
+      // A restarted App replays the seeded market from a new start: its trades are new trades.
+      tradeIdPrefix: `${startTs}-`,
       ...options.market,
-      startTs: options.market?.startTs ?? options.clock(),
+      startTs,
     });
   }
 

@@ -34,6 +34,7 @@ await Promise.all([
       'main/cli.ts',
       'main/electron/main.ts',
       'worker/features.ts',
+      'worker/training.ts',
       'main/features/matrix-worker.ts',
       'main/backtests/backtest-worker.ts',
       'tests/bench/run.ts',

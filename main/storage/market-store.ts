@@ -302,6 +302,61 @@ export class MarketStore {
     return row === undefined ? null : candleFromRow(instrument, timeframe, row);
   }
 
+  /**
+   * The bars of [from, to) by open time, oldest first, as Float64 columns: a backtest reads a
+   * year of 1m bars (525k) per worker, and rows read as arrays straight into typed columns cost
+   * no Candle object per bar (about twice as fast as `candles` for that read).
+   */
+  candleColumns(
+    instrument: string,
+    timeframe: Timeframe,
+    from: number,
+    to: number,
+  ): {
+    length: number;
+    openTime: Float64Array;
+    open: Float64Array;
+    high: Float64Array;
+    low: Float64Array;
+    close: Float64Array;
+    volume: Float64Array;
+  } {
+    const key = this.keyOf(instrument) ?? -1;
+    const where = 'FROM candles WHERE instrument = ? AND timeframe = ? AND open_time >= ? AND open_time < ?';
+    const count = this.db
+      .prepare<[number, string, number, number], number>(`SELECT count(*) ${where}`)
+      .pluck();
+    const rows = this.db
+      .prepare<[number, string, number, number], [number, number, number, number, number, number]>(
+        `SELECT open_time, open, high, low, close, volume ${where} ORDER BY open_time`,
+      )
+      .raw();
+    // Counted and read in one read transaction, so no writer can add a bar in between.
+    return this.db.transaction(() => {
+      const length = count.get(key, timeframe, from, to) ?? 0;
+      const out = {
+        length,
+        openTime: new Float64Array(length),
+        open: new Float64Array(length),
+        high: new Float64Array(length),
+        low: new Float64Array(length),
+        close: new Float64Array(length),
+        volume: new Float64Array(length),
+      };
+      let i = 0;
+      for (const [t, o, h, l, c, v] of rows.iterate(key, timeframe, from, to)) {
+        out.openTime[i] = t;
+        out.open[i] = o;
+        out.high[i] = h;
+        out.low[i] = l;
+        out.close[i] = c;
+        out.volume[i] = v;
+        i++;
+      }
+      return out;
+    })();
+  }
+
   /** Insert signals in one transaction. Returns the count. */
   insertSignals(signals: Iterable<Signal>): number {
     return this.transactions.insertSignals(signals);

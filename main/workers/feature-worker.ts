@@ -4,7 +4,10 @@ import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { encodeEvents, type EncodedEvents } from '../../shared/market/event-codec.js';
 import {
   fromFeatureWorkerSchema,
+  type InferenceSkips,
+  type LivePrediction,
   type LiveSet,
+  type ModelLoad,
   type ToFeatureWorker,
 } from '../../shared/worker/feature-worker-protocol.js';
 
@@ -20,6 +23,23 @@ export interface LiveVectors {
   readonly ts: Float64Array;
   /** Row-major, `width` values a row; NaN = missing. */
   readonly values: Float64Array;
+}
+
+/** A model the worker restored: what it outputs and where it runs. */
+export interface LoadedLiveModel {
+  readonly modelId: number;
+  readonly outputs: number;
+  readonly window: number;
+  readonly backend: string | null;
+  readonly uncertainty: boolean;
+}
+
+/**
+ * Hears the live models' predictions of a batch, right after the batch's rows went to the
+ * vector listeners (a prediction's `row` indexes its set's rows of that same batch).
+ */
+export interface LivePredictionListener {
+  onPredictions(predictions: readonly LivePrediction[], skipped: readonly InferenceSkips[]): void;
 }
 
 /** Hears the live feature sets' rows, and sets the worker could not start. */
@@ -40,6 +60,12 @@ export class FeatureWorker {
   private drained: (() => void)[] = [];
   private exited = false;
   private readonly vectorListeners = new Set<LiveVectorListener>();
+  private readonly predictionListeners = new Set<LivePredictionListener>();
+  /** Loads awaiting the worker's answer, by the seq of their load_model message. */
+  private readonly loads = new Map<
+    number,
+    { modelId: number; resolve: (model: LoadedLiveModel) => void; reject: (error: Error) => void }
+  >();
 
   constructor(
     entry: URL,
@@ -69,8 +95,21 @@ export class FeatureWorker {
             values: new Float64Array(rows.values, 0, rows.count * rows.width),
           }));
           for (const listener of this.vectorListeners) listener.onVectors(vectors);
+          const { predictions, skipped } = message.payload;
+          if (predictions.length === 0 && skipped.length === 0) return;
+          for (const listener of this.predictionListeners) listener.onPredictions(predictions, skipped);
           return;
         }
+        case 'model_loaded': {
+          const { request, ...loaded } = message.payload;
+          this.loads.get(request)?.resolve(loaded);
+          this.loads.delete(request);
+          return;
+        }
+        case 'model_failed':
+          this.loads.get(message.payload.request)?.reject(new Error(message.payload.message));
+          this.loads.delete(message.payload.request);
+          return;
         case 'failed':
           this.settle();
           this.listener.onError(message.payload.message);
@@ -91,6 +130,8 @@ export class FeatureWorker {
       this.exited = true;
       this.inFlight = 0;
       this.releaseWaiters();
+      for (const load of this.loads.values()) load.reject(new Error('the feature worker has stopped'));
+      this.loads.clear();
     });
   }
 
@@ -118,6 +159,36 @@ export class FeatureWorker {
     this.worker.postMessage(message);
   }
 
+  /**
+   * Restores a model in the worker and runs it on its set's rows from the next batch on.
+   * Resolves when it is ready; rejects with the worker's reason (a corrupt artifact, columns
+   * the set lacks). A tfjs artifact's weights buffer is transferred: the caller loses it.
+   */
+  loadModel(load: ModelLoad): Promise<LoadedLiveModel> {
+    if (this.exited) return Promise.reject(new Error('the feature worker has stopped'));
+    this.dropLoads(load.modelId, `model ${load.modelId} was loaded again`);
+    return new Promise<LoadedLiveModel>((resolve, reject) => {
+      const seq = this.seq++;
+      this.loads.set(seq, { modelId: load.modelId, resolve, reject });
+      const message: ToFeatureWorker = { seq, type: 'load_model', payload: load };
+      this.worker.postMessage(message, load.artifact.format === 'tfjs' ? [load.artifact.weightData] : []);
+    });
+  }
+
+  /** Stops a model in the worker (and any load of it still under way). */
+  unloadModel(modelId: number): void {
+    this.dropLoads(modelId, `model ${modelId} was stopped while loading`);
+    if (this.exited) return;
+    const message: ToFeatureWorker = { seq: this.seq++, type: 'unload_model', payload: { modelId } };
+    this.worker.postMessage(message);
+  }
+
+  /** Follows the live models' predictions; returns how to stop. */
+  subscribePredictions(listener: LivePredictionListener): () => void {
+    this.predictionListeners.add(listener);
+    return () => this.predictionListeners.delete(listener);
+  }
+
   /** Follows the live sets' rows; returns how to stop. */
   subscribeVectors(listener: LiveVectorListener): () => void {
     this.vectorListeners.add(listener);
@@ -140,6 +211,14 @@ export class FeatureWorker {
     );
     this.worker.postMessage({ seq: this.seq++, type: 'stop', payload: {} } satisfies ToFeatureWorker);
     await exited;
+  }
+
+  private dropLoads(modelId: number, reason: string): void {
+    for (const [seq, load] of this.loads) {
+      if (load.modelId !== modelId) continue;
+      load.reject(new Error(reason));
+      this.loads.delete(seq);
+    }
   }
 
   private settle(): void {

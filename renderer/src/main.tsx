@@ -3,11 +3,14 @@ import { createRoot } from 'react-dom/client';
 import { createApiClient } from '../../shared/api/client.js';
 import { chooseTransport } from './api/transport.js';
 import { createAppStore } from './stores/app.js';
+import { createBacktestsStore } from './stores/backtests.js';
 import { StoresProvider, type WorkstationStores } from './stores/context.js';
 import { createFeaturesStore } from './stores/features.js';
 import { createHistoryStore } from './stores/history.js';
 import { createMarketsStore } from './stores/markets.js';
+import { createModelsStore } from './stores/models.js';
 import { createSettingsStore } from './stores/settings.js';
+import { createSignalsStore } from './stores/signals.js';
 import { Workstation } from './Workstation.js';
 import './styles.css';
 
@@ -21,10 +24,14 @@ const stores: WorkstationStores = {
     onConnectionsChanged: () => void markets.getState().reloadInstruments(),
   }),
   history: createHistoryStore(api),
+  models: createModelsStore(api),
+  backtests: createBacktestsStore(api),
+  signals: createSignalsStore(api),
 };
 stores.app.getState().start();
 void stores.markets.getState().start();
 void stores.features.getState().start();
+stores.signals.getState().start();
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

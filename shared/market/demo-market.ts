@@ -68,6 +68,12 @@ export interface DemoMarketConfig {
   readonly seed: number;
   /** Market time of the first event (the book snapshot), ms UTC. */
   readonly startTs: number;
+  /**
+   * Prepended to every trade id. The recorder drops a trade whose id it already stored, so a
+   * stream that restarts (the App's demo source after a restart) must not reuse the ids of a
+   * previous run: the source passes its start time here. Default '' (ids 1, 2, 3 ...).
+   */
+  readonly tradeIdPrefix?: string;
   readonly instrument?: Partial<DemoInstrumentSpec>;
   readonly startPrice?: number;
   /**
@@ -227,6 +233,7 @@ export class DemoMarket {
   private ts: number;
   private seq = 0;
   private tradeId = 0;
+  private readonly tradeIdPrefix: string;
 
   // Rates of every process per ms, refreshed after each event.
   private rateAdd = 0;
@@ -244,6 +251,7 @@ export class DemoMarket {
       throw new RangeError(`startTs must be integer ms, got ${config.startTs}`);
     this.rng = createRng(config.seed);
     this.startTs = config.startTs;
+    this.tradeIdPrefix = config.tradeIdPrefix ?? '';
     this.clock = config.startTs;
     this.ts = config.startTs;
 
@@ -667,7 +675,7 @@ export class DemoMarket {
       instrument: this.instrument.id,
       ts: this.ts,
       seq: ++this.seq,
-      id: String(++this.tradeId),
+      id: `${this.tradeIdPrefix}${++this.tradeId}`,
       price: this.priceOf(tick),
       amount: this.sizeOf(lots),
       side,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { backtestBenchmark } from './backtest.js';
 import { demoBenchmark } from './demo.js';
 import { featuresBenchmark } from './features.js';
+import { modelsBenchmark } from './models.js';
 import { recordBenchmark } from './record.js';
 import { writeReport, type Benchmark } from './report.js';
 
@@ -13,6 +14,7 @@ const benchmarks: readonly Benchmark[] = [
   recordBenchmark(root),
   backtestBenchmark(),
   featuresBenchmark(root),
+  modelsBenchmark(),
 ];
 
 async function main(): Promise<void> {

@@ -4,6 +4,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
+import { executionReport, PRIVATE_PATHS, PrivateApi, type OrderRequestLog } from './private-api.js';
+import { BinanceError } from './spot-venue.js';
+import { SpotVenue, type SimFill, type SimOrder, type SpotMarketRules } from './spot-venue.js';
 
 /**
  * An exchange simulator that speaks Binance spot's public REST and WebSocket protocol on
@@ -20,6 +23,11 @@ import { OrderBook } from '../../shared/market/order-book.js';
  * and the REST snapshot's `lastUpdateId` lines up with them, so ccxt's own U/u checks apply.
  * Fault injection (`faults`) breaks exactly what a real venue breaks: sockets, messages,
  * update-id continuity, JSON, and HTTP (429 and 5xx).
+ *
+ * Trading: accounts opened with `openAccount(apiKey, secret, balances)` trade through
+ * Binance's signed order endpoints (private-api.ts) against a matching engine on the demo
+ * book (spot-venue.ts); `faults` can also drop the connection after an order is accepted and
+ * delay order responses.
  */
 
 export interface SimMarketSpec {
@@ -31,6 +39,10 @@ export interface SimMarketSpec {
   readonly seed?: number;
   /** Calm-regime orders per second of the demo market (default 300). */
   readonly ordersPerSecond?: number;
+  /** LOT_SIZE minQty (default: the lot size). */
+  readonly minQty?: number;
+  /** MIN_NOTIONAL minNotional in quote (default 5, Binance's usual). */
+  readonly minNotional?: number;
 }
 
 export interface BinanceSimOptions {
@@ -40,6 +52,8 @@ export interface BinanceSimOptions {
   /** How often the market advances and streams are pushed (Binance's depth@100ms). */
   readonly tickMs?: number;
   readonly port?: number;
+  /** Commission on every fill, a fraction of what the account receives (default 0.001). */
+  readonly feeRate?: number;
 }
 
 export type SimStream = 'trade' | 'depth' | 'kline';
@@ -98,11 +112,14 @@ interface SimMarket {
   /** REST history starts at this trade id (older ones were "forgotten"). */
   historyFromId: number;
   readonly bars: Map<string, Bar>;
+  readonly rules: SpotMarketRules;
 }
 
 interface Subscriber {
   readonly socket: WebSocket;
   readonly streams: Set<string>;
+  /** The account whose executionReports this socket receives (WebSocket API subscription). */
+  userData: { readonly account: string; readonly subscriptionId: number } | null;
 }
 
 const INTERVAL_MS: Readonly<Record<string, number>> = {
@@ -149,9 +166,13 @@ export class BinanceSimulator {
     this.serveRest(request, response);
   });
   private readonly wss = new WebSocketServer({ noServer: true });
+  /** Accounts, our orders and their fills. */
+  readonly venue: SpotVenue;
+  private readonly privateApi: PrivateApi;
   private timer: ReturnType<typeof setInterval> | null = null;
   private paused = false;
   private port = 0;
+  private nextSubscriptionId = 0;
 
   // Fault state.
   private dropBudget: Record<SimStream, number> = { trade: 0, depth: 0, kline: 0 };
@@ -167,6 +188,34 @@ export class BinanceSimulator {
 
   constructor(private readonly options: BinanceSimOptions) {
     this.clock = options.clock ?? Date.now;
+    this.venue = new SpotVenue(this.clock, options.feeRate ?? 0.001);
+    this.privateApi = new PrivateApi({
+      venue: this.venue,
+      clock: this.clock,
+      market: (symbolId) => {
+        const market = this.markets.get(symbolId);
+        if (market === undefined) return null;
+        return {
+          rules: market.rules,
+          book: market.book.top(1_000),
+          decimals: { price: market.priceDecimals, size: market.sizeDecimals },
+        };
+      },
+    });
+    this.venue.onExecution = (execution) => {
+      const market = this.markets.get(execution.order.symbol);
+      if (market === undefined) return;
+      const event = executionReport(
+        execution,
+        { price: market.priceDecimals, size: market.sizeDecimals },
+        this.clock(),
+      );
+      for (const subscriber of this.subscribers) {
+        const userData = subscriber.userData;
+        if (userData?.account !== execution.order.account) continue;
+        this.sendRaw(subscriber, JSON.stringify({ subscriptionId: userData.subscriptionId, event }));
+      }
+    };
     const now = this.clock();
     for (const spec of options.markets) {
       const id = spec.symbol.replace('/', '');
@@ -178,9 +227,20 @@ export class BinanceSimulator {
         instrument: { symbol: spec.symbol, lotSize: spec.lotSize },
         ...(spec.ordersPerSecond === undefined ? {} : { ordersPerSecond: spec.ordersPerSecond }),
       });
+      const [base = '', quote = ''] = spec.symbol.split('/');
       const market: SimMarket = {
         spec,
         id,
+        rules: {
+          symbol: id,
+          base,
+          quote,
+          tickSize: spec.tickSize,
+          stepSize: spec.lotSize,
+          minQty: spec.minQty ?? spec.lotSize,
+          maxQty: 100_000,
+          minNotional: spec.minNotional ?? 5,
+        },
         lowerId: id.toLowerCase(),
         demo,
         book: new OrderBook(),
@@ -244,6 +304,51 @@ export class BinanceSimulator {
     this.paused = false;
   }
 
+  /** Opens a trading account: its API key and secret, and free balances per asset. */
+  openAccount(apiKey: string, secret: string, balances: Readonly<Record<string, number>>): void {
+    this.privateApi.secrets.set(apiKey, secret);
+    this.venue.fund(apiKey, balances);
+  }
+
+  /** Free and locked balance per asset of an account. */
+  balances(apiKey: string): Record<string, { free: number; locked: number }> {
+    return this.venue.wallet(apiKey);
+  }
+
+  /** Every order the venue holds for an account (or all), in arrival order. */
+  orders(apiKey?: string): readonly SimOrder[] {
+    return this.venue.orders(apiKey);
+  }
+
+  /** Every fill of an account (or all), in order. */
+  fills(apiKey?: string): readonly SimFill[] {
+    return this.venue.fills(apiKey);
+  }
+
+  /** Authenticated POST/DELETE requests on the order paths, in order: what tried to trade. */
+  get orderRequests(): readonly OrderRequestLog[] {
+    return this.privateApi.orderRequests;
+  }
+
+  /**
+   * Prints a trade on the public tape now (streams, history and resting orders see it), so a
+   * test can make the market trade through an order instead of waiting for the random walk.
+   */
+  printTrade(symbol: string, price: number, amount: number, takerSide: 'buy' | 'sell'): void {
+    const market = this.market(symbol);
+    const trade: SimTrade = {
+      id: market.nextTradeId++,
+      ts: this.clock(),
+      price,
+      amount,
+      buyerMaker: takerSide === 'sell',
+    };
+    market.trades.push(trade);
+    this.publishTrade(market, trade);
+    this.publishBars(market, [trade], trade.ts);
+    this.venue.onMarketTrade(market.rules, price, amount);
+  }
+
   /** Number of open WebSocket connections. */
   get openSockets(): number {
     return this.subscribers.size;
@@ -292,6 +397,14 @@ export class BinanceSimulator {
     failRequests: (count: number, status: number, pathPrefix = '/'): void => {
       this.httpFailures.push({ remaining: count, status, pathPrefix });
     },
+    /** The next `count` new orders are executed, then the connection closes unanswered. */
+    dropConnectionAfterOrderAccepted: (count: number): void => {
+      this.privateApi.dropConnectionAfterAccept(count);
+    },
+    /** The next `count` order requests (new, cancel) are executed and answered `ms` late. */
+    delayOrderResponses: (count: number, ms: number): void => {
+      this.privateApi.delayOrderResponses(count, ms);
+    },
     /** REST trade history drops every trade printed so far (a venue's retention limit). */
     forgetTrades: (): void => {
       for (const market of this.markets.values()) market.historyFromId = market.nextTradeId;
@@ -321,6 +434,7 @@ export class BinanceSimulator {
       }
       const { trades, bids, asks, lastEventTs } = this.apply(market, events);
       for (const trade of trades) this.publishTrade(market, trade);
+      for (const trade of trades) this.venue.onMarketTrade(market.rules, trade.price, trade.amount);
       if (bids.size + asks.size > 0) {
         this.publish('depth', `${market.lowerId}@depth`, {
           e: 'depthUpdate',
@@ -507,7 +621,7 @@ export class BinanceSimulator {
   }
 
   private accept(socket: WebSocket): void {
-    const subscriber: Subscriber = { socket, streams: new Set() };
+    const subscriber: Subscriber = { socket, streams: new Set(), userData: null };
     this.subscribers.add(subscriber);
     this.stats.connections++;
     socket.on('message', (data: Buffer) => {
@@ -516,6 +630,10 @@ export class BinanceSimulator {
         request = JSON.parse(data.toString('utf8')) as typeof request;
       } catch {
         socket.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON' } }));
+        return;
+      }
+      if (request.method === 'userDataStream.subscribe.signature') {
+        this.subscribeUserData(subscriber, request.params, request.id);
         return;
       }
       const params = Array.isArray(request.params) ? request.params.filter((p) => typeof p === 'string') : [];
@@ -533,6 +651,29 @@ export class BinanceSimulator {
     socket.on('error', () => {
       this.subscribers.delete(subscriber);
     });
+  }
+
+  /** Number of sockets following an account's user data. */
+  get userDataStreams(): number {
+    let count = 0;
+    for (const subscriber of this.subscribers) if (subscriber.userData !== null) count++;
+    return count;
+  }
+
+  private subscribeUserData(subscriber: Subscriber, params: unknown, id: unknown): void {
+    const reply = (payload: Record<string, unknown>): void => {
+      subscriber.socket.send(JSON.stringify({ id: id ?? null, ...payload }));
+    };
+    try {
+      const signed = typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : {};
+      const account = this.privateApi.subscribeUserData(signed);
+      const subscriptionId = this.nextSubscriptionId++;
+      subscriber.userData = { account, subscriptionId };
+      reply({ status: 200, result: { subscriptionId } });
+    } catch (error) {
+      const e = error instanceof BinanceError ? error : new BinanceError(500, -1000, String(error));
+      reply({ status: e.httpStatus, error: { code: e.code, msg: e.message } });
+    }
   }
 
   // ---------------------------------------------------------------- REST
@@ -556,6 +697,10 @@ export class BinanceSimulator {
         response.writeHead(failure.status, { 'content-type': 'text/html' });
         response.end(`<html><body>${failure.status} simulated server error</body></html>`);
       }
+      return;
+    }
+    if (PRIVATE_PATHS.has(url.pathname)) {
+      this.privateApi.serve(request, response, url);
       return;
     }
     const q = url.searchParams;
@@ -723,9 +868,15 @@ export class BinanceSimulator {
             },
             {
               filterType: 'LOT_SIZE',
-              minQty: market.spec.lotSize.toFixed(market.sizeDecimals),
-              maxQty: '100000',
+              minQty: market.rules.minQty.toFixed(market.sizeDecimals),
+              maxQty: market.rules.maxQty.toFixed(market.sizeDecimals),
               stepSize: market.spec.lotSize.toFixed(market.sizeDecimals),
+            },
+            {
+              filterType: 'MIN_NOTIONAL',
+              minNotional: market.rules.minNotional.toFixed(8),
+              applyToMarket: true,
+              avgPriceMins: 5,
             },
           ],
           permissions: ['SPOT'],

@@ -3,7 +3,11 @@
 import { parseArgs } from 'node:util';
 import { startBinanceSimulator, type SimMarketSpec } from './binance-sim.js';
 
-const USAGE = 'usage: npm run sim -- [--port <n>] [--market SYMBOL:startPrice:tickSize:lotSize ...]';
+const USAGE =
+  'usage: npm run sim -- [--port <n>] [--market SYMBOL:startPrice:tickSize:lotSize ...] [--account KEY:SECRET]';
+
+/** A trading account for a dry run of live trading: 100 000 of each quote, 10 of each base. */
+const DEFAULT_ACCOUNT = 'sim-key:sim-secret';
 
 const DEFAULT_MARKETS: readonly SimMarketSpec[] = [
   { symbol: 'ETH/USDT', startPrice: 2000, tickSize: 0.1, lotSize: 0.001, seed: 1 },
@@ -26,6 +30,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '0' },
       market: { type: 'string', multiple: true },
+      account: { type: 'string', default: DEFAULT_ACCOUNT },
       help: { type: 'boolean', default: false },
     },
   });
@@ -35,9 +40,20 @@ async function main(): Promise<void> {
   }
   const markets = values.market?.map(parseMarket) ?? DEFAULT_MARKETS;
   const { sim, urls } = await startBinanceSimulator({ markets, port: Number(values.port) });
+  const [apiKey = '', secret = ''] = values.account.split(':');
+  if (apiKey === '' || secret === '')
+    throw new Error(`--account '${values.account}' must look like KEY:SECRET`);
+  const balances: Record<string, number> = {};
+  for (const market of markets) {
+    const [base = '', quote = ''] = market.symbol.split('/');
+    balances[base] = 10;
+    balances[quote] = 100_000;
+  }
+  sim.openAccount(apiKey, secret, balances);
   process.stdout.write(
     `Binance spot simulator: REST ${urls.rest}  WebSocket ${urls.ws}\n` +
-      `Markets: ${markets.map((m) => m.symbol).join(', ')}. In Settings pick 'binance' and set the endpoint override to these URLs. Ctrl+C stops.\n`,
+      `Markets: ${markets.map((m) => m.symbol).join(', ')}. In Settings pick 'binance' and set the endpoint override to these URLs. Ctrl+C stops.\n` +
+      `Trading account: API key '${apiKey}', secret '${secret}' (a simulator test account, not a real key).\n`,
   );
   process.on('SIGINT', () => {
     void sim.stop().then(() => process.exit(0));

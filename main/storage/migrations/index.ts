@@ -5,6 +5,7 @@ import { migration0004 } from './0004_features.js';
 import { migration0005 } from './0005_history.js';
 import { migration0006 } from './0006_backtests.js';
 import { migration0007 } from './0007_backtest_runs_v2.js';
+import { migration0008 } from './0008_models.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ];

@@ -1,10 +1,13 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AppState, AppStore } from './app.js';
+import type { BacktestsState, BacktestsStore } from './backtests.js';
 import type { FeaturesState, FeaturesStore } from './features.js';
 import type { HistoryState, HistoryStore } from './history.js';
 import type { MarketsState, MarketsStore } from './markets.js';
+import type { ModelsState, ModelsStore } from './models.js';
 import type { SettingsState, SettingsStore } from './settings.js';
+import type { SignalsState, SignalsStore } from './signals.js';
 
 /** The stores of one running renderer, one per domain. */
 export interface WorkstationStores {
@@ -13,6 +16,9 @@ export interface WorkstationStores {
   readonly features: FeaturesStore;
   readonly settings: SettingsStore;
   readonly history: HistoryStore;
+  readonly models: ModelsStore;
+  readonly backtests: BacktestsStore;
+  readonly signals: SignalsStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -55,4 +61,19 @@ export function useFeatures<T>(selector: (state: FeaturesState) => T): T {
 /** A narrow slice of the history store (coverage, imports, exports, backfills, jobs). */
 export function useHistory<T>(selector: (state: HistoryState) => T): T {
   return useStore(useStores().history, selector);
+}
+
+/** A narrow slice of the backtests store (run form, job, stored runs, report, comparison). */
+export function useBacktests<T>(selector: (state: BacktestsState) => T): T {
+  return useStore(useStores().backtests, selector);
+}
+
+/** A narrow slice of the models store (training form, training jobs and curves, registry). */
+export function useModels<T>(selector: (state: ModelsState) => T): T {
+  return useStore(useStores().models, selector);
+}
+
+/** A narrow slice of the signals store (live models, their predictions, the start form). */
+export function useSignals<T>(selector: (state: SignalsState) => T): T {
+  return useStore(useStores().signals, selector);
 }

@@ -1,0 +1,87 @@
+import type { OrderRequest, OrderSide, OrderType } from '../../../shared/backtest/orders.js';
+import type { RiskRefusal, RiskTrip } from '../../../shared/risk/gate.js';
+import type { LiveFillRow, LiveOrderState } from './order-store.js';
+
+/** What goes into and comes out of the live broker: requests, results and typed events. */
+
+/** An order as the user or a strategy asks for it; the broker chooses the client id. */
+export type LiveOrderRequest = Omit<OrderRequest, 'clientId' | 'goodTillTs' | 'stopPrice'> & {
+  readonly type: OrderType;
+};
+
+export type LiveSubmitResult =
+  | { readonly ok: true; readonly clientId: string; readonly state: LiveOrderState }
+  | { readonly ok: false; readonly refusal: RiskRefusal };
+
+export type LiveBrokerEvent =
+  | { readonly kind: 'armed'; readonly ts: number; readonly armed: boolean; readonly why: string }
+  /** Refused before any request: disarmed, rounding, or the risk gate. */
+  | {
+      readonly kind: 'refused';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly request: LiveOrderRequest;
+      readonly refusal: RiskRefusal;
+    }
+  | {
+      readonly kind: 'sent';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly side: OrderSide;
+      readonly type: 'market' | 'limit';
+      readonly quantity: number;
+      readonly price: number | null;
+    }
+  | {
+      readonly kind: 'accepted';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly exchangeOrderId: string;
+    }
+  | {
+      readonly kind: 'partially_filled' | 'filled';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly fill: LiveFillRow;
+      /** Filled so far, this fill included. */
+      readonly filled: number;
+      readonly remaining: number;
+    }
+  | {
+      readonly kind: 'cancelled' | 'expired';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly filled: number;
+    }
+  /** The exchange said no; `reason` is its message (e.g. `Filter failure: LOT_SIZE`). */
+  | {
+      readonly kind: 'rejected';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly reason: string;
+      readonly error: string;
+    }
+  /** A create got no answer: the order may or may not be on the exchange. */
+  | {
+      readonly kind: 'in_doubt';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string;
+      readonly error: string;
+    }
+  /** The exchange's answer after doubt or absence: a lookup, or a sync's catch-up. */
+  | {
+      readonly kind: 'reconciled';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly clientId: string | null;
+      readonly outcome: 'found' | 'not_placed' | 'caught_up';
+      /** Fills recorded by this reconciliation. */
+      readonly fills: number;
+    }
+  | { readonly kind: 'tripped'; readonly trip: RiskTrip };

@@ -1,0 +1,289 @@
+import { useEffect, useMemo, useState } from 'react';
+import { BACKTEST_MODES, type BacktestMode } from '../../../../shared/api/domains/backtests.js';
+import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
+import { useBacktests } from '../../stores/context.js';
+import type { BacktestAction } from '../../stores/backtests.js';
+import { CostsFields } from './CostsFields.js';
+import { fromInputTime, NumberInput, ParamInput, toInputTime } from './FormInputs.js';
+import { JobProgress } from './JobProgress.js';
+import { defaultParams, gridSize, parseGrid, strategiesFor } from './strategyParams.js';
+
+/** What to test and how: data, strategy and its parameters, costs and latency, then run, sweep or walk-forward. */
+export function RunForm() {
+  const instruments = useBacktests((s) => s.instruments);
+  const form = useBacktests((s) => s.form);
+  const pickInstrument = useBacktests((s) => s.pickInstrument);
+  const setForm = useBacktests((s) => s.setForm);
+  const setParam = useBacktests((s) => s.setParam);
+  const setGridText = useBacktests((s) => s.setGridText);
+  const launch = useBacktests((s) => s.launch);
+  const running = useBacktests((s) => s.job?.state === 'running');
+  const [gridProblem, setGridProblem] = useState<string | null>(null);
+
+  const strategies = useMemo(() => strategiesFor(form.mode), [form.mode]);
+  const strategy = strategies.find((s) => s.kind === form.strategy) ?? strategies[0] ?? null;
+  const fields = useMemo(() => strategy?.fields ?? [], [strategy]);
+  const grid = useMemo(() => parseGrid(fields, form.grid), [fields, form.grid]);
+
+  const chooseStrategy = (kind: string): void => {
+    const chosen = strategies.find((s) => s.kind === kind);
+    if (chosen === undefined) return;
+    setForm({ strategy: kind, params: defaultParams(chosen.fields), grid: {} });
+  };
+  // The strategy's defaults until the user picks one (and when a mode change drops the picked one).
+  useEffect(() => {
+    if (strategy === null) return;
+    const params = defaultParams(strategy.fields);
+    const empty = Object.keys(form.params).length === 0 && Object.keys(params).length > 0;
+    if (form.strategy !== strategy.kind || empty) setForm({ strategy: strategy.kind, params, grid: {} });
+  }, [strategy, form.strategy, form.params, setForm]);
+
+  const start = (action: BacktestAction): void => {
+    if (action !== 'run' && !grid.ok) {
+      setGridProblem(grid.problem);
+      return;
+    }
+    setGridProblem(null);
+    void launch(action, grid.ok ? grid.grid : {});
+  };
+
+  return (
+    <section className="panel backtest-form" aria-label="Backtest setup">
+      <header className="panel-title">
+        <span>Backtest</span>
+      </header>
+      <div className="backtest-form-body">
+        <fieldset>
+          <legend>Data</legend>
+          <label>
+            Instrument
+            <select
+              data-testid="bt-instrument"
+              value={form.instrument ?? ''}
+              onChange={(event) => {
+                pickInstrument(event.target.value);
+              }}
+            >
+              {instruments.length === 0 ? <option value="">no instrument</option> : null}
+              {instruments.map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div className="form-pair">
+            <label>
+              Mode
+              <select
+                data-testid="bt-mode"
+                value={form.mode}
+                onChange={(event) => {
+                  setForm({ mode: event.target.value as BacktestMode });
+                }}
+              >
+                {BACKTEST_MODES.map((m) => (
+                  <option key={m} value={m}>
+                    {m === 'candle' ? 'candles' : 'events (trades + books)'}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Timeframe
+              <select
+                data-testid="bt-timeframe"
+                value={form.timeframe}
+                onChange={(event) => {
+                  setForm({ timeframe: event.target.value as Timeframe });
+                }}
+              >
+                {TIMEFRAMES.map((tf) => (
+                  <option key={tf} value={tf}>
+                    {tf}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <label>
+            From (UTC)
+            <input
+              type="datetime-local"
+              step={1}
+              data-testid="bt-from"
+              value={form.from === null ? '' : toInputTime(form.from)}
+              onChange={(event) => {
+                const from = fromInputTime(event.target.value);
+                if (from !== null) setForm({ from });
+              }}
+            />
+          </label>
+          <label>
+            To (UTC)
+            <input
+              type="datetime-local"
+              step={1}
+              data-testid="bt-to"
+              value={form.to === null ? '' : toInputTime(form.to)}
+              onChange={(event) => {
+                const to = fromInputTime(event.target.value);
+                if (to !== null) setForm({ to });
+              }}
+            />
+          </label>
+        </fieldset>
+
+        <fieldset>
+          <legend>Strategy</legend>
+          <select
+            data-testid="bt-strategy"
+            value={strategy?.kind ?? ''}
+            onChange={(event) => {
+              chooseStrategy(event.target.value);
+            }}
+          >
+            {strategies.map((s) => (
+              <option key={s.kind} value={s.kind}>
+                {s.title}
+              </option>
+            ))}
+          </select>
+          {strategy === null ? null : <p className="backtest-note">{strategy.description}</p>}
+          <table className="param-table">
+            <thead>
+              <tr>
+                <th>Parameter</th>
+                <th>Value</th>
+                <th title="Comma-separated values a sweep or walk-forward tries; empty keeps the value">
+                  Sweep values
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {fields.map((field) => (
+                <tr key={field.name}>
+                  <td title={field.description ?? undefined}>{field.name}</td>
+                  <td>
+                    <ParamInput
+                      field={field}
+                      value={form.params[field.name]}
+                      onChange={(value) => {
+                        setParam(field.name, value);
+                      }}
+                    />
+                  </td>
+                  <td>
+                    <input
+                      type="text"
+                      data-testid={`bt-grid-${field.name}`}
+                      placeholder={field.kind === 'boolean' ? 'true, false' : 'e.g. 5, 10'}
+                      value={form.grid[field.name] ?? ''}
+                      onChange={(event) => {
+                        setGridText(field.name, event.target.value);
+                      }}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </fieldset>
+
+        <CostsFields />
+
+        <fieldset>
+          <legend>Sweep and walk-forward</legend>
+          <div className="form-pair">
+            <label>
+              Workers
+              <select
+                value={form.workers}
+                onChange={(event) => {
+                  setForm({ workers: Number(event.target.value) });
+                }}
+              >
+                {[1, 2, 3, 4].map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <span className="backtest-note" data-testid="bt-grid-size">
+              {grid.ok ? `${gridSize(grid.grid)} configurations` : 'no grid yet'}
+            </span>
+          </div>
+          <div className="form-pair">
+            <NumberInput
+              label="Train bars"
+              testId="bt-train-bars"
+              value={form.trainBars}
+              onChange={(trainBars) => {
+                setForm({ trainBars });
+              }}
+            />
+            <NumberInput
+              label="Test bars"
+              testId="bt-test-bars"
+              value={form.testBars}
+              onChange={(testBars) => {
+                setForm({ testBars });
+              }}
+            />
+          </div>
+          <label className="inline">
+            <input
+              type="checkbox"
+              checked={form.anchored}
+              onChange={(event) => {
+                setForm({ anchored: event.target.checked });
+              }}
+            />
+            Anchored (every train window starts at From)
+          </label>
+        </fieldset>
+
+        <div className="backtest-actions">
+          <button
+            type="button"
+            className="primary"
+            data-testid="bt-run"
+            disabled={running}
+            onClick={() => {
+              start('run');
+            }}
+          >
+            Run
+          </button>
+          <button
+            type="button"
+            data-testid="bt-sweep"
+            disabled={running}
+            onClick={() => {
+              start('sweep');
+            }}
+          >
+            Sweep
+          </button>
+          <button
+            type="button"
+            data-testid="bt-walk-forward"
+            disabled={running}
+            onClick={() => {
+              start('walk-forward');
+            }}
+          >
+            Walk-forward
+          </button>
+        </div>
+        {gridProblem === null ? null : (
+          <p className="backtest-error" role="alert" data-testid="bt-grid-problem">
+            {gridProblem}
+          </p>
+        )}
+        <JobProgress />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,16 @@
+import { netFigures } from './models-nets.js';
+import { treeFigures } from './models-trees.js';
+import type { Benchmark } from './report.js';
+
+/**
+ * `npm run bench -- models`: tree models (GBDT fit on 100k x 30, single-row and batched
+ * inference) and TensorFlow.js networks (LSTM epoch time on every backend that loads,
+ * per-kind inference latency and batched throughput).
+ */
+export function modelsBenchmark(): Benchmark {
+  return {
+    name: 'models',
+    summary: 'GBDT fit and inference; LSTM epoch per backend; network inference latency and throughput',
+    run: async () => [...(await treeFigures()), ...(await netFigures())],
+  };
+}

@@ -1,0 +1,126 @@
+import { type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient, type ApiClient } from '../../shared/api/client.js';
+import type { Job } from '../../shared/api/domains/jobs.js';
+import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
+import { wsTransport } from '../fixtures/ws-client.js';
+
+const DEMO = 'demo:DEMO/USD';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Points of each trace plotly holds for a chart element, by trace name. */
+function plottedTraces(page: Page, testId: string): Promise<Record<string, number>> {
+  return page.getByTestId(testId).evaluate((element) => {
+    const chart = element as HTMLElement & { data?: { name?: string; x?: unknown[] }[] };
+    const out: Record<string, number> = {};
+    for (const trace of chart.data ?? [])
+      if (trace.name !== undefined) out[trace.name] = trace.x?.length ?? 0;
+    return out;
+  });
+}
+
+describe('signals view on the headless host', () => {
+  let session: WorkstationPage;
+  let page: Page;
+  let pageErrors: string[] = [];
+  let client: ApiClient;
+  const jobs: Job[] = [];
+
+  /** Trains a small GBDT on the seconds the host has recorded, through the API. */
+  async function train(setId: string, name: string, trees: number, from: number): Promise<void> {
+    const { jobId } = await client.call('models.train', {
+      name,
+      featureSetId: setId,
+      from,
+      to: Date.now(),
+      label: { kind: 'fixed-horizon', horizon: 5, threshold: 0 },
+      validation: { scheme: 'walk-forward', folds: 2, embargo: 0, anchored: false },
+      params: { kind: 'gbdt', trees, depth: 3, minLeaf: 10, patience: 0 },
+    });
+    await expect
+      .poll(() => jobs.find((j) => j.id === jobId && j.state !== 'running')?.state, { timeout: 30_000 })
+      .toBe('done');
+  }
+
+  beforeAll(async () => {
+    session = await openWorkstation();
+    ({ page, pageErrors } = session);
+    const url = new URL(session.host.url);
+    client = createApiClient(
+      wsTransport(`ws://${url.host}/api?token=${url.searchParams.get('token') ?? ''}`),
+    );
+    client.subscribe('jobs', {}, (job) => jobs.push(job));
+  });
+
+  afterAll(async () => {
+    await session.close();
+  });
+
+  it('starts a registered model as primary and plots its predicted P(up) over the mid', async () => {
+    const set = await client.call('features.sets.save', {
+      name: 'book events',
+      instrument: DEMO,
+      sampling: 'event',
+      features: [
+        { kind: 'book_imbalance', params: { levels: 5 } },
+        { kind: 'spread', params: {} },
+      ],
+    });
+    const from = Date.now() + 1_000;
+    // Let the host record a few seconds of the demo market to train on.
+    await sleep(8_000);
+    await train(set.id, 'signals gbdt', 10, from);
+    await train(set.id, 'shadow gbdt', 4, from);
+
+    await page.getByTestId('view-signals').click();
+    await expect
+      .poll(() => page.getByTestId('start-model-select').locator('option').allInnerTexts(), {
+        timeout: 10_000,
+      })
+      .toEqual([expect.stringMatching(/shadow gbdt · gbdt/), expect.stringMatching(/signals gbdt · gbdt/)]);
+    await page
+      .getByTestId('start-model-select')
+      .selectOption({ label: (await optionLabel(page, 'signals gbdt')) ?? '' });
+    await page.getByTestId('start-role').selectOption('primary');
+    await page.getByTestId('start-model').click();
+    await expect.poll(() => page.getByTestId('live-model-row').count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(async () => (await plottedTraces(page, 'prediction-plot'))['signals gbdt (primary)'] ?? 0, {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(10);
+    await expect.poll(async () => (await plottedTraces(page, 'prediction-plot')).mid ?? 0).toBeGreaterThan(2);
+    await expect
+      .poll(async () => Number(await page.getByTestId('live-predictions').first().innerText()), {
+        timeout: 5_000,
+      })
+      .toBeGreaterThan(10);
+    await expect(page.getByTestId('live-model-row').first().innerText()).resolves.toMatch(/primary.*µs|ms/s);
+  });
+
+  it('runs a shadow beside it and shows how often the two agree', async () => {
+    await page
+      .getByTestId('start-model-select')
+      .selectOption({ label: (await optionLabel(page, 'shadow gbdt')) ?? '' });
+    await page.getByTestId('start-role').selectOption('shadow');
+    await page.getByTestId('start-model').click();
+    await expect.poll(() => page.getByTestId('live-model-row').count(), { timeout: 10_000 }).toBe(2);
+    await expect
+      .poll(async () => (await plottedTraces(page, 'prediction-plot'))['shadow gbdt (shadow)'] ?? 0, {
+        timeout: 15_000,
+      })
+      .toBeGreaterThan(10);
+    await expect
+      .poll(() => page.getByTestId('agreement').innerText(), { timeout: 10_000 })
+      .toMatch(/agree: \d+\.\d% of \d+ rows/);
+    await session.screenshot('signals.png');
+    await page.getByTestId('live-model-row').last().getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByTestId('live-model-row').count(), { timeout: 5_000 }).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+async function optionLabel(page: Page, name: string): Promise<string | undefined> {
+  const labels = await page.getByTestId('start-model-select').locator('option').allInnerTexts();
+  return labels.find((label) => label.includes(name));
+}
