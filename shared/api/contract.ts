@@ -7,6 +7,7 @@ import { historyCommands } from './domains/history.js';
 import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
 import { modelCommands, modelTopics } from './domains/models.js';
+import { tradingCommands, tradingTopics } from './domains/trading.js';
 
 /**
  * The one API of the App. Commands are request -> response; topics are streams.
@@ -24,6 +25,7 @@ export const commands = {
   ...jobCommands,
   ...marketCommands,
   ...modelCommands,
+  ...tradingCommands,
 } as const;
 
 export const topics = {
@@ -33,6 +35,7 @@ export const topics = {
   ...jobTopics,
   ...marketTopics,
   ...modelTopics,
+  ...tradingTopics,
 } as const;
 
 export type Commands = typeof commands;

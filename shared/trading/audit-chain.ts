@@ -17,17 +17,8 @@ import { sha256Hex } from '../features/sha256.js';
  * somewhere else (the settings file, the window) and pass it to `verifyChain` to catch that.
  */
 
-export type AuditKind = 'signal' | 'decision' | 'order' | 'fill' | 'refusal' | 'arming' | 'setting';
-
-export const AUDIT_KINDS: readonly AuditKind[] = [
-  'signal',
-  'decision',
-  'order',
-  'fill',
-  'refusal',
-  'arming',
-  'setting',
-];
+export const AUDIT_KINDS = ['signal', 'decision', 'order', 'fill', 'refusal', 'arming', 'setting'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 export const GENESIS = '0'.repeat(64);
 

@@ -1,0 +1,276 @@
+import { z } from 'zod';
+import { riskLimitsSchema } from '../../risk/limits.js';
+import { AUDIT_KINDS } from '../../trading/audit-chain.js';
+import type { CommandSpec, TopicSpec } from '../spec.js';
+import { EVENT_STRATEGY_KINDS } from './backtests.js';
+
+/**
+ * Paper and live trading under the risk manager. A venue is `paper` (the paper broker filling
+ * against the live book with the backtest's fill, fee and latency models) or an exchange id
+ * with a live connection (ccxt). Live venues are disarmed until the user arms them with the
+ * confirmation phrase `arm live trading on <exchange>`; every order, paper or live, passes the
+ * risk manager in main first, and every refusal carries its reason.
+ */
+
+const timestamp = z.number().int().nonnegative();
+const maybeNumber = z.number().nullable();
+
+export const venueSchema = z.string().min(1);
+export const SIDES = ['buy', 'sell'] as const;
+export const ORDER_TYPES = ['market', 'limit', 'stop', 'stop-limit'] as const;
+
+export const orderRequestSchema = z.object({
+  venue: venueSchema,
+  instrument: z.string().min(1),
+  side: z.enum(SIDES),
+  type: z.enum(ORDER_TYPES),
+  quantity: z.number().positive(),
+  price: z.number().positive().optional(),
+  stopPrice: z.number().positive().optional(),
+  timeInForce: z.enum(['GTC', 'IOC']).default('GTC'),
+  postOnly: z.boolean().default(false),
+  reduceOnly: z.boolean().default(false),
+});
+export type OrderRequestWire = z.infer<typeof orderRequestSchema>;
+
+export const workingOrderSchema = z.object({
+  venue: venueSchema,
+  clientId: z.string(),
+  exchangeId: z.string().nullable(),
+  instrument: z.string(),
+  side: z.enum(SIDES),
+  type: z.enum(ORDER_TYPES),
+  quantity: z.number(),
+  filled: z.number(),
+  price: maybeNumber,
+  stopPrice: maybeNumber,
+  status: z.string(),
+  createdAt: timestamp,
+});
+export type WorkingOrderWire = z.infer<typeof workingOrderSchema>;
+
+export const fillSchema = z.object({
+  venue: venueSchema,
+  clientId: z.string(),
+  instrument: z.string(),
+  side: z.enum(SIDES),
+  price: z.number(),
+  quantity: z.number(),
+  fee: z.number(),
+  liquidity: z.enum(['maker', 'taker']),
+  ts: timestamp,
+});
+export type FillWire = z.infer<typeof fillSchema>;
+
+export const positionSchema = z.object({
+  venue: venueSchema,
+  instrument: z.string(),
+  /** Signed base quantity. */
+  quantity: z.number(),
+  avgEntryPrice: maybeNumber,
+  mark: maybeNumber,
+  unrealizedPnl: z.number(),
+  realizedPnl: z.number(),
+});
+
+export const limitUsageSchema = z.object({
+  /** The limit's name in riskLimitsSchema. */
+  limit: z.string(),
+  value: z.number(),
+  boundary: z.number(),
+  /** value / boundary, 0..1+ */
+  usage: z.number(),
+});
+
+export const venueStateSchema = z.object({
+  venue: venueSchema,
+  kind: z.enum(['paper', 'live']),
+  /** Paper venues are always armed; live ones only after arming. */
+  armed: z.boolean(),
+  /** Why the venue is disarmed, e.g. the daily-loss breaker; null when armed or never armed. */
+  disarmedReason: z.string().nullable(),
+  connected: z.boolean(),
+  balances: z.record(z.string(), z.object({ free: z.number(), used: z.number(), total: z.number() })),
+  equity: maybeNumber,
+  /** The strategy the venue runs, if any. */
+  strategy: z
+    .object({ kind: z.string(), instrument: z.string(), params: z.record(z.string(), z.unknown()) })
+    .nullable(),
+});
+
+export const tradingStateSchema = z.object({
+  venues: z.array(venueStateSchema),
+  positions: z.array(positionSchema),
+  openOrders: z.array(workingOrderSchema),
+  /** Newest first. */
+  fills: z.array(fillSchema),
+  /** Equity of all venues in quote currency over time (sampled once a second, last day). */
+  pnl: z.object({ ts: z.array(z.number()), equity: z.array(z.number()) }),
+  limits: riskLimitsSchema,
+  usage: z.array(limitUsageSchema),
+  /** Tripped breakers (daily loss, drawdown) with when and why; cleared by arming again. */
+  breakers: z.array(z.object({ limit: z.string(), at: timestamp, reason: z.string() })),
+});
+export type TradingState = z.infer<typeof tradingStateSchema>;
+
+export const refusalSchema = z.object({
+  at: timestamp,
+  venue: venueSchema,
+  instrument: z.string(),
+  /** The limit or check that refused, and its message naming value and boundary. */
+  limit: z.string(),
+  reason: z.string(),
+});
+
+export const riskReportSchema = z.object({
+  confidence: z.number(),
+  horizonMs: z.number(),
+  /** Returns the figures come from: instrument, timeframe, count. */
+  sample: z.object({ timeframe: z.string(), returns: z.number().int().nonnegative() }),
+  methods: z.array(
+    z.object({
+      method: z.enum(['historical', 'parametric', 'monte-carlo']),
+      valueAtRisk: maybeNumber,
+      expectedShortfall: maybeNumber,
+    }),
+  ),
+  stress: z.array(z.object({ scenario: z.string(), pnl: z.number() })),
+});
+export type RiskReport = z.infer<typeof riskReportSchema>;
+
+export const auditEntrySchema = z.object({
+  seq: z.number().int().nonnegative(),
+  ts: timestamp,
+  kind: z.enum(AUDIT_KINDS),
+  payload: z.unknown(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+export const tradingCommands = {
+  'trading.state': {
+    summary:
+      'Venues (armed or not), balances, positions, open orders, recent fills, PnL curve, limits and their usage.',
+    request: z.object({}),
+    response: tradingStateSchema,
+  },
+  'trading.paper.start': {
+    summary: 'Runs a built-in strategy on an instrument through the paper broker, on the live stream.',
+    request: z.object({
+      instrument: z.string().min(1),
+      strategy: z.enum(EVENT_STRATEGY_KINDS),
+      params: z.record(z.string(), z.unknown()).default({}),
+      fees: z.object({ maker: z.number(), taker: z.number() }).default({ maker: 0.0002, taker: 0.001 }),
+      latencyMs: z
+        .object({ submit: z.number().min(0), cancel: z.number().min(0) })
+        .default({ submit: 0, cancel: 0 }),
+    }),
+    response: tradingStateSchema,
+  },
+  'trading.paper.stop': {
+    summary: 'Stops the paper strategy (open orders are cancelled, the position is kept).',
+    request: z.object({}),
+    response: tradingStateSchema,
+  },
+  'trading.paper.reset': {
+    summary: 'Resets the paper account: no position, no orders, this much cash.',
+    request: z.object({ initialCash: z.number().positive().default(100_000) }),
+    response: tradingStateSchema,
+  },
+  'trading.order': {
+    summary: 'Places a manual order on a venue, through the risk manager.',
+    request: orderRequestSchema,
+    response: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), clientId: z.string() }),
+      z.object({ ok: z.literal(false), limit: z.string(), reason: z.string() }),
+    ]),
+  },
+  'trading.cancel': {
+    summary: 'Cancels one order by client id.',
+    request: z.object({ venue: venueSchema, clientId: z.string().min(1) }),
+    response: z.object({ cancelled: z.boolean() }),
+  },
+  'trading.limits.set': {
+    summary: 'Replaces the risk limits (an empty limit is no limit); logged in the audit trail.',
+    request: riskLimitsSchema,
+    response: tradingStateSchema,
+  },
+  'trading.arm': {
+    summary: 'Arms live trading on an exchange; `phrase` must be exactly "arm live trading on <exchange>".',
+    request: z.object({ venue: venueSchema, phrase: z.string() }),
+    response: tradingStateSchema,
+  },
+  'trading.disarm': {
+    summary: 'Disarms a live venue (open orders stay; use panic to cancel them).',
+    request: z.object({ venue: venueSchema }),
+    response: tradingStateSchema,
+  },
+  'trading.panic': {
+    summary: 'Cancels every open order on every venue, stops the strategies and disarms every live venue.',
+    request: z.object({}),
+    response: tradingStateSchema,
+  },
+  'trading.risk': {
+    summary:
+      'VaR and expected shortfall (historical, parametric, Monte Carlo) of the current positions, and stress scenarios.',
+    request: z.object({
+      confidence: z.number().gt(0.5).lt(1).default(0.99),
+      horizonMs: z.number().int().positive().default(86_400_000),
+      gap: z.number().gt(0).lt(1).default(0.1),
+      spreadFactor: z.number().min(1).default(5),
+      liquidityRemaining: z.number().gt(0).max(1).default(0.2),
+    }),
+    response: riskReportSchema,
+  },
+  'trading.refusals': {
+    summary: 'Recent refusals with the limit and the reason, newest first.',
+    request: z.object({ limit: z.number().int().positive().max(10_000).default(200) }),
+    response: z.array(refusalSchema),
+  },
+  'trading.audit.list': {
+    summary: 'Audit entries, newest first, optionally of one kind.',
+    request: z.object({
+      limit: z.number().int().positive().max(10_000).default(500),
+      kind: z.enum(AUDIT_KINDS).optional(),
+    }),
+    response: z.array(auditEntrySchema),
+  },
+  'trading.audit.verify': {
+    summary: 'Re-hashes the whole chain; names the first broken entry and why.',
+    request: z.object({}),
+    response: z.object({
+      ok: z.boolean(),
+      entries: z.number().int().nonnegative(),
+      brokenAt: z.number().int().nonnegative().nullable(),
+      reason: z.string().nullable(),
+    }),
+  },
+  'trading.audit.export': {
+    summary: 'Writes the audit log as CSV into <data folder>/exports and returns it.',
+    request: z.object({}),
+    response: z.object({ fileName: z.string(), path: z.string(), content: z.string() }),
+  },
+} as const satisfies Record<string, CommandSpec>;
+
+export const tradingTopics = {
+  'trading.state': {
+    summary: 'The trading state, on every change and at most 4 times a second.',
+    params: z.object({}),
+    payload: tradingStateSchema,
+  },
+  'trading.events': {
+    summary: 'Fills, refusals and breaker trips as they happen (what desktop notifications show).',
+    params: z.object({}),
+    payload: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('fill'), fill: fillSchema }),
+      z.object({ type: z.literal('refusal'), refusal: refusalSchema }),
+      z.object({
+        type: z.literal('breaker'),
+        venue: venueSchema,
+        limit: z.string(),
+        reason: z.string(),
+        at: timestamp,
+      }),
+    ]),
+  },
+} as const satisfies Record<string, TopicSpec>;
