@@ -221,6 +221,30 @@ export const modelCommands = {
     }),
     response: startedJob,
   },
+  'models.checkpoints': {
+    summary:
+      'Training jobs that stopped (cancelled, failed, App closed) with a checkpoint to resume from, newest first.',
+    request: z.object({}),
+    response: z.array(
+      z.object({
+        jobId: z.string(),
+        name: z.string(),
+        kind: z.enum(MODEL_KINDS),
+        /** Folds finished and stored (the final fit on all rows counts as the last fold). */
+        foldsDone: z.number().int().nonnegative(),
+        folds: z.number().int().positive(),
+        /** The last epoch (networks) or tree (GBDT) checkpointed in the fold in progress; null if none yet. */
+        step: z.number().int().nonnegative().nullable(),
+        savedAt: timestamp,
+      }),
+    ),
+  },
+  'models.resume': {
+    summary:
+      'Resumes a stopped training job as a new job: finished folds are kept, the fold in progress continues from its last checkpoint; result { modelId }.',
+    request: z.object({ jobId: z.string().min(1) }),
+    response: startedJob,
+  },
   'models.searches.get': {
     summary: 'A search with every trial (params, state, value, model).',
     request: modelId,
