@@ -1,0 +1,738 @@
+import type { z } from 'zod';
+import { ApiError } from '../../shared/api/protocol.js';
+import type {
+  FillWire,
+  TradingState,
+  WorkingOrderWire,
+  tradingCommands,
+  tradingTopics,
+} from '../../shared/api/domains/trading.js';
+import type { OrderType } from '../../shared/backtest/orders.js';
+import type { Candle } from '../../shared/domain/candle.js';
+import type { Level, MarketEvent } from '../../shared/domain/market.js';
+import type { Timeframe } from '../../shared/domain/timeframes.js';
+import type { RiskOpenOrder, RiskPosition, RiskState, RiskTrip } from '../../shared/risk/gate.js';
+import { riskLimitsSchema } from '../../shared/risk/limits.js';
+import type { AuditKind } from '../../shared/trading/audit-chain.js';
+import { brokerAuditRecord } from '../../shared/trading/broker-audit.js';
+import type { BrokerEvent } from '../../shared/trading/paper-broker.js';
+import { strategyDefinition } from '../backtests/param-grid.js';
+import type { ConnectionConfig } from '../exchange/exchange-hub.js';
+import type { SecretStore } from '../exchange/secret-store.js';
+import type { SqliteDatabase } from '../storage/database.js';
+import { AuditLog } from './audit-log.js';
+import { armPhrase } from './live/live-broker.js';
+import { liveAuditRecord } from './live/live-audit.js';
+import type { LiveBrokerEvent } from './live/live-events.js';
+import { LiveVenue } from './live-venue.js';
+import { PaperAccount } from './paper-account.js';
+import { PAPER_BAR_MS, PAPER_VENUE, PaperVenue } from './paper-venue.js';
+import { riskReport, type HeldPosition } from './risk-report.js';
+import { SqliteOrderStore } from './sqlite-order-store.js';
+import { EquityCurve, limitUsage } from './trading-state.js';
+import { WorkspaceGate } from './workspace-gate.js';
+
+/**
+ * Trading in the App: the paper venue (always there) and one live venue per exchange
+ * connection with saved keys, all behind one risk manager (WorkspaceGate), every fact in the
+ * hash-chained audit log, the state published to the Trading view.
+ */
+
+type Commands = typeof tradingCommands;
+type Topics = typeof tradingTopics;
+type Handler<K extends keyof Commands> = (
+  request: z.output<Commands[K]['request']>,
+) => z.input<Commands[K]['response']> | Promise<z.input<Commands[K]['response']>>;
+type TradingEvent = z.input<Topics['trading.events']['payload']>;
+
+export const LIMITS_SETTING = 'trading.limits';
+/** The live client id session: one counter in the order store, so ids never repeat. */
+const LIVE_SESSION = 'ws';
+const STATE_MS = 250;
+const SAMPLE_MS = 1_000;
+const RECENT_FILLS = 200;
+
+export interface TradingSettings {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+export interface TradingServiceOptions {
+  readonly db: SqliteDatabase;
+  readonly settings: TradingSettings;
+  readonly clock: () => number;
+  readonly log: (line: string) => void;
+  /** The live mid of an instrument (cheap: asked on every gate decision), or null. */
+  readonly mid: (instrument: string) => number | null;
+  /** The live book of an instrument (the pipeline's), or null before any data. */
+  readonly book: (
+    instrument: string,
+  ) => { bids: readonly Level[]; asks: readonly Level[]; mid: number | null } | null;
+  readonly candles: (instrument: string, timeframe: Timeframe, limit: number) => Candle[];
+  /** Throws ApiError not_found for an instrument the workspace does not know. */
+  readonly knownInstrument: (instrument: string) => void;
+  readonly connections: () => readonly ConnectionConfig[];
+  readonly connected: (exchange: string) => boolean;
+  readonly secrets: SecretStore;
+  readonly exportsDir: string;
+}
+
+export function createTradingService(options: TradingServiceOptions) {
+  const { db, settings, clock, log } = options;
+  const audit = new AuditLog(db, settings);
+  const account = new PaperAccount(db, clock);
+  const orderStore = new SqliteOrderStore(db);
+  const storedLimits = riskLimitsSchema.safeParse(settings.get(LIMITS_SETTING) ?? {});
+  const gate = new WorkspaceGate(storedLimits.success ? storedLimits.data : {}, () => workspaceBook());
+  const curve = new EquityCurve();
+  const createdAt = new Map<string, number>();
+  const breakers: { limit: string; at: number; reason: string }[] = [];
+  const lastRefusal = new Map<string, { limit: string; reason: string }>();
+  const stateListeners = new Set<(state: TradingState) => void>();
+  const eventListeners = new Set<(event: TradingEvent) => void>();
+  const liveVenues = new Map<string, LiveVenue>();
+  let dirty = true;
+
+  const emitEvent = (event: TradingEvent): void => {
+    for (const listener of eventListeners) listener(event);
+  };
+  const record = (ts: number, kind: AuditKind, payload: unknown): void => {
+    try {
+      audit.append(Math.round(Number.isFinite(ts) ? ts : clock()), kind, payload);
+    } catch (error) {
+      log(`trading: audit append failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const paper = new PaperVenue(
+    {
+      gate,
+      book: (instrument) => options.book(instrument),
+      onEvent: (instrument, event) => {
+        onPaperEvent(instrument, event);
+      },
+      cash: () => account.cash,
+      seed: 1,
+    },
+    clock().toString(36),
+  );
+
+  // ---- the book the gate decides on ---------------------------------------------------------
+
+  function markOf(instrument: string, fallback: number): number {
+    const mid = options.mid(instrument);
+    return mid !== null && mid > 0 ? mid : fallback;
+  }
+
+  function paperPositions(): RiskPosition[] {
+    return account
+      .positions()
+      .filter((p) => p.quantity !== 0)
+      .map((p) => ({
+        instrument: p.instrument,
+        quantity: p.quantity,
+        mark: markOf(p.instrument, p.lastMark),
+      }));
+  }
+
+  function paperEquity(): number {
+    let equity = account.cash;
+    for (const p of paperPositions()) if (Number.isFinite(p.mark)) equity += p.quantity * p.mark;
+    return equity;
+  }
+
+  function workspaceBook(): Omit<RiskState, 'ts'> {
+    const positions: RiskPosition[] = paperPositions();
+    const openOrders: RiskOpenOrder[] = paper.riskOrders();
+    let equity = paperEquity();
+    for (const venue of liveVenues.values()) {
+      const book = venue.riskState();
+      if (book === null) continue;
+      positions.push(...book.positions);
+      openOrders.push(...book.openOrders);
+      if (Number.isFinite(book.equity)) equity += book.equity;
+    }
+    return { equity, positions, openOrders };
+  }
+
+  // ---- what the brokers tell us --------------------------------------------------------------
+
+  function onPaperEvent(instrument: string, event: BrokerEvent): void {
+    const r = brokerAuditRecord(event, instrument, clock());
+    record(r.ts, r.kind, { venue: PAPER_VENUE, ...(r.payload as object) });
+    switch (event.kind) {
+      case 'sent':
+        if (event.intent.kind === 'submit') createdAt.set(event.intent.order.clientId, event.ts);
+        break;
+      case 'refused': {
+        const refusal = {
+          at: Math.round(Number.isFinite(event.ts) ? event.ts : clock()),
+          venue: PAPER_VENUE,
+          instrument,
+          limit: event.refusal.limit,
+          reason: event.refusal.reason,
+        };
+        // Manual orders answer with their refusal; a strategy's are only published.
+        if (event.intent.kind === 'submit' && paper.isManual(event.intent.order.clientId))
+          lastRefusal.set(event.intent.order.clientId, refusal);
+        emitEvent({ type: 'refusal', refusal });
+        break;
+      }
+      case 'fill': {
+        account.apply(instrument, event.fill);
+        const { fill } = event;
+        emitEvent({
+          type: 'fill',
+          fill: {
+            venue: PAPER_VENUE,
+            clientId: fill.clientId,
+            instrument,
+            side: fill.side,
+            price: fill.price,
+            quantity: fill.quantity,
+            fee: fill.fee,
+            liquidity: fill.liquidity,
+            ts: fill.ts,
+          },
+        });
+        break;
+      }
+      case 'tripped':
+        // After the broker's own disarm and cancel-all, outside its event loop.
+        queueMicrotask(() => {
+          onTrip(PAPER_VENUE, event.trip);
+        });
+        break;
+      case 'order':
+      case 'armed':
+      case 'reset':
+        break;
+      default:
+        event satisfies never;
+    }
+    dirty = true;
+  }
+
+  function onLiveEvent(exchange: string, event: LiveBrokerEvent): void {
+    const r = liveAuditRecord(event, exchange);
+    record(r.ts, r.kind, { venue: exchange, ...(r.payload as object) });
+    switch (event.kind) {
+      case 'refused':
+        emitEvent({
+          type: 'refusal',
+          refusal: {
+            at: Math.round(event.ts),
+            venue: exchange,
+            instrument: `${exchange}:${event.symbol}`,
+            limit: event.refusal.limit,
+            reason: event.refusal.reason,
+          },
+        });
+        break;
+      case 'partially_filled':
+      case 'filled':
+        emitEvent({ type: 'fill', fill: liveFill(event.fill) });
+        break;
+      case 'tripped':
+        queueMicrotask(() => {
+          onTrip(exchange, event.trip);
+        });
+        break;
+      case 'armed':
+      case 'sent':
+      case 'accepted':
+      case 'cancelled':
+      case 'expired':
+      case 'rejected':
+      case 'in_doubt':
+      case 'reconciled':
+        break;
+      default:
+        event satisfies never;
+    }
+    dirty = true;
+  }
+
+  /** A breaker or kill switch fired: every venue stops, disarms and cancels. */
+  function onTrip(venue: string, trip: RiskTrip): void {
+    if (breakers.some((b) => b.limit === trip.limit && b.at === trip.ts)) return;
+    breakers.push({ limit: trip.limit, at: Math.round(trip.ts), reason: trip.reason });
+    const stopped = paper.stop();
+    if (stopped !== null)
+      record(trip.ts, 'decision', {
+        venue: PAPER_VENUE,
+        action: 'strategy_stopped',
+        why: trip.reason,
+        ...stopped,
+      });
+    paper.disarm(trip.reason);
+    paper.cancelAll();
+    for (const live of liveVenues.values()) {
+      void live.panic(trip.reason).catch((error: unknown) => {
+        log(`trading: ${live.exchangeId} panic after ${trip.limit}: ${String(error)}`);
+      });
+    }
+    emitEvent({ type: 'breaker', venue, limit: trip.limit, reason: trip.reason, at: Math.round(trip.ts) });
+    dirty = true;
+  }
+
+  // ---- venues ----------------------------------------------------------------------------------
+
+  function hasKeys(exchange: string): boolean {
+    try {
+      return options.secrets.availability().ready && options.secrets.has(exchange);
+    } catch {
+      return false;
+    }
+  }
+
+  function liveVenue(exchange: string): LiveVenue {
+    let venue = liveVenues.get(exchange);
+    if (venue !== undefined) return venue;
+    if (!options.connections().some((c) => c.exchange === exchange) || !hasKeys(exchange))
+      throw new ApiError(
+        'not_found',
+        `no venue '${exchange}': connect the exchange and save its API keys first`,
+      );
+    venue = new LiveVenue({
+      exchangeId: exchange,
+      store: orderStore,
+      gate,
+      clock,
+      session: LIVE_SESSION,
+      connection: () => {
+        const configs = options.connections().filter((c) => c.exchange === exchange);
+        if (configs.length === 0) return undefined;
+        return { symbols: configs.flatMap((c) => c.symbols), endpoint: configs[0]?.endpoint };
+      },
+      keys: () => options.secrets.get(exchange),
+      onEvent: (event) => {
+        onLiveEvent(exchange, event);
+      },
+      log,
+    });
+    liveVenues.set(exchange, venue);
+    return venue;
+  }
+
+  function liveVenueIds(): string[] {
+    const ids = new Set(
+      options
+        .connections()
+        .map((c) => c.exchange)
+        .filter(hasKeys),
+    );
+    for (const id of liveVenues.keys()) ids.add(id);
+    return [...ids].sort();
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  function state(): TradingState {
+    const now = clock();
+    const book = gate.stateAt(now);
+    const venues: TradingState['venues'] = [
+      {
+        venue: PAPER_VENUE,
+        kind: 'paper',
+        armed: paper.armed,
+        disarmedReason: paper.disarmedReason,
+        connected: true,
+        balances: { cash: { free: account.cash, used: 0, total: account.cash } },
+        equity: paperEquity(),
+        strategy: paper.strategy(),
+      },
+    ];
+    for (const id of liveVenueIds()) {
+      const venue = liveVenues.get(id);
+      venues.push({
+        venue: id,
+        kind: 'live',
+        armed: venue?.armed ?? false,
+        disarmedReason: venue?.disarmedReason ?? null,
+        connected: options.connected(id),
+        balances: venue?.balances ?? {},
+        equity: venue?.riskState()?.equity ?? null,
+        strategy: null,
+      });
+    }
+    const positions: TradingState['positions'] = account
+      .positions()
+      .filter((p) => p.quantity !== 0 || p.realizedPnl !== 0)
+      .map((p) => {
+        const mark = markOf(p.instrument, p.lastMark);
+        const avg = Number.isFinite(p.avgEntryPrice) ? p.avgEntryPrice : null;
+        return {
+          venue: PAPER_VENUE,
+          instrument: p.instrument,
+          quantity: p.quantity,
+          avgEntryPrice: avg,
+          mark: Number.isFinite(mark) ? mark : null,
+          unrealizedPnl: avg !== null && Number.isFinite(mark) ? p.quantity * (mark - avg) : 0,
+          realizedPnl: p.realizedPnl,
+        };
+      });
+    for (const [id, venue] of liveVenues) {
+      for (const p of venue.riskState()?.positions ?? []) {
+        const mark = markOf(p.instrument, p.mark);
+        positions.push({
+          venue: id,
+          instrument: p.instrument,
+          quantity: p.quantity,
+          avgEntryPrice: null,
+          mark: Number.isFinite(mark) ? mark : null,
+          unrealizedPnl: 0,
+          realizedPnl: 0,
+        });
+      }
+    }
+    const openOrders: WorkingOrderWire[] = paper.openOrders().map(({ instrument, order }) => ({
+      venue: PAPER_VENUE,
+      clientId: order.clientId,
+      exchangeId: null,
+      instrument,
+      side: order.side,
+      type: wireType(order.type),
+      quantity: order.quantity,
+      filled: order.filled,
+      price: Number.isFinite(order.price) ? order.price : null,
+      stopPrice: null,
+      status: order.status,
+      createdAt: Math.round(createdAt.get(order.clientId) ?? now),
+    }));
+    const fills: FillWire[] = account.recentFills(RECENT_FILLS).map((f) => ({ venue: PAPER_VENUE, ...f }));
+    for (const id of liveVenueIds()) {
+      for (const row of orderStore
+        .orders(id)
+        .filter((r) => ['sending', 'in_doubt', 'open', 'partially_filled'].includes(r.state)))
+        openOrders.push({
+          venue: id,
+          clientId: row.clientId,
+          exchangeId: row.exchangeOrderId,
+          instrument: `${id}:${row.symbol}`,
+          side: row.side,
+          type: row.type,
+          quantity: row.quantity,
+          filled: row.filled,
+          price: row.price,
+          stopPrice: null,
+          status: row.state,
+          createdAt: row.createdTs,
+        });
+      fills.push(...orderStore.fills(id).slice(-RECENT_FILLS).map(liveFill));
+    }
+    fills.sort((a, b) => b.ts - a.ts);
+    return {
+      venues,
+      positions,
+      openOrders,
+      fills: fills.slice(0, RECENT_FILLS),
+      pnl: curve.view(),
+      limits: gate.limits,
+      usage: limitUsage(gate.limits, book, gate.usage(now)),
+      breakers: [...breakers],
+    };
+  }
+
+  const timers = [
+    setInterval(() => {
+      const now = clock();
+      const trip = gate.observe({ ts: now });
+      if (trip !== null) {
+        record(trip.ts, 'arming', { venue: 'workspace', action: 'tripped', ...trip });
+        onTrip('workspace', trip);
+      }
+      curve.sample(now, workspaceBook().equity);
+      account.saveMarks();
+      dirty = true;
+    }, SAMPLE_MS),
+    setInterval(() => {
+      if (!dirty || stateListeners.size === 0) return;
+      dirty = false;
+      const snapshot = state();
+      for (const listener of stateListeners) listener(snapshot);
+    }, STATE_MS),
+  ];
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  function requireLive(venue: string): LiveVenue {
+    if (venue === PAPER_VENUE) throw new ApiError('bad_request', 'this command is for live venues');
+    return liveVenue(venue);
+  }
+
+  const commands: { [K in keyof Commands]: Handler<K> } = {
+    'trading.state': () => state(),
+    'trading.paper.start': ({ instrument, strategy, params, fees, latencyMs }) => {
+      options.knownInstrument(instrument);
+      const definition = strategyDefinition(strategy);
+      const parsed = definition.params.safeParse(params);
+      if (!parsed.success)
+        throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
+      const running = { kind: strategy, instrument, params };
+      paper.start(
+        running,
+        () => definition.create(parsed.data),
+        { fees, latencyMs },
+        strategy === 'book-imbalance' ? 0 : PAPER_BAR_MS,
+      );
+      record(clock(), 'decision', {
+        venue: PAPER_VENUE,
+        action: 'strategy_started',
+        ...running,
+        fees,
+        latencyMs,
+      });
+      dirty = true;
+      return state();
+    },
+    'trading.paper.stop': () => {
+      const stopped = paper.stop();
+      if (stopped !== null)
+        record(clock(), 'decision', {
+          venue: PAPER_VENUE,
+          action: 'strategy_stopped',
+          why: 'stopped by the user',
+          ...stopped,
+        });
+      dirty = true;
+      return state();
+    },
+    'trading.paper.reset': ({ initialCash }) => {
+      paper.reset();
+      account.reset(initialCash, clock());
+      // A fresh account starts a fresh day: the breakers are cleared with it.
+      breakers.length = 0;
+      paper.arm('paper account reset');
+      record(clock(), 'setting', { venue: PAPER_VENUE, action: 'reset', initialCash });
+      dirty = true;
+      return state();
+    },
+    'trading.order': async (request) => {
+      const type = engineType(request.type);
+      if (request.venue === PAPER_VENUE) {
+        options.knownInstrument(request.instrument);
+        const clientId = paper.place(request.instrument, {
+          side: request.side,
+          type,
+          quantity: request.quantity,
+          ...(request.price === undefined ? {} : { price: request.price }),
+          ...(request.stopPrice === undefined ? {} : { stopPrice: request.stopPrice }),
+          timeInForce: request.timeInForce === 'IOC' ? 'ioc' : 'gtc',
+          ...(request.postOnly ? { postOnly: true } : {}),
+          ...(request.reduceOnly ? { reduceOnly: true } : {}),
+        });
+        dirty = true;
+        const refused = lastRefusal.get(clientId);
+        lastRefusal.delete(clientId);
+        return refused === undefined
+          ? { ok: true, clientId }
+          : { ok: false, limit: refused.limit, reason: refused.reason };
+      }
+      const venue = requireLive(request.venue);
+      const prefix = `${request.venue}:`;
+      if (!request.instrument.startsWith(prefix))
+        throw new ApiError('bad_request', `instrument ${request.instrument} is not on ${request.venue}`);
+      const result = await venue.submit(request.instrument.slice(prefix.length), {
+        side: request.side,
+        type,
+        quantity: request.quantity,
+        price: request.price,
+        timeInForce: request.timeInForce === 'IOC' ? 'ioc' : 'gtc',
+        postOnly: request.postOnly,
+        reduceOnly: request.reduceOnly,
+      });
+      dirty = true;
+      return result.ok
+        ? { ok: true, clientId: result.clientId }
+        : { ok: false, limit: result.refusal.limit, reason: result.refusal.reason };
+    },
+    'trading.cancel': async ({ venue, clientId }) => {
+      const cancelled =
+        venue === PAPER_VENUE ? paper.cancel(clientId) : await requireLive(venue).cancel(clientId);
+      dirty = true;
+      return { cancelled };
+    },
+    'trading.limits.set': (limits) => {
+      const before = gate.limits;
+      gate.setLimits(limits);
+      settings.set(LIMITS_SETTING, limits);
+      record(clock(), 'setting', { action: 'limits', before, after: limits });
+      dirty = true;
+      return state();
+    },
+    'trading.arm': async ({ venue, phrase }) => {
+      if (venue === PAPER_VENUE) {
+        if (phrase !== armPhrase(PAPER_VENUE))
+          throw new ApiError(
+            'bad_request',
+            `arming paper needs the exact phrase '${armPhrase(PAPER_VENUE)}'`,
+          );
+        paper.arm('armed by the user');
+        record(clock(), 'arming', { venue, action: 'armed', why: 'armed by the user' });
+      } else {
+        const live = requireLive(venue);
+        try {
+          await live.arm(phrase);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          record(clock(), 'arming', { venue, action: 'arm_refused', why: message });
+          throw new ApiError('bad_request', message);
+        }
+      }
+      // Arming again is how a tripped breaker is cleared (the gate was re-armed by the broker).
+      breakers.length = 0;
+      dirty = true;
+      return state();
+    },
+    'trading.disarm': ({ venue }) => {
+      if (venue === PAPER_VENUE) {
+        paper.disarm('disarmed by the user');
+      } else requireLive(venue).disarm('disarmed by the user');
+      if (venue === PAPER_VENUE)
+        record(clock(), 'arming', { venue, action: 'disarmed', why: 'disarmed by the user' });
+      dirty = true;
+      return state();
+    },
+    'trading.panic': async () => {
+      record(clock(), 'arming', { venue: 'workspace', action: 'panic' });
+      const stopped = paper.stop();
+      if (stopped !== null)
+        record(clock(), 'decision', {
+          venue: PAPER_VENUE,
+          action: 'strategy_stopped',
+          why: 'panic button',
+          ...stopped,
+        });
+      paper.cancelAll();
+      for (const id of liveVenueIds()) await liveVenue(id).panic('panic button');
+      dirty = true;
+      return state();
+    },
+    'trading.risk': (request) => {
+      const held: HeldPosition[] = [];
+      const byInstrument = new Map<string, number>();
+      const marks = new Map<string, number>();
+      for (const p of workspaceBook().positions) {
+        byInstrument.set(p.instrument, (byInstrument.get(p.instrument) ?? 0) + p.quantity);
+        marks.set(p.instrument, markOf(p.instrument, p.mark));
+      }
+      for (const [instrument, quantity] of byInstrument) {
+        const mark = marks.get(instrument) ?? Number.NaN;
+        if (quantity === 0 || !(mark > 0)) continue;
+        const book = options.book(instrument);
+        held.push({ instrument, quantity, mark, bids: book?.bids ?? [], asks: book?.asks ?? [] });
+      }
+      return riskReport(held, request, options.candles);
+    },
+    'trading.refusals': ({ limit }) =>
+      audit.list(limit, 'refusal').map((entry) => {
+        const p = JSON.parse(entry.payload) as Record<string, unknown>;
+        const venue = typeof p.venue === 'string' ? p.venue : PAPER_VENUE;
+        const instrument =
+          typeof p.instrument === 'string'
+            ? p.instrument
+            : typeof p.symbol === 'string'
+              ? `${venue}:${p.symbol}`
+              : '';
+        return {
+          at: entry.ts,
+          venue,
+          instrument,
+          limit: typeof p.limit === 'string' ? p.limit : 'unknown',
+          reason: typeof p.reason === 'string' ? p.reason : '',
+        };
+      }),
+    'trading.audit.list': ({ limit, kind }) =>
+      audit.list(limit, kind).map((e) => ({ ...e, payload: JSON.parse(e.payload) as unknown })),
+    'trading.audit.verify': () => audit.verify(),
+    'trading.audit.export': () => audit.exportCsv(options.exportsDir, clock()),
+  };
+
+  const topics = {
+    'trading.state': (
+      _params: z.output<Topics['trading.state']['params']>,
+      emit: (state: TradingState) => void,
+    ) => {
+      emit(state());
+      stateListeners.add(emit);
+      return () => {
+        stateListeners.delete(emit);
+      };
+    },
+    'trading.events': (
+      _params: z.output<Topics['trading.events']['params']>,
+      emit: (event: TradingEvent) => void,
+    ) => {
+      eventListeners.add(emit);
+      return () => {
+        eventListeners.delete(emit);
+      };
+    },
+  };
+
+  return {
+    commands,
+    topics,
+    gate,
+    audit,
+    /** Every validated live event, as the pipeline accepted it. */
+    onMarketEvents(events: readonly MarketEvent[]): void {
+      if (events.length === 0) return;
+      try {
+        paper.onEvents(events);
+      } catch (error) {
+        log(`trading: paper broker: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    stop(): void {
+      for (const timer of timers) clearInterval(timer);
+      for (const venue of liveVenues.values()) venue.stop();
+      account.saveMarks();
+    },
+  };
+}
+
+export type TradingService = ReturnType<typeof createTradingService>;
+
+function engineType(type: 'market' | 'limit' | 'stop' | 'stop-limit'): OrderType {
+  return type === 'stop-limit' ? 'stop_limit' : type;
+}
+
+function wireType(type: string): WorkingOrderWire['type'] {
+  switch (type) {
+    case 'stop_limit':
+      return 'stop-limit';
+    case 'market':
+    case 'limit':
+    case 'stop':
+      return type;
+    default:
+      throw new Error(`unknown order type ${type}`);
+  }
+}
+
+function liveFill(row: {
+  exchange: string;
+  symbol: string;
+  clientId: string;
+  side: 'buy' | 'sell';
+  price: number;
+  quantity: number;
+  fee: number;
+  liquidity: 'maker' | 'taker' | null;
+  ts: number;
+}): FillWire {
+  return {
+    venue: row.exchange,
+    clientId: row.clientId,
+    instrument: `${row.exchange}:${row.symbol}`,
+    side: row.side,
+    price: row.price,
+    quantity: row.quantity,
+    fee: row.fee,
+    // Binance reports maker/taker per trade; a venue that does not is counted as taker.
+    liquidity: row.liquidity ?? 'taker',
+    ts: row.ts,
+  };
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../../main/storage/database.js';
+import {
+  MemoryOrderStore,
+  type LiveFillRow,
+  type LiveOrderRow,
+  type LiveOrderStore,
+} from '../../../../main/trading/live/order-store.js';
+import { SqliteOrderStore } from '../../../../main/trading/sqlite-order-store.js';
+
+function order(clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrderRow {
+  return {
+    clientId,
+    exchange: 'binance',
+    symbol: 'ETH/USDT',
+    session: 'ws',
+    seq: 1,
+    side: 'buy',
+    type: 'limit',
+    timeInForce: 'gtc',
+    postOnly: false,
+    quantity: 0.05,
+    price: 1990,
+    state: 'sending',
+    exchangeOrderId: null,
+    filled: 0,
+    reason: null,
+    createdTs: 1_000,
+    updatedTs: 1_000,
+    ...overrides,
+  };
+}
+
+function fill(tradeId: string, overrides: Partial<LiveFillRow> = {}): LiveFillRow {
+  return {
+    exchange: 'binance',
+    symbol: 'ETH/USDT',
+    tradeId,
+    clientId: 'tw-ws-1',
+    exchangeOrderId: '7',
+    side: 'buy',
+    price: 1990,
+    quantity: 0.01,
+    fee: 0.00001,
+    feeCurrency: 'ETH',
+    liquidity: 'maker',
+    ts: 5_000,
+    ...overrides,
+  };
+}
+
+/** The same script on both stores: the SQLite one must answer as the reference does. */
+function script(store: LiveOrderStore): unknown[] {
+  const out: unknown[] = [];
+  out.push(store.nextSequence('ws'), store.nextSequence('ws'), store.nextSequence('other'));
+  store.insertOrder(order('tw-ws-1'));
+  store.insertOrder(
+    order('tw-ws-2', { seq: 2, type: 'market', price: null, postOnly: true, timeInForce: 'ioc' }),
+  );
+  store.insertOrder(order('tw-ws-3', { exchange: 'kraken', seq: 3 }));
+  try {
+    store.insertOrder(order('tw-ws-1'));
+  } catch (error) {
+    out.push((error as Error).message);
+  }
+  out.push(store.updateOrder('tw-ws-1', { state: 'open', exchangeOrderId: '7', updatedTs: 2_000 }));
+  out.push(store.updateOrder('tw-ws-2', { state: 'rejected', reason: 'Filter failure: LOT_SIZE' }));
+  out.push(store.order('tw-ws-1'), store.order('nope'));
+  out.push(
+    store.orderByExchangeId('binance', 'ETH/USDT', '7'),
+    store.orderByExchangeId('binance', 'BTC/USDT', '7'),
+  );
+  out.push(
+    store.orders('binance'),
+    store.orders('binance', ['open', 'partially_filled']),
+    store.orders('kraken'),
+  );
+  out.push(
+    store.addFill(fill('10')),
+    store.addFill(fill('10', { price: 1 })),
+    store.addFill(fill('9', { ts: 5_000 })),
+  );
+  out.push(store.addFill(fill('11', { symbol: 'BTC/USDT', ts: 1_000, liquidity: null, feeCurrency: null })));
+  out.push(store.fills('binance'), store.fills('binance', 'ETH/USDT'), store.fills('kraken'));
+  return out;
+}
+
+describe('SqliteOrderStore', () => {
+  it('answers every call exactly as MemoryOrderStore does', () => {
+    const db = openDatabase(':memory:');
+    try {
+      expect(script(new SqliteOrderStore(db))).toEqual(script(new MemoryOrderStore()));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps orders, fills and the client id counter in the database across instances', () => {
+    const db = openDatabase(':memory:');
+    try {
+      const first = new SqliteOrderStore(db);
+      expect(first.nextSequence('ws')).toBe(1);
+      first.insertOrder(order('tw-ws-1'));
+      first.addFill(fill('10'));
+      const second = new SqliteOrderStore(db);
+      expect(second.nextSequence('ws')).toBe(2);
+      expect(second.order('tw-ws-1')).toEqual(order('tw-ws-1'));
+      expect(second.addFill(fill('10'))).toBe(false);
+      expect(second.fills('binance').map((f) => f.tradeId)).toEqual(['10']);
+    } finally {
+      db.close();
+    }
+  });
+});
