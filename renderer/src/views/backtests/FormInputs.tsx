@@ -1,16 +1,6 @@
 import { useState } from 'react';
 import { parseParamValue, type ParamField } from './strategyParams.js';
 
-/** ms UTC <-> a datetime-local input read as UTC (every panel shows UTC). */
-export function toInputTime(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 19);
-}
-
-export function fromInputTime(value: string): number | null {
-  const ts = Date.parse(`${value}Z`);
-  return Number.isFinite(ts) ? ts : null;
-}
-
 /** One parameter of a strategy, as its schema types it. */
 export function ParamInput({
   field,

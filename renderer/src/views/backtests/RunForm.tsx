@@ -3,10 +3,25 @@ import { BACKTEST_MODES, type BacktestMode } from '../../../../shared/api/domain
 import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { useBacktests } from '../../stores/context.js';
 import type { BacktestAction } from '../../stores/backtests.js';
+import { JobProgress } from '../JobProgress.js';
+import { UtcTimeInput } from '../UtcTimeInput.js';
 import { CostsFields } from './CostsFields.js';
-import { fromInputTime, NumberInput, ParamInput, toInputTime } from './FormInputs.js';
-import { JobProgress } from './JobProgress.js';
+import { NumberInput, ParamInput } from './FormInputs.js';
 import { defaultParams, gridSize, parseGrid, strategiesFor } from './strategyParams.js';
+
+/** The running backtest, from the store: apart, so progress updates do not redraw the form. */
+function BacktestJob() {
+  const job = useBacktests((s) => s.job);
+  const cancel = useBacktests((s) => s.cancel);
+  if (job === null) return null;
+  return (
+    <JobProgress
+      job={job}
+      onCancel={cancel}
+      testIds={{ root: 'bt-job', bar: 'bt-progress', text: 'bt-job-text', cancel: 'bt-cancel' }}
+    />
+  );
+}
 
 /** What to test and how: data, strategy and its parameters, costs and latency, then run, sweep or walk-forward. */
 export function RunForm() {
@@ -106,32 +121,22 @@ export function RunForm() {
               </select>
             </label>
           </div>
-          <label>
-            From (UTC)
-            <input
-              type="datetime-local"
-              step={1}
-              data-testid="bt-from"
-              value={form.from === null ? '' : toInputTime(form.from)}
-              onChange={(event) => {
-                const from = fromInputTime(event.target.value);
-                if (from !== null) setForm({ from });
-              }}
-            />
-          </label>
-          <label>
-            To (UTC)
-            <input
-              type="datetime-local"
-              step={1}
-              data-testid="bt-to"
-              value={form.to === null ? '' : toInputTime(form.to)}
-              onChange={(event) => {
-                const to = fromInputTime(event.target.value);
-                if (to !== null) setForm({ to });
-              }}
-            />
-          </label>
+          <UtcTimeInput
+            label="From (UTC)"
+            testId="bt-from"
+            value={form.from}
+            onChange={(from) => {
+              setForm({ from });
+            }}
+          />
+          <UtcTimeInput
+            label="To (UTC)"
+            testId="bt-to"
+            value={form.to}
+            onChange={(to) => {
+              setForm({ to });
+            }}
+          />
         </fieldset>
 
         <fieldset>
@@ -282,7 +287,7 @@ export function RunForm() {
             {gridProblem}
           </p>
         )}
-        <JobProgress />
+        <BacktestJob />
       </div>
     </section>
   );

@@ -4,9 +4,7 @@ import { baseLayout, palette, type Data, type Layout } from '../../charts/plotly
 import { useBacktests } from '../../stores/context.js';
 import { Plot } from './Plot.js';
 import { metricText, normalisedEquity } from './reportSeries.js';
-import { toInputTime } from './FormInputs.js';
-
-const when = (ts: number): string => toInputTime(ts).replace('T', ' ');
+import { utcText } from '../utcTime.js';
 
 /** Stored runs, newest first: open one, delete one, tick two or more to compare. */
 export function RunsList() {
@@ -89,7 +87,7 @@ function RunRow({
         />
       </td>
       <td>{run.id}</td>
-      <td>{when(run.createdAt)}</td>
+      <td>{utcText(run.createdAt)}</td>
       <td>
         {run.kind} · {run.mode}
       </td>
@@ -98,7 +96,7 @@ function RunRow({
         {run.instrument} {run.timeframe}
       </td>
       <td>
-        {when(run.from)} → {when(run.to)}
+        {utcText(run.from)} → {utcText(run.to)}
       </td>
       <td>{metricText('sharpe', run.metrics.sharpe)}</td>
       <td>{metricText('totalReturn', run.metrics.totalReturn)}</td>

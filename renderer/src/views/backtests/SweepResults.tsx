@@ -11,7 +11,7 @@ import {
   type HeatmapGrid,
 } from './reportSeries.js';
 import { MetricCell } from './RunsList.js';
-import { toInputTime } from './FormInputs.js';
+import { utcText } from '../utcTime.js';
 
 const TABLE_METRICS = ['sharpe', 'totalReturn', 'maxDrawdown', 'profitFactor', 'trades', 'feesPaid'];
 
@@ -197,7 +197,6 @@ export function WalkForwardResults({ report }: { report: BacktestRunDetail }) {
     [wf],
   );
   if (wf === null) return null;
-  const when = (ts: number): string => toInputTime(ts).replace('T', ' ');
   return (
     <div data-testid="bt-walk-forward-results">
       <h4>
@@ -227,10 +226,10 @@ export function WalkForwardResults({ report }: { report: BacktestRunDetail }) {
               <tr key={i}>
                 <td>{i + 1}</td>
                 <td>
-                  {when(f.trainFrom)} → {when(f.trainTo)}
+                  {utcText(f.trainFrom)} → {utcText(f.trainTo)}
                 </td>
                 <td>
-                  {when(f.testFrom)} → {when(f.testTo)}
+                  {utcText(f.testFrom)} → {utcText(f.testTo)}
                 </td>
                 <td>{JSON.stringify(f.bestParams)}</td>
                 <MetricCell name="sharpe" value={f.inSampleSharpe} />

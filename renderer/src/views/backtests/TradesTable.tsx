@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { durationText, sortTrades, type RoundTrip, type TradeColumn } from './reportSeries.js';
-import { toInputTime } from './FormInputs.js';
+import { utcText } from '../utcTime.js';
 
 const COLUMNS: readonly { key: TradeColumn; title: string }[] = [
   { key: 'direction', title: 'Side' },
@@ -29,7 +29,7 @@ function cell(trade: RoundTrip, key: TradeColumn): string {
       return trade.direction;
     case 'entryTs':
     case 'exitTs':
-      return toInputTime(trade[key]).replace('T', ' ');
+      return utcText(trade[key]);
     case 'holdingMs':
       return durationText(trade.holdingMs);
     case 'quantity':

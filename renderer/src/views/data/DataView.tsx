@@ -5,9 +5,11 @@ import type {
   InstrumentCoverage,
   Retention,
 } from '../../../../shared/api/domains/history.js';
-import type { Job } from '../../../../shared/api/domains/jobs.js';
 import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { useHistory, useMarkets } from '../../stores/context.js';
+import { JobProgress } from '../JobProgress.js';
+import { UtcTimeInput } from '../UtcTimeInput.js';
+import { utcText } from '../utcTime.js';
 import { CoverageTimeline } from './CoverageTimeline.js';
 import './data.css';
 
@@ -59,11 +61,7 @@ const bytes = (n: number): string =>
     : n >= 1e6
       ? `${(n / 1e6).toFixed(1)} MB`
       : `${(n / 1e3).toFixed(0)} kB`;
-const iso = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 const DAY_MS = 86_400_000;
-/** datetime-local inputs are read as UTC, like every time in the workstation. */
-const fromInput = (value: string): number => Date.parse(`${value}Z`);
-const toInput = (ms: number): string => new Date(ms).toISOString().slice(0, 16);
 
 function CoveragePanel() {
   const coverage = useHistory((s) => s.coverage);
@@ -91,7 +89,7 @@ function CoverageCard({ coverage }: { coverage: InstrumentCoverage }) {
       <div className="facts">
         <b>{coverage.instrument}</b>
         <span data-testid="coverage-range">
-          {first === null || last === null ? 'no data' : `${iso(first)} .. ${iso(last)} UTC`}
+          {first === null || last === null ? 'no data' : `${utcText(first)} .. ${utcText(last)} UTC`}
         </span>
         <span>
           <b data-testid="coverage-trades">{coverage.counts.trades.toLocaleString('en')}</b> trades
@@ -404,41 +402,9 @@ function JobsPanel() {
       <h3>Jobs</h3>
       {jobs.length === 0 ? <p>No jobs yet.</p> : null}
       {jobs.map((job) => (
-        <JobRow key={job.id} job={job} onCancel={() => void cancel(job.id)} />
+        <JobProgress key={job.id} job={job} label={job.title} onCancel={() => void cancel(job.id)} />
       ))}
     </section>
-  );
-}
-
-function JobRow({ job, onCancel }: { job: Job; onCancel: () => void }) {
-  const fraction = job.total === null || job.total === 0 ? null : Math.min(1, job.done / job.total);
-  const eta = job.etaMs === null ? '' : ` · ${Math.ceil(job.etaMs / 1000)} s left`;
-  const detail =
-    job.state === 'failed'
-      ? (job.error ?? 'failed')
-      : job.state === 'running'
-        ? `${fraction === null ? `${job.done.toLocaleString('en')} ${job.unit}` : `${(fraction * 100).toFixed(0)}%`}${eta}${job.message === '' ? '' : ` · ${job.message}`}`
-        : job.state;
-  return (
-    <div className="job-row" data-testid="job-row" data-state={job.state} data-kind={job.kind}>
-      <span className="title">{job.title}</span>
-      {job.state === 'running' ? (
-        <button onClick={onCancel} data-testid="job-cancel">
-          Cancel
-        </button>
-      ) : (
-        <span>{job.state}</span>
-      )}
-      <div
-        className={fraction === null && job.state === 'running' ? 'job-bar indeterminate' : 'job-bar'}
-        role="progressbar"
-        aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}
-        data-testid="job-progress"
-      >
-        <div style={{ width: `${(job.state === 'done' ? 1 : (fraction ?? 0)) * 100}%` }} />
-      </div>
-      <span className={job.state === 'failed' ? 'detail failed' : 'detail'}>{detail}</span>
-    </div>
   );
 }
 
@@ -455,28 +421,8 @@ function RangeInputs({
 }) {
   return (
     <>
-      <label>
-        From (UTC)
-        <input
-          type="datetime-local"
-          value={toInput(from)}
-          onChange={(e) => {
-            const ms = fromInput(e.target.value);
-            if (Number.isFinite(ms)) onFrom(ms);
-          }}
-        />
-      </label>
-      <label>
-        To (UTC)
-        <input
-          type="datetime-local"
-          value={toInput(to)}
-          onChange={(e) => {
-            const ms = fromInput(e.target.value);
-            if (Number.isFinite(ms)) onTo(ms);
-          }}
-        />
-      </label>
+      <UtcTimeInput label="From (UTC)" value={from} onChange={onFrom} />
+      <UtcTimeInput label="To (UTC)" value={to} onChange={onTo} />
     </>
   );
 }

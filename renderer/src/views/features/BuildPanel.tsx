@@ -1,15 +1,8 @@
 import { useFeatures } from '../../stores/context.js';
+import { JobProgress } from '../JobProgress.js';
+import { UtcTimeInput } from '../UtcTimeInput.js';
+import { utcText } from '../utcTime.js';
 import { featureValue } from './Sparkline.js';
-
-/** ms UTC <-> the value of a datetime-local input read as UTC (every panel shows UTC). */
-export function toInputTime(ts: number): string {
-  return new Date(ts).toISOString().slice(0, 19);
-}
-
-export function fromInputTime(value: string): number | null {
-  const ts = Date.parse(`${value}Z`);
-  return Number.isFinite(ts) ? ts : null;
-}
 
 /** Saved sets, the range to build over, the build job with progress and cancel, cached matrices. */
 export function BuildPanel() {
@@ -29,8 +22,6 @@ export function BuildPanel() {
   const selectMatrix = useFeatures((state) => state.selectMatrix);
   const selected = sets.find((s) => s.id === selectedSetId) ?? null;
   const running = job?.state === 'running';
-  const fraction =
-    job === null || job.total === null || job.total === 0 ? null : Math.min(1, job.done / job.total);
 
   return (
     <section className="panel build-panel" aria-label="Feature matrices">
@@ -74,32 +65,22 @@ export function BuildPanel() {
           </p>
         )}
         <div className="form-row">
-          <label>
-            From (UTC)
-            <input
-              type="datetime-local"
-              step={1}
-              data-testid="range-from"
-              value={range === null ? '' : toInputTime(range.from)}
-              onChange={(event) => {
-                const from = fromInputTime(event.target.value);
-                if (from !== null && range !== null) setRange({ from, to: range.to });
-              }}
-            />
-          </label>
-          <label>
-            To (UTC)
-            <input
-              type="datetime-local"
-              step={1}
-              data-testid="range-to"
-              value={range === null ? '' : toInputTime(range.to)}
-              onChange={(event) => {
-                const to = fromInputTime(event.target.value);
-                if (to !== null && range !== null) setRange({ from: range.from, to });
-              }}
-            />
-          </label>
+          <UtcTimeInput
+            label="From (UTC)"
+            testId="range-from"
+            value={range?.from ?? null}
+            onChange={(from) => {
+              if (range !== null) setRange({ from, to: range.to });
+            }}
+          />
+          <UtcTimeInput
+            label="To (UTC)"
+            testId="range-to"
+            value={range?.to ?? null}
+            onChange={(to) => {
+              if (range !== null) setRange({ from: range.from, to });
+            }}
+          />
           <label>
             Workers
             <select
@@ -128,27 +109,14 @@ export function BuildPanel() {
           >
             Build matrix
           </button>
-          {running ? (
-            <button type="button" data-testid="cancel-build" onClick={cancelBuild}>
-              Cancel
-            </button>
-          ) : null}
         </div>
         {job === null ? null : (
-          <div className={`job-progress ${job.state}`} data-testid="build-progress" data-state={job.state}>
-            <div className="bar">
-              <span style={{ transform: `scaleX(${fraction ?? (job.state === 'done' ? 1 : 0)})` }} />
-            </div>
-            <span className="job-text">
-              {job.state === 'running'
-                ? `${fraction === null ? '…' : `${(fraction * 100).toFixed(0)}%`}${job.etaMs === null ? '' : ` · ${Math.ceil(job.etaMs / 1000)} s left`}`
-                : job.state === 'failed'
-                  ? `failed: ${job.error ?? ''}`
-                  : job.state === 'done'
-                    ? buildSummary(job.result)
-                    : job.state}
-            </span>
-          </div>
+          <JobProgress
+            job={job}
+            onCancel={cancelBuild}
+            doneText={buildSummary(job.result)}
+            testIds={{ root: 'build-progress', cancel: 'cancel-build' }}
+          />
         )}
         <ul className="matrix-list" data-testid="matrix-list">
           {matrices.map((m) => (
@@ -161,8 +129,7 @@ export function BuildPanel() {
                   selectMatrix(m.id);
                 }}
               >
-                {toInputTime(m.from).replace('T', ' ')} → {toInputTime(m.to).slice(11)} ·{' '}
-                {featureValue(m.rows)} rows
+                {utcText(m.from)} → {utcText(m.to).slice(11)} · {featureValue(m.rows)} rows
               </button>
             </li>
           ))}
