@@ -4,6 +4,9 @@
 // training rows only, scores the test rows and backtests the ML-signal strategy on the fold's
 // candles; then, if asked, fits once more on every row and sends the artifact. Progress goes
 // out per epoch or tree; fits are numbered 0..folds-1 for validation, `folds` for the final fit.
+// Networks send a checkpoint at every improvement of their watched loss; a resumed run skips
+// the fits the App already holds and continues the next one from its checkpoint. Tree learners
+// have no checkpoint: a resumed GBDT, forest or stacking fold starts over (a fold takes seconds).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendInfo, FoldReport, Scores, ValidationSpec } from '../shared/api/domains/models.js';
 import { CandleBacktest, type CandleSeries } from '../shared/backtest/engine.js';
@@ -29,10 +32,11 @@ import { purgedKFold, purgedWalkForward, type PurgedFold } from '../shared/model
 import {
   isTrainingWorker,
   toTrainingWorkerSchema,
+  type CheckpointWire,
   type FromTrainingWorker,
   type TrainRequest,
 } from '../shared/models/training-protocol.js';
-import { trainNetwork, type SequenceData } from '../shared/models/nets/index.js';
+import { trainNetwork, type NetworkTrainOptions, type SequenceData } from '../shared/models/nets/index.js';
 import { trainStacking } from '../shared/models/stacking.js';
 import { trainRandomForest } from '../shared/models/trees/forest.js';
 import { trainGbdt } from '../shared/models/trees/gbdt.js';
@@ -187,6 +191,7 @@ async function fitModel(
   train: FitSet,
   valid: FitSet | null,
   options: TrainOptions,
+  network: Pick<NetworkTrainOptions, 'checkpoint' | 'resumeFrom'> = {},
 ): Promise<TrainedModel> {
   const tree = (set: FitSet): TreeTrainingSet => ({
     x: set.x,
@@ -214,7 +219,10 @@ async function fitModel(
         classes: data.classes,
         columns: data.columns,
       });
-      return trainNetwork(sequences(train), valid === null ? null : sequences(valid), params, options);
+      return trainNetwork(sequences(train), valid === null ? null : sequences(valid), params, {
+        ...options,
+        ...network,
+      });
     }
     case 'stacking':
       // The meta-learner sees out-of-fold predictions only, from purged folds of these rows.
@@ -453,6 +461,13 @@ function oversampled(set: FitSet, data: TrainingData, params: ModelParams): FitS
   };
 }
 
+/** How a fit is resumed and checkpointed (networks only; tree learners ignore both). */
+interface FitResume {
+  /** The checkpoint this fit continues from, or null to start it afresh. */
+  readonly from: CheckpointWire | null;
+  readonly onCheckpoint: (artifact: ModelArtifact, epoch: number, curve: CheckpointWire['curve']) => void;
+}
+
 interface FittedRows {
   readonly model: TrainedModel;
   readonly stats: NormalizationStats;
@@ -472,6 +487,7 @@ async function fitRows(
   final: boolean,
   onProgress: (progress: TrainingProgress) => void,
   signal: { aborted: boolean },
+  resume: FitResume | null = null,
 ): Promise<FittedRows> {
   const params = request.params;
   const net = isSequenceKind(params.kind);
@@ -487,18 +503,42 @@ async function fitRows(
     rows: rows.length,
   });
   const fitSet = set(split.fit);
-  const curve = { trainLoss: [] as (number | null)[], validLoss: [] as (number | null)[] };
+  const from = net ? (resume?.from ?? null) : null;
+  const curve = {
+    trainLoss: from === null ? [] : from.curve.trainLoss.slice(0, from.epoch),
+    validLoss: from === null ? [] : from.curve.validLoss.slice(0, from.epoch),
+  };
   // Tree learners oversample inside (training-set.ts); networks get the grown rows from here.
   const trainSet =
     net && params.oversample !== 'none' && data.classes > 0 ? oversampled(fitSet, data, params) : fitSet;
-  const model = await fitModel(params, data, trainSet, split.valid === null ? null : set(split.valid), {
-    signal,
-    onProgress: (progress) => {
-      curve.trainLoss.push(finiteOrNull(progress.trainLoss));
-      curve.validLoss.push(finiteOrNull(progress.validLoss));
-      onProgress(progress);
+  const network: Pick<NetworkTrainOptions, 'checkpoint' | 'resumeFrom'> =
+    !net || resume === null
+      ? {}
+      : {
+          checkpoint: (artifact, epoch) => {
+            // The curve holds this epoch already: trainNetwork reports progress before it checkpoints.
+            resume.onCheckpoint(artifact, epoch, {
+              trainLoss: curve.trainLoss.slice(0, epoch),
+              validLoss: curve.validLoss.slice(0, epoch),
+            });
+          },
+          ...(from === null ? {} : { resumeFrom: { artifact: { ...from.artifact }, epoch: from.epoch } }),
+        };
+  const model = await fitModel(
+    params,
+    data,
+    trainSet,
+    split.valid === null ? null : set(split.valid),
+    {
+      signal,
+      onProgress: (progress) => {
+        curve.trainLoss.push(finiteOrNull(progress.trainLoss));
+        curve.validLoss.push(finiteOrNull(progress.validLoss));
+        onProgress(progress);
+      },
     },
-  });
+    network,
+  );
   return { model, stats, curve };
 }
 
@@ -572,6 +612,31 @@ export async function train(
           volume: new Float64Array(request.candles.volume),
         };
   const fits = folds.length + (request.finalFit ? 1 : 0);
+  const foldsDone = request.resume?.foldsDone ?? 0;
+  const checkpoint = request.resume?.checkpoint ?? null;
+  if (foldsDone >= fits)
+    throw new RangeError(
+      `cannot resume after ${foldsDone} fits: the run has ${fits}, nothing is left to fit`,
+    );
+  if (checkpoint !== null && checkpoint.fold !== foldsDone)
+    throw new RangeError(`the checkpoint is of fit ${checkpoint.fold}, the run resumes at fit ${foldsDone}`);
+  /**
+   * Checkpoints of fit `fold`, continuing from the stored one when it is that fit's. Only a
+   * resumable run (one with `resume`) checkpoints: each costs a read-back of the weights.
+   */
+  const resumeOf = (fold: number): FitResume | null =>
+    request.resume === undefined
+      ? null
+      : {
+          from: checkpoint !== null && checkpoint.fold === fold ? checkpoint : null,
+          onCheckpoint: (artifact, epoch, curve) => {
+            const wire = { ...artifact };
+            emit(
+              { seq: 0, type: 'checkpoint', payload: { fold, epoch, curve, artifact: wire } },
+              wire.format === 'tfjs' ? [wire.weightData] : [],
+            );
+          },
+        };
   const progressOf = (fold: number) => (progress: TrainingProgress) => {
     emit({
       seq: 0,
@@ -590,9 +655,18 @@ export async function train(
   };
 
   for (const [index, fold] of folds.entries()) {
+    if (index < foldsDone) continue;
     if (fold.train.length === 0)
       throw new RangeError(`fold ${index} has no training rows left after purging`);
-    const fitted = await fitRows(request, data, fold.train, false, progressOf(index), signal);
+    const fitted = await fitRows(
+      request,
+      data,
+      fold.train,
+      false,
+      progressOf(index),
+      signal,
+      resumeOf(index),
+    );
     const inputs = inputsOf(data, fitted.stats, fold.test, isSequenceKind(request.params.kind));
     const outputs = fitted.model.predict(inputs, fold.test.length);
     fitted.model.dispose();
@@ -623,7 +697,15 @@ export async function train(
   let normalization: NormalizationStats | null = null;
   if (request.finalFit) {
     const all = Int32Array.from({ length: data.rows }, (_, i) => i);
-    const fitted = await fitRows(request, data, all, true, progressOf(folds.length), signal);
+    const fitted = await fitRows(
+      request,
+      data,
+      all,
+      true,
+      progressOf(folds.length),
+      signal,
+      resumeOf(folds.length),
+    );
     artifact = await fitted.model.save();
     fitted.model.dispose();
     normalization = fitted.stats;

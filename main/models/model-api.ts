@@ -1,17 +1,18 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { backtestCostsSchema } from '../../shared/api/domains/backtests.js';
-import type {
-  BackendInfo,
-  ModelInfo,
+import {
   modelCommands,
-  TrainingProgressWire,
+  type BackendInfo,
+  type FoldReport,
+  type ModelInfo,
+  type TrainingProgressWire,
 } from '../../shared/api/domains/models.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import type { CandleSeries } from '../../shared/backtest/engine.js';
 import type { FeatureMatrix } from '../../shared/features/pipeline/matrix.js';
 import { ModelFormatError, type ModelParams } from '../../shared/models/model.js';
-import type { TrainingStep, TrainRequest } from '../../shared/models/training-protocol.js';
+import type { CheckpointWire, TrainingStep, TrainRequest } from '../../shared/models/training-protocol.js';
 import { APP_VERSION } from '../build-info.js';
 import type { FeatureStore, StoredFeatureSet } from '../features/feature-store.js';
 import type { CommandHandlers, TopicSources } from '../host/api-handlers.js';
@@ -19,6 +20,7 @@ import { Fanout } from '../host/fanout.js';
 import type { JobBoard, JobContext } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { MarketStore } from '../storage/market-store.js';
+import { TrainingCheckpoints, type StoredRun } from './checkpoint-store.js';
 import { candlesFor, featureMatrix, packCandles, packDataset, rowPrices } from './dataset.js';
 import { exportModel, readModelFolder } from './model-folder.js';
 import { ModelRegistry } from './registry.js';
@@ -36,6 +38,7 @@ import {
 export type ModelCommandName = Exclude<keyof typeof modelCommands, `models.live.${string}`>;
 export type TrainCommand = z.output<(typeof modelCommands)['models.train']['request']>;
 type DataCommand = Omit<TrainCommand, 'name' | 'params'>;
+const trainCommand = modelCommands['models.train'].request;
 
 export interface ModelServiceDeps {
   readonly db: SqliteDatabase;
@@ -60,6 +63,8 @@ export interface ModelService {
   readonly topics: Pick<TopicSources, 'models.training'>;
   /** The registry live inference loads models from. */
   readonly registry: ModelRegistry;
+  /** What stopped training jobs kept for models.resume. */
+  readonly checkpoints: TrainingCheckpoints;
 }
 
 /** Everything a run needs from the workspace, read once per job (a search shares it across trials). */
@@ -78,6 +83,7 @@ export interface PreparedData {
 export function modelService(deps: ModelServiceDeps): ModelService {
   const { jobs, clock } = deps;
   const registry = new ModelRegistry(deps.db);
+  const checkpoints = new TrainingCheckpoints(deps.db);
   const progress = new Fanout<TrainingProgressWire>();
   const codeVersion = deps.codeVersion ?? APP_VERSION;
   let backend: Promise<BackendInfo> | null = null;
@@ -119,6 +125,7 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     data: PreparedData,
     request: DataCommand,
     params: ModelParams,
+    resume?: TrainRequest['resume'],
   ): { request: TrainRequest; transfer: ArrayBuffer[] } => {
     const dataset = packDataset(data.matrix, data.prices, request.label);
     const candles = data.candles.length > 1 ? packCandles(data.candles) : null;
@@ -131,8 +138,13 @@ export function modelService(deps: ModelServiceDeps): ModelService {
         candles: candles === null ? null : candles.wire,
         costs,
         finalFit: true,
+        ...(resume === undefined ? {} : { resume }),
       },
-      transfer: [...dataset.transfer, ...(candles === null ? [] : candles.transfer)],
+      transfer: [
+        ...dataset.transfer,
+        ...(candles === null ? [] : candles.transfer),
+        ...(resume?.checkpoint?.artifact.format === 'tfjs' ? [resume.checkpoint.artifact.weightData] : []),
+      ],
     };
   };
 
@@ -153,7 +165,7 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     data: PreparedData,
     request: DataCommand & { name: string },
     params: ModelParams,
-    outcome: TrainingOutcome,
+    outcome: Pick<TrainingOutcome, 'folds' | 'artifact' | 'normalization' | 'backend' | 'trainingMs'>,
     searchId: number | null,
   ): number => {
     if (outcome.artifact === null || outcome.normalization === null)
@@ -185,8 +197,97 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     });
   };
 
+  /**
+   * Starts a models.train job, fresh or resuming `from` (a stopped job's run, which moves to the
+   * new job): stored fits are kept, the fit in progress continues from its checkpoint. Every
+   * finished fit and every checkpoint is stored as it arrives; the run is forgotten once its
+   * model is registered.
+   */
+  const startTraining = (stored: StoredFeatureSet, request: TrainCommand, from: StoredRun | null): string => {
+    const params = request.params;
+    const verb = from === null ? 'Train' : 'Resume';
+    const { job } = jobs.start(
+      {
+        kind: 'model-train',
+        title: `${verb} ${params.kind} '${request.name}' on '${stored.name}'`,
+        unit: 'steps',
+        total: null,
+      },
+      async (context) => {
+        const kept: readonly FoldReport[] = from?.reports ?? [];
+        // Always present: it is what makes the worker send checkpoints (search trials send none).
+        const resume = { foldsDone: kept.length, checkpoint: from?.checkpoint ?? null };
+        let lastSave = 0;
+        const elapsed = (): number => {
+          const now = clock();
+          const ms = Math.max(0, now - lastSave);
+          lastSave = now;
+          return ms;
+        };
+        try {
+          const report = reporter(job.id, context, null);
+          const data = await prepare(stored, request, context);
+          const run = trainRequest(data, request, params, resume);
+          lastSave = clock();
+          const outcome = await runTraining(
+            freshThreads(deps.trainingWorkerEntry),
+            run.request,
+            run.transfer,
+            {
+              signal: context.signal,
+              onStep: (step) => {
+                report(step);
+                return undefined;
+              },
+              onFold: (fold) => {
+                checkpoints.saveFold(job.id, fold, clock(), elapsed());
+              },
+              onCheckpoint: (checkpoint: CheckpointWire) => {
+                checkpoints.saveCheckpoint(job.id, checkpoint, clock(), elapsed());
+              },
+            },
+          );
+          context.throwIfCancelled();
+          const name = from === null ? request.name : `${request.name} (resumed from job ${from.jobId})`;
+          const modelId = register(
+            data,
+            { ...request, name },
+            params,
+            {
+              ...outcome,
+              folds: [...kept, ...outcome.folds],
+              trainingMs: (from?.trainedMs ?? 0) + outcome.trainingMs,
+            },
+            null,
+          );
+          checkpoints.discard(job.id);
+          return { modelId };
+        } catch (error) {
+          checkpoints.discardIfEmpty(job.id);
+          throw error;
+        }
+      },
+    );
+    if (from === null) {
+      checkpoints.begin({
+        jobId: job.id,
+        name: request.name,
+        kind: params.kind,
+        request,
+        folds: request.validation.folds + 1,
+        resumedFrom: null,
+        createdAt: clock(),
+      });
+    } else {
+      // Before the job's first await: a second resume of the same job finds nothing to take.
+      checkpoints.moveTo(from.jobId, job.id);
+    }
+    return job.id;
+  };
+
   return {
     registry,
+    checkpoints,
     commands: {
       'models.backend': () => {
         backend ??= probeBackend(deps.trainingWorkerEntry).catch((error: unknown) => {
@@ -197,35 +298,18 @@ export function modelService(deps: ModelServiceDeps): ModelService {
       },
       'models.train': (request) => {
         const stored = requireSet(request);
-        const params = request.params;
-        const { job } = jobs.start(
-          {
-            kind: 'model-train',
-            title: `Train ${params.kind} '${request.name}' on '${stored.name}'`,
-            unit: 'steps',
-            total: null,
-          },
-          async (context) => {
-            const report = reporter(job.id, context, null);
-            const data = await prepare(stored, request, context);
-            const run = trainRequest(data, request, params);
-            const outcome = await runTraining(
-              freshThreads(deps.trainingWorkerEntry),
-              run.request,
-              run.transfer,
-              {
-                signal: context.signal,
-                onStep: (step) => {
-                  report(step);
-                  return undefined;
-                },
-              },
-            );
-            context.throwIfCancelled();
-            return { modelId: register(data, request, params, outcome, null) };
-          },
-        );
-        return { jobId: job.id };
+        const jobId = startTraining(stored, request, null);
+        return { jobId };
+      },
+      'models.checkpoints': () => checkpoints.stopped(),
+      'models.resume': ({ jobId }) => {
+        const run = checkpoints.load(jobId);
+        if (run === null) throw new ApiError('not_found', `job '${jobId}' left no training to resume`);
+        if (run.jobState !== 'cancelled' && run.jobState !== 'failed')
+          throw new ApiError('bad_request', `job '${jobId}' is ${run.jobState}; only a stopped job resumes`);
+        const request = trainCommand.parse(run.request);
+        const stored = requireSet(request);
+        return { jobId: startTraining(stored, request, run) };
       },
       'models.search': (request) => {
         const stored = requireSet(request);

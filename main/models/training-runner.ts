@@ -5,6 +5,7 @@ import type { ModelArtifact } from '../../shared/models/model.js';
 import {
   fromTrainingWorkerSchema,
   TRAINING_WORKER_DATA,
+  type CheckpointWire,
   type FromTrainingWorker,
   type ToTrainingWorker,
   type TrainingStep,
@@ -25,6 +26,8 @@ export interface TrainingHooks {
   /** Every epoch or tree; return 'stop' to end the run at once (pruning). */
   readonly onStep?: (step: TrainingStep) => 'stop' | undefined;
   readonly onFold?: (report: FoldReport) => void;
+  /** A network improved its watched loss: the weights to resume the fit in progress from. */
+  readonly onCheckpoint?: (checkpoint: CheckpointWire) => void;
 }
 
 export interface TrainingOutcome {
@@ -169,6 +172,9 @@ export function runTraining(
         case 'fold':
           folds.push(reply.payload);
           hooks.onFold?.(reply.payload);
+          return null;
+        case 'checkpoint':
+          hooks.onCheckpoint?.(reply.payload);
           return null;
         case 'trained': {
           const { artifact, ...rest } = reply.payload;

@@ -43,6 +43,24 @@ export const candlesWireSchema = z.object({
 });
 export type CandlesWire = z.infer<typeof candlesWireSchema>;
 
+/** The loss curve of one fit so far, per epoch or tree (null where a loss was not finite). */
+export const fitCurveSchema = z.object({
+  trainLoss: z.array(maybeNumber),
+  validLoss: z.array(maybeNumber),
+});
+
+/**
+ * The latest checkpoint of the fit in progress: a network's weights at its best epoch so far
+ * (1-based `epoch`), with the curve up to that epoch so the fold's report shows the whole fit.
+ */
+export const checkpointWireSchema = z.object({
+  fold: z.number().int().nonnegative(),
+  epoch: z.number().int().positive(),
+  curve: fitCurveSchema,
+  artifact: z.lazy(() => artifactWireSchema),
+});
+export type CheckpointWire = z.infer<typeof checkpointWireSchema>;
+
 export const trainRequestSchema = z.object({
   params: modelParamsSchema,
   validation: validationSpecSchema,
@@ -53,6 +71,17 @@ export const trainRequestSchema = z.object({
   costs: backtestCostsSchema,
   /** After validation, fit once more on every row and send the artifact (a pruned trial never gets there). */
   finalFit: z.boolean(),
+  /**
+   * Resuming a stopped run: the first `foldsDone` fits are skipped (the App kept their reports);
+   * a checkpoint of fit `foldsDone` continues from its epoch + 1. Present (foldsDone 0, no
+   * checkpoint) on a fresh run that should keep checkpoints; absent, none are sent (search trials).
+   */
+  resume: z
+    .object({
+      foldsDone: z.number().int().nonnegative(),
+      checkpoint: checkpointWireSchema.nullable(),
+    })
+    .optional(),
 });
 export type TrainRequest = z.infer<typeof trainRequestSchema>;
 
@@ -103,6 +132,8 @@ export type TrainingStep = z.infer<typeof trainingStepSchema>;
 export const fromTrainingWorkerSchema = z.discriminatedUnion('type', [
   z.object({ seq: z.number().int(), type: z.literal('progress'), payload: trainingStepSchema }),
   z.object({ seq: z.number().int(), type: z.literal('fold'), payload: foldReportSchema }),
+  /** A network's fit improved its watched loss: the weights to resume from (weightData transferred). */
+  z.object({ seq: z.number().int(), type: z.literal('checkpoint'), payload: checkpointWireSchema }),
   z.object({
     seq: z.number().int(),
     type: z.literal('trained'),

@@ -6,6 +6,8 @@ import { migration0005 } from './0005_history.js';
 import { migration0006 } from './0006_backtests.js';
 import { migration0007 } from './0007_backtest_runs_v2.js';
 import { migration0008 } from './0008_models.js';
+import { migration0009 } from './0009_trading.js';
+import { migration0010 } from './0010_training_checkpoints.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -20,4 +22,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
+  migration0010,
 ];
