@@ -20,6 +20,7 @@ import { workspaceFeatureSets } from '../models/live/workspace-sets.js';
 import { openDatabase } from '../storage/database.js';
 import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
+import { createTradingService } from '../trading/trading-service.js';
 import { FeatureWorker } from '../workers/feature-worker.js';
 import type { ApiHandlers } from './api-handlers.js';
 import { Fanout, KeyedFanout } from './fanout.js';
@@ -111,7 +112,17 @@ export function createApp(options: AppOptions): App {
       log(message);
     },
   });
-  const pipeline = new LivePipeline({ recorder, features: worker, clock });
+  // The feature worker and the paper brokers both see every validated event, in exchange time.
+  const pipeline = new LivePipeline({
+    recorder,
+    features: {
+      send: (events) => {
+        worker.send(events);
+        trading.onMarketEvents(events);
+      },
+    },
+    clock,
+  });
   const features = createFeatureService({
     db,
     databaseFile,
@@ -162,6 +173,33 @@ export function createApp(options: AppOptions): App {
     log,
     random: Math.random,
     liveBook: (id, depth, at) => pipeline.bookView(id, depth, at),
+  });
+
+  const trading = createTradingService({
+    db,
+    settings: {
+      get: (key) => store.getSetting(key),
+      set: (key, value) => {
+        store.setSetting(key, value);
+      },
+    },
+    clock,
+    log,
+    mid: (instrument) => pipeline.validator.bookOf(instrument)?.mid() ?? null,
+    book: (instrument) => {
+      const book = pipeline.validator.bookOf(instrument);
+      if (book === null) return null;
+      const { bids, asks } = book.top(Math.max(book.depth('bid'), book.depth('ask')));
+      return { bids, asks, mid: book.mid() };
+    },
+    candles: (instrument, timeframe, limit) => store.candles(instrument, timeframe, limit),
+    knownInstrument: (id) => {
+      knownInstrument(id);
+    },
+    connections: () => exchanges.hub.configs(),
+    connected: (exchange) => exchanges.status().some((s) => s.exchange === exchange && s.state === 'live'),
+    secrets: exchanges.secrets,
+    exportsDir: path.join(options.dataDir, 'exports'),
   });
 
   const info: AppInfo = {
@@ -302,6 +340,7 @@ export function createApp(options: AppOptions): App {
       ...features.commands,
       ...models.commands,
       ...live.commands,
+      ...trading.commands,
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);
@@ -339,6 +378,7 @@ export function createApp(options: AppOptions): App {
       ...features.topics,
       ...models.topics,
       ...live.topics,
+      ...trading.topics,
       book: ({ instrument, depth }, emit) => {
         knownInstrument(instrument);
         const subscriber = { instrument, depth, version: -1, emit };
@@ -372,6 +412,7 @@ export function createApp(options: AppOptions): App {
         jobs.cancelAll();
         history.stop();
         live.stop();
+        trading.stop();
         features.stop();
         await exchanges.stop();
         connection = 'stopped';

@@ -17,6 +17,8 @@ import type { AuditKind } from '../../shared/trading/audit-chain.js';
 import { brokerAuditRecord } from '../../shared/trading/broker-audit.js';
 import type { BrokerEvent } from '../../shared/trading/paper-broker.js';
 import { strategyDefinition } from '../backtests/param-grid.js';
+import { allocate } from './allocation-plan.js';
+import { annualisedVol, exitLevels, withDecisions, type DecisionOptions } from './decisions.js';
 import type { ConnectionConfig } from '../exchange/exchange-hub.js';
 import type { SecretStore } from '../exchange/secret-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
@@ -26,7 +28,7 @@ import { liveAuditRecord } from './live/live-audit.js';
 import type { LiveBrokerEvent } from './live/live-events.js';
 import { LiveVenue } from './live-venue.js';
 import { PaperAccount } from './paper-account.js';
-import { PAPER_BAR_MS, PAPER_VENUE, PaperVenue } from './paper-venue.js';
+import { DEFAULT_PAPER_COSTS, PAPER_BAR_MS, PAPER_VENUE, PaperVenue } from './paper-venue.js';
 import { riskReport, type HeldPosition } from './risk-report.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
 import { EquityCurve, limitUsage } from './trading-state.js';
@@ -463,16 +465,58 @@ export function createTradingService(options: TradingServiceOptions) {
 
   const commands: { [K in keyof Commands]: Handler<K> } = {
     'trading.state': () => state(),
-    'trading.paper.start': ({ instrument, strategy, params, fees, latencyMs }) => {
+    'trading.paper.start': ({ instrument, strategy, params, fees, latencyMs, sizing, exits }) => {
       options.knownInstrument(instrument);
       const definition = strategyDefinition(strategy);
       const parsed = definition.params.safeParse(params);
       if (!parsed.success)
         throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
       const running = { kind: strategy, instrument, params };
+      const levels = exitLevels(exits);
+      const own = (parsed.data as { quantity?: unknown }).quantity;
+      const decisions: DecisionOptions = {
+        sizing:
+          sizing.kind === 'fixed'
+            ? sizing
+            : sizing.kind === 'fixed-fraction'
+              ? { kind: sizing.kind, fraction: sizing.fraction }
+              : {
+                  kind: sizing.kind,
+                  annualVol: sizing.annualVol,
+                  maxLeverage: sizing.maxLeverage,
+                  assetVol: () =>
+                    annualisedVol(options.candles(instrument, '1m', sizing.lookback + 2), sizing.lookback),
+                },
+        exits: levels,
+        unit: typeof own === 'number' && own > 0 ? own : 1,
+        lot: sizing.kind === 'fixed' ? 0 : sizing.lot,
+      };
       paper.start(
         running,
-        () => definition.create(parsed.data),
+        () =>
+          withDecisions(definition.create(parsed.data), decisions, {
+            onSizing: (decision) => {
+              record(decision.ts, 'decision', {
+                venue: PAPER_VENUE,
+                action: 'sized',
+                instrument,
+                ...decision,
+              });
+            },
+            onExit: (exit, position, entryPrice) => {
+              record(exit.ts, 'decision', {
+                venue: PAPER_VENUE,
+                action: 'exit',
+                instrument,
+                reason: exit.reason,
+                price: exit.price,
+                level: exit.level,
+                position,
+                entryPrice,
+                clientId: exit.intent.kind === 'submit' ? exit.intent.order.clientId : null,
+              });
+            },
+          }),
         { fees, latencyMs },
         strategy === 'book-imbalance' ? 0 : PAPER_BAR_MS,
       );
@@ -482,6 +526,8 @@ export function createTradingService(options: TradingServiceOptions) {
         ...running,
         fees,
         latencyMs,
+        sizing,
+        exits: levels,
       });
       dirty = true;
       return state();
@@ -608,6 +654,22 @@ export function createTradingService(options: TradingServiceOptions) {
       for (const id of liveVenueIds()) await liveVenue(id).panic('panic button');
       dirty = true;
       return state();
+    },
+    'trading.allocation': (request) => {
+      for (const instrument of request.instruments) options.knownInstrument(instrument);
+      const held = new Map<string, number>();
+      for (const p of paperPositions()) held.set(p.instrument, (held.get(p.instrument) ?? 0) + p.quantity);
+      try {
+        return allocate(request, options.candles, {
+          equity: paperEquity(),
+          feeRate: DEFAULT_PAPER_COSTS.fees.taker,
+          quantity: (instrument) => held.get(instrument) ?? 0,
+          mark: (instrument) => markOf(instrument, paper.mark(instrument)),
+        });
+      } catch (error) {
+        if (error instanceof RangeError) throw new ApiError('bad_request', error.message);
+        throw error;
+      }
     },
     'trading.risk': (request) => {
       const held: HeldPosition[] = [];

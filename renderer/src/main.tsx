@@ -11,6 +11,8 @@ import { createMarketsStore } from './stores/markets.js';
 import { createModelsStore } from './stores/models.js';
 import { createSettingsStore } from './stores/settings.js';
 import { createSignalsStore } from './stores/signals.js';
+import { createTradingStore } from './stores/trading.js';
+import { showDesktopNotice } from './views/trading/desktopNotices.js';
 import { Workstation } from './Workstation.js';
 import './styles.css';
 
@@ -27,11 +29,14 @@ const stores: WorkstationStores = {
   models: createModelsStore(api),
   backtests: createBacktestsStore(api),
   signals: createSignalsStore(api),
+  trading: createTradingStore(api, { desktop: showDesktopNotice }),
 };
 stores.app.getState().start();
 void stores.markets.getState().start();
 void stores.features.getState().start();
 stores.signals.getState().start();
+// Fills and breaker trips notify even while another view is open.
+stores.trading.getState().start();
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root element');

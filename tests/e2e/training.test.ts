@@ -315,6 +315,8 @@ describe('training view on the headless host', () => {
     await job.getByTestId('training-cancel').click();
     await expect.poll(() => job.getAttribute('data-state'), { timeout: 30_000 }).toBe('cancelled');
     await expect(job.getByTestId('training-cancel').count()).resolves.toBe(0);
+    // Its first epochs were checkpointed: the row offers to resume it.
+    await expect.poll(() => job.getByTestId('training-resume').count(), { timeout: 10_000 }).toBe(1);
     await page.waitForTimeout(500);
     await expect(page.getByTestId('registry-row').count()).resolves.toBe(rowsBefore);
   });

@@ -8,6 +8,7 @@ import type { MarketsState, MarketsStore } from './markets.js';
 import type { ModelsState, ModelsStore } from './models.js';
 import type { SettingsState, SettingsStore } from './settings.js';
 import type { SignalsState, SignalsStore } from './signals.js';
+import type { TradingDeskState, TradingStore } from './trading.js';
 
 /** The stores of one running renderer, one per domain. */
 export interface WorkstationStores {
@@ -19,6 +20,7 @@ export interface WorkstationStores {
   readonly models: ModelsStore;
   readonly backtests: BacktestsStore;
   readonly signals: SignalsStore;
+  readonly trading: TradingStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -76,4 +78,9 @@ export function useModels<T>(selector: (state: ModelsState) => T): T {
 /** A narrow slice of the signals store (live models, their predictions, the start form). */
 export function useSignals<T>(selector: (state: SignalsState) => T): T {
   return useStore(useStores().signals, selector);
+}
+
+/** A narrow slice of the trading store (venues, orders, fills, limits, risk, audit, notices). */
+export function useTrading<T>(selector: (state: TradingDeskState) => T): T {
+  return useStore(useStores().trading, selector);
 }

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
-import { commands, type CommandRequest } from '../../../shared/api/contract.js';
+import { commands, type CommandRequest, type CommandResponse } from '../../../shared/api/contract.js';
 import type { FeatureSetInfo } from '../../../shared/api/domains/features.js';
 import type { Job } from '../../../shared/api/domains/jobs.js';
 import type {
@@ -111,6 +111,11 @@ export interface ModelsState {
   readonly train: () => Promise<void>;
   readonly startSearch: () => Promise<void>;
   readonly cancelJob: (id: string) => Promise<void>;
+  /** Stopped trainings that kept finished folds or a checkpoint (models.checkpoints). */
+  readonly checkpoints: CommandResponse<'models.checkpoints'>;
+  readonly refreshCheckpoints: () => Promise<void>;
+  /** Resumes a stopped training from its checkpoint as a new job. */
+  readonly resumeJob: (id: string) => Promise<void>;
   readonly setQuery: (query: string) => void;
   readonly refreshModels: () => Promise<void>;
   readonly select: (id: number | null) => void;
@@ -280,6 +285,8 @@ export function createModelsStore(api: ApiClient): ModelsStore {
 
     /** A job of this window ended: its model (or the search's models) are in the registry now. */
     const finished = (entry: TrainingJob): void => {
+      if (entry.mode === 'train')
+        void get().refreshCheckpoints().catch(report('Could not read the checkpoints'));
       void get()
         .refreshModels()
         .then(async () => {
@@ -406,6 +413,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           const jobs = await api.call('jobs.list', { limit: 100 });
           for (const job of jobs.slice().reverse()) onJob(job);
           await get().refreshModels();
+          await get().refreshCheckpoints();
         } catch (error) {
           report('Could not load the registry')(error);
         }
@@ -510,6 +518,25 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           await track(jobId, 'search', `Search ${parsed.data.name}`, parsed.data.validation.folds);
         } catch (error) {
           report('Could not start the search')(error);
+        }
+      },
+
+      checkpoints: [],
+
+      async refreshCheckpoints() {
+        set({ checkpoints: await api.call('models.checkpoints', {}) });
+      },
+
+      async resumeJob(id) {
+        try {
+          const stopped = get().checkpoints.find((c) => c.jobId === id);
+          const { jobId } = await api.call('models.resume', { jobId: id });
+          set({ problem: null });
+          // The stopped job's checkpoint now belongs to the new job.
+          set((state) => ({ checkpoints: state.checkpoints.filter((c) => c.jobId !== id) }));
+          await track(jobId, 'train', `Resume ${stopped?.name ?? 'training'}`, (stopped?.folds ?? 1) - 1);
+        } catch (error) {
+          report('Could not resume the training')(error);
         }
       },
 

@@ -5,6 +5,7 @@ import { DataView } from './data/DataView.js';
 import { MarketsView } from './markets/MarketsView.js';
 import { SettingsView } from './settings/SettingsView.js';
 import { SignalsView } from './signals/SignalsView.js';
+import { TradingView } from './trading/TradingView.js';
 import { TrainingView } from './training/TrainingView.js';
 
 /** One screen of the workstation, reachable from the tabs in the header. */
@@ -22,5 +23,6 @@ export const VIEWS: readonly WorkstationView[] = [
   { id: 'backtests', title: 'Backtests', component: BacktestsView },
   { id: 'training', title: 'Training', component: TrainingView },
   { id: 'signals', title: 'Signals', component: SignalsView },
+  { id: 'trading', title: 'Trading', component: TradingView },
   { id: 'settings', title: 'Settings', component: SettingsView },
 ];

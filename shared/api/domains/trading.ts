@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIMEFRAMES } from '../../domain/timeframes.js';
 import { riskLimitsSchema } from '../../risk/limits.js';
 import { AUDIT_KINDS } from '../../trading/audit-chain.js';
 import type { CommandSpec, TopicSpec } from '../spec.js';
@@ -147,6 +148,72 @@ export const auditEntrySchema = z.object({
   hash: z.string(),
 });
 
+/** Position sizing of the paper strategy; `lot` is the amount step orders round down to. */
+export const paperSizingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed') }),
+  z.object({
+    kind: z.literal('fixed-fraction'),
+    fraction: z.number().gt(0).max(10),
+    lot: z.number().positive().default(0.0001),
+  }),
+  z.object({
+    kind: z.literal('vol-target'),
+    /** Target annualised volatility of the position (0.2 = 20%). */
+    annualVol: z.number().gt(0).max(10),
+    /** Recorded 1m returns the instrument's volatility is measured on. */
+    lookback: z.number().int().min(10).max(5_000).default(60),
+    maxLeverage: z.number().positive().max(100).default(1),
+    lot: z.number().positive().default(0.0001),
+  }),
+]);
+export type PaperSizing = z.infer<typeof paperSizingSchema>;
+
+const exitFraction = z.number().gt(0).lt(1).optional();
+export const paperExitsSchema = z.object({
+  stopLoss: exitFraction,
+  takeProfit: exitFraction,
+  trailing: exitFraction,
+});
+
+export const ALLOCATION_METHODS = ['mean-variance', 'max-sharpe', 'risk-parity'] as const;
+
+export const allocationRequestSchema = z.object({
+  instruments: z.array(z.string().min(1)).min(2).max(12),
+  method: z.enum(ALLOCATION_METHODS),
+  timeframe: z.enum(TIMEFRAMES).default('1m'),
+  /** Returns (periods) the weights are estimated on; also the rebalance horizon. */
+  lookbackBars: z.number().int().min(10).max(5_000).default(500),
+  /** Mean-variance risk aversion (lambda), also the rebalance rule's; default 1. */
+  riskAversion: z.number().positive().optional(),
+});
+export type AllocationRequest = z.infer<typeof allocationRequestSchema>;
+
+export const allocationSchema = z.object({
+  method: z.enum(ALLOCATION_METHODS),
+  timeframe: z.enum(TIMEFRAMES),
+  /** Aligned returns the weights were estimated on. */
+  returns: z.number().int().nonnegative(),
+  weights: z.array(
+    z.object({ instrument: z.string(), weight: z.number(), meanReturn: z.number(), volatility: z.number() }),
+  ),
+  /** The paper rebalance toward the weights: each instrument traded or skipped, with why. */
+  trades: z.array(
+    z.object({
+      instrument: z.string(),
+      fromWeight: z.number(),
+      toWeight: z.number(),
+      quantity: z.number(),
+      notional: z.number(),
+      fee: z.number(),
+      benefit: z.number(),
+      trade: z.boolean(),
+      reason: z.string(),
+    }),
+  ),
+  totalFees: z.number(),
+});
+export type Allocation = z.infer<typeof allocationSchema>;
+
 export const tradingCommands = {
   'trading.state': {
     summary:
@@ -164,6 +231,10 @@ export const tradingCommands = {
       latencyMs: z
         .object({ submit: z.number().min(0), cancel: z.number().min(0) })
         .default({ submit: 0, cancel: 0 }),
+      /** How much the strategy trades: its own quantity (`fixed`) or a fraction of equity per unit. */
+      sizing: paperSizingSchema.default({ kind: 'fixed' }),
+      /** Exits on the live trades, as fractions of the entry (trailing: of the best price). */
+      exits: paperExitsSchema.default({}),
     }),
     response: tradingStateSchema,
   },
@@ -209,6 +280,12 @@ export const tradingCommands = {
     summary: 'Cancels every open order on every venue, stops the strategies and disarms every live venue.',
     request: z.object({}),
     response: tradingStateSchema,
+  },
+  'trading.allocation': {
+    summary:
+      'Weights of several instruments (mean-variance, max Sharpe, risk parity) from recorded returns, and the fee-aware paper rebalance.',
+    request: allocationRequestSchema,
+    response: allocationSchema,
   },
   'trading.risk': {
     summary:

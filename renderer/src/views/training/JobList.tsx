@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { SearchInfo } from '../../../../shared/api/domains/models.js';
 import { useModels } from '../../stores/context.js';
+import { JobProgress } from '../JobProgress.js';
 import type { TrainingJob } from '../../stores/models.js';
-import { JobProgress } from './JobProgress.js';
 import { LossChart, MetricChart, ObjectiveChart, type LossCurve } from './TrainingCharts.js';
 import { score } from './trainingFormat.js';
 
@@ -43,16 +43,41 @@ export function JobList() {
               </button>
               <JobProgress
                 job={entry.job}
+                compact
+                testIds={{ root: 'training-job-progress', cancel: 'training-cancel' }}
                 onCancel={() => {
                   void cancelJob(entry.job.id);
                 }}
               />
+              {entry.mode === 'train' && entry.job.state !== 'running' ? (
+                <ResumeButton jobId={entry.job.id} />
+              ) : null}
             </li>
           ))}
         </ul>
         {focus === null ? null : <JobCurves entry={focus} />}
       </div>
     </section>
+  );
+}
+
+/** Resumes a stopped training that kept a checkpoint; nothing for one that kept none. */
+function ResumeButton({ jobId }: { jobId: string }) {
+  const kept = useModels((state) => state.checkpoints.find((c) => c.jobId === jobId));
+  const resumeJob = useModels((state) => state.resumeJob);
+  if (kept === undefined) return null;
+  const step = kept.step === null ? '' : `, epoch ${kept.step} of the next`;
+  return (
+    <button
+      type="button"
+      data-testid="training-resume"
+      title={`${kept.foldsDone}/${kept.folds} fits kept${step}`}
+      onClick={() => {
+        void resumeJob(jobId);
+      }}
+    >
+      Resume
+    </button>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ModelDetail } from '../../../../shared/api/domains/models.js';
 import { useModels } from '../../stores/context.js';
+import { utcText } from '../utcTime.js';
 import { LossChart, RocChart } from './TrainingCharts.js';
 import {
   ALL_SCORES,
@@ -116,7 +117,7 @@ function Lineage({ detail }: { detail: ModelDetail }) {
     ['Training time', duration(detail.trainingMs)],
     ['Code version', detail.codeVersion],
     ['Search', detail.searchId === null ? '–' : `#${detail.searchId}`],
-    ['Created', new Date(detail.createdAt).toISOString().replace('T', ' ').slice(0, 19)],
+    ['Created', utcText(detail.createdAt)],
     ['Size', `${detail.bytes.toLocaleString('en')} B`],
   ];
   const params = Object.entries(detail.params)

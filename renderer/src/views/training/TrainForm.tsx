@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { MODEL_KINDS, type LabelSpec, type ModelKind } from '../../../../shared/models/model.js';
 import { useFeatures, useModels } from '../../stores/context.js';
 import type { LabelKind, Normalization } from '../../stores/models.js';
-import { fromInputTime, toInputTime } from '../features/BuildPanel.js';
+import { UtcTimeInput } from '../UtcTimeInput.js';
 import type { ParamField } from '../backtests/strategyParams.js';
 import { modelFields } from './modelForm.js';
 import { SearchSpaceEditor } from './SearchSpaceEditor.js';
@@ -82,32 +82,22 @@ export function TrainForm() {
             </select>
           </label>
           <div className="training-pair">
-            <label>
-              From (UTC)
-              <input
-                type="datetime-local"
-                step={1}
-                data-testid="train-from"
-                value={range === null ? '' : toInputTime(range.from)}
-                onChange={(event) => {
-                  const from = fromInputTime(event.target.value);
-                  if (from !== null && range !== null) setRange({ from, to: range.to });
-                }}
-              />
-            </label>
-            <label>
-              To (UTC)
-              <input
-                type="datetime-local"
-                step={1}
-                data-testid="train-to"
-                value={range === null ? '' : toInputTime(range.to)}
-                onChange={(event) => {
-                  const to = fromInputTime(event.target.value);
-                  if (to !== null && range !== null) setRange({ from: range.from, to });
-                }}
-              />
-            </label>
+            <UtcTimeInput
+              label="From (UTC)"
+              testId="train-from"
+              value={range?.from ?? null}
+              onChange={(from) => {
+                if (range !== null) setRange({ from, to: range.to });
+              }}
+            />
+            <UtcTimeInput
+              label="To (UTC)"
+              testId="train-to"
+              value={range?.to ?? null}
+              onChange={(to) => {
+                if (range !== null) setRange({ from: range.from, to });
+              }}
+            />
           </div>
         </fieldset>
         <LabelFields />

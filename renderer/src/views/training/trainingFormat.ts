@@ -86,8 +86,3 @@ export function sumConfusion(matrices: readonly (readonly (readonly number[])[])
     });
   return total;
 }
-
-/** `12 s left`, or nothing while the host cannot tell. */
-export function eta(etaMs: number | null): string {
-  return etaMs === null ? '' : `${duration(etaMs)} left`;
-}

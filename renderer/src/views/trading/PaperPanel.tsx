@@ -1,0 +1,202 @@
+import { useEffect, useMemo } from 'react';
+import { useMarkets, useTrading } from '../../stores/context.js';
+import { NumberInput, ParamInput } from '../backtests/FormInputs.js';
+import { defaultParams, strategiesFor } from '../backtests/strategyParams.js';
+import { askDesktopPermissionOnce } from './desktopNotices.js';
+
+/** The paper broker's strategy: instrument, strategy and parameters, fees and latency; start, stop, reset. */
+export function PaperPanel() {
+  const instruments = useMarkets((s) => s.instruments);
+  const paper = useTrading((s) => s.paper);
+  const setPaper = useTrading((s) => s.setPaper);
+  const startPaper = useTrading((s) => s.startPaper);
+  const stopPaper = useTrading((s) => s.stopPaper);
+  const resetPaper = useTrading((s) => s.resetPaper);
+  const busy = useTrading((s) => s.busy);
+  const running = useTrading((s) => s.state?.venues.find((v) => v.venue === 'paper')?.strategy ?? null);
+
+  // The paper broker runs the backtest engine's event strategies, unchanged.
+  const strategies = useMemo(() => strategiesFor('event'), []);
+  const strategy = strategies.find((s) => s.kind === paper.strategy) ?? strategies[0] ?? null;
+  const fields = strategy?.fields ?? [];
+
+  useEffect(() => {
+    if (paper.instrument === '' && instruments[0] !== undefined) setPaper({ instrument: instruments[0].id });
+  }, [paper.instrument, instruments, setPaper]);
+  useEffect(() => {
+    if (strategy === null) return;
+    if (paper.strategy !== strategy.kind || Object.keys(paper.params).length === 0)
+      setPaper({ strategy: strategy.kind, params: defaultParams(strategy.fields) });
+  }, [strategy, paper.strategy, paper.params, setPaper]);
+
+  const number = (
+    key:
+      | 'maker'
+      | 'taker'
+      | 'submitMs'
+      | 'cancelMs'
+      | 'initialCash'
+      | 'fraction'
+      | 'annualVol'
+      | 'volLookback'
+      | 'lot'
+      | 'stopLoss'
+      | 'takeProfit'
+      | 'trailing',
+    label: string,
+  ) => (
+    <NumberInput
+      label={label}
+      testId={`paper-${key}`}
+      value={paper[key]}
+      onChange={(value) => {
+        setPaper({ [key]: value });
+      }}
+    />
+  );
+
+  return (
+    <section className="panel trading-panel" aria-label="Paper strategy" data-testid="paper-panel">
+      <header className="panel-title">
+        <span>Paper strategy</span>
+        <span className="panel-note" data-testid="paper-running">
+          {running === null ? 'stopped' : `running ${running.kind} on ${running.instrument}`}
+        </span>
+      </header>
+      <div className="trading-form">
+        <label>
+          Instrument
+          <select
+            data-testid="paper-instrument"
+            value={paper.instrument}
+            onChange={(event) => {
+              setPaper({ instrument: event.target.value });
+            }}
+          >
+            {instruments.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Strategy
+          <select
+            data-testid="paper-strategy"
+            value={strategy?.kind ?? ''}
+            onChange={(event) => {
+              const chosen = strategies.find((s) => s.kind === event.target.value);
+              if (chosen !== undefined)
+                setPaper({ strategy: chosen.kind, params: defaultParams(chosen.fields) });
+            }}
+          >
+            {strategies.map((s) => (
+              <option key={s.kind} value={s.kind}>
+                {s.title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <table className="param-table">
+          <tbody>
+            {fields.map((field) => (
+              <tr key={field.name}>
+                <td title={field.description ?? undefined}>{field.name}</td>
+                <td>
+                  <ParamInput
+                    field={field}
+                    value={paper.params[field.name]}
+                    onChange={(value) => {
+                      setPaper({ params: { ...paper.params, [field.name]: value } });
+                    }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className="form-pair">
+          {number('maker', 'Maker fee')}
+          {number('taker', 'Taker fee')}
+        </div>
+        <div className="form-pair">
+          {number('submitMs', 'Submit latency ms')}
+          {number('cancelMs', 'Cancel latency ms')}
+        </div>
+        <label>
+          Sizing
+          <select
+            data-testid="paper-sizing"
+            value={paper.sizing}
+            onChange={(event) => {
+              const value = event.target.value;
+              if (value === 'fixed' || value === 'fixed-fraction' || value === 'vol-target')
+                setPaper({ sizing: value });
+            }}
+          >
+            <option value="fixed">Strategy quantity</option>
+            <option value="fixed-fraction">Fraction of equity</option>
+            <option value="vol-target">Volatility target</option>
+          </select>
+        </label>
+        {paper.sizing === 'fixed-fraction' && (
+          <div className="form-pair">
+            {number('fraction', 'Fraction of equity')}
+            {number('lot', 'Lot')}
+          </div>
+        )}
+        {paper.sizing === 'vol-target' && (
+          <div className="form-pair">
+            {number('annualVol', 'Target annual vol')}
+            {number('volLookback', 'Vol lookback (1m bars)')}
+            {number('lot', 'Lot')}
+          </div>
+        )}
+        <div className="form-pair" title="Fractions of the entry price; 0 = none">
+          {number('stopLoss', 'Stop-loss')}
+          {number('takeProfit', 'Take-profit')}
+          {number('trailing', 'Trailing stop')}
+        </div>
+        <div className="trading-actions">
+          <button
+            type="button"
+            className="primary"
+            data-testid="paper-start"
+            disabled={busy || paper.instrument === ''}
+            onClick={() => {
+              void askDesktopPermissionOnce();
+              void startPaper();
+            }}
+          >
+            {running === null ? 'Start' : 'Restart'}
+          </button>
+          <button
+            type="button"
+            data-testid="paper-stop"
+            disabled={busy || running === null}
+            onClick={() => {
+              void stopPaper();
+            }}
+          >
+            Stop
+          </button>
+        </div>
+        <div className="form-pair">
+          {number('initialCash', 'Initial cash')}
+          <button
+            type="button"
+            data-testid="paper-reset"
+            disabled={busy}
+            title="No position, no orders, this much cash"
+            onClick={() => {
+              void resetPaper();
+            }}
+          >
+            Reset account
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}
