@@ -1,6 +1,6 @@
 import { AUDIT_KINDS, type AuditKind } from '../../../../shared/trading/audit-chain.js';
 import { useTrading } from '../../stores/context.js';
-import { offerDownload } from './offerDownload.js';
+import { offerDownload } from '../offerDownload.js';
 import { timeOfDay } from '../../format.js';
 import { stamp } from './tradingFormat.js';
 
