@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { foldReportSchema, type FoldReport } from '../../shared/api/domains/models.js';
-import { ModelFormatError, type ModelArtifact, type ModelKind } from '../../shared/models/model.js';
+import { ModelFormatError, type ModelKind } from '../../shared/models/model.js';
 import { fitCurveSchema, type CheckpointWire } from '../../shared/models/training-protocol.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { artifactFromColumns, artifactParams, type ArtifactColumns } from './artifact-columns.js';
 
 /** A training job's run as it starts: enough to run it again without anything else. */
 export interface NewTrainingRun {
@@ -54,16 +54,10 @@ interface RunRow {
   state: string;
 }
 
-interface CheckpointRow {
+interface CheckpointRow extends ArtifactColumns {
   fold: number;
   step: number;
   curve: string;
-  format: 'tfjs' | 'json';
-  topology: string | null;
-  weight_specs: string | null;
-  weights: Buffer | null;
-  artifact_meta: string | null;
-  artifact_json: string | null;
 }
 
 /** Jobs a resume may pick up: they ended without a model (the board marks an App's orphans failed). */
@@ -154,12 +148,7 @@ export class TrainingCheckpoints {
         step: checkpoint.epoch,
         curve: JSON.stringify(checkpoint.curve),
         savedAt,
-        format: artifact.format,
-        topology: artifact.format === 'tfjs' ? JSON.stringify(artifact.modelTopology) : null,
-        weightSpecs: artifact.format === 'tfjs' ? JSON.stringify(artifact.weightSpecs) : null,
-        weights: artifact.format === 'tfjs' ? Buffer.from(artifact.weightData) : null,
-        artifactMeta: artifact.format === 'tfjs' ? JSON.stringify(artifact.meta) : null,
-        artifactJson: artifact.format === 'json' ? artifact.json : null,
+        ...artifactParams(artifact),
       });
       this.sql.addTime.run(trainedMs, jobId);
     })();
@@ -239,26 +228,6 @@ interface StoppedRow {
 function checkpointOf(jobId: string, kind: ModelKind, row: CheckpointRow): CheckpointWire {
   const where = `the checkpoint of job ${jobId}`;
   const curve = fitCurveSchema.parse(JSON.parse(row.curve));
-  let artifact: ModelArtifact;
-  if (row.format === 'tfjs') {
-    if (row.topology === null || row.weight_specs === null || row.weights === null)
-      throw new ModelFormatError(`${where}: a TensorFlow.js artifact without its topology or weights`);
-    const weights = row.weights;
-    artifact = {
-      format: 'tfjs',
-      kind,
-      modelTopology: JSON.parse(row.topology) as unknown,
-      weightSpecs: JSON.parse(row.weight_specs) as unknown,
-      weightData: weights.buffer.slice(
-        weights.byteOffset,
-        weights.byteOffset + weights.byteLength,
-      ) as ArrayBuffer,
-      meta: z.record(z.string(), z.unknown()).parse(JSON.parse(row.artifact_meta ?? '{}')),
-    };
-  } else {
-    if (row.artifact_json === null)
-      throw new ModelFormatError(`${where}: a JSON artifact without its document`);
-    artifact = { format: 'json', kind, json: row.artifact_json };
-  }
+  const artifact = artifactFromColumns(row, kind, where);
   return { fold: row.fold, epoch: row.step, curve, artifact };
 }

@@ -11,6 +11,7 @@ import {
 import type { NormalizationStats } from '../../shared/features/pipeline/normalize.js';
 import { ModelFormatError, type ModelArtifact, type ModelKind } from '../../shared/models/model.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { artifactFromColumns, artifactParams, type ArtifactColumns } from './artifact-columns.js';
 
 /** A model to register: its lineage, per-fold reports, the normalisation it expects and its artifact. */
 export interface NewModel {
@@ -38,7 +39,7 @@ export interface NewSearch {
   readonly request: unknown;
 }
 
-interface ModelRow {
+interface ModelRow extends ArtifactColumns {
   id: number;
   name: string;
   kind: string;
@@ -59,12 +60,6 @@ interface ModelRow {
   code_version: string;
   search_id: number | null;
   normalization: string;
-  format: 'tfjs' | 'json';
-  topology: string | null;
-  weight_specs: string | null;
-  weights: Buffer | null;
-  artifact_meta: string | null;
-  artifact_json: string | null;
   bytes: number;
 }
 
@@ -172,12 +167,7 @@ export class ModelRegistry {
       codeVersion: info.codeVersion,
       searchId: info.searchId,
       normalization: JSON.stringify(model.normalization),
-      format: artifact.format,
-      topology: artifact.format === 'tfjs' ? JSON.stringify(artifact.modelTopology) : null,
-      weightSpecs: artifact.format === 'tfjs' ? JSON.stringify(artifact.weightSpecs) : null,
-      weights: artifact.format === 'tfjs' ? Buffer.from(artifact.weightData) : null,
-      artifactMeta: artifact.format === 'tfjs' ? JSON.stringify(artifact.meta) : null,
-      artifactJson: artifact.format === 'json' ? artifact.json : null,
+      ...artifactParams(artifact),
     });
     if (row === undefined) throw new Error('registering a model returned no id');
     return row.id;
@@ -204,28 +194,7 @@ export class ModelRegistry {
     const row = this.sql.full.get(id);
     if (row === undefined) return null;
     const where = `model ${id}`;
-    let artifact: ModelArtifact;
-    const kind = modelInfoSchema.shape.kind.parse(row.kind);
-    if (row.format === 'tfjs') {
-      if (row.topology === null || row.weight_specs === null || row.weights === null)
-        throw new ModelFormatError(`${where}: a TensorFlow.js artifact without its topology or weights`);
-      const weights = row.weights;
-      artifact = {
-        format: 'tfjs',
-        kind,
-        modelTopology: JSON.parse(row.topology) as unknown,
-        weightSpecs: JSON.parse(row.weight_specs) as unknown,
-        weightData: weights.buffer.slice(
-          weights.byteOffset,
-          weights.byteOffset + weights.byteLength,
-        ) as ArrayBuffer,
-        meta: z.record(z.string(), z.unknown()).parse(JSON.parse(row.artifact_meta ?? '{}')),
-      };
-    } else {
-      if (row.artifact_json === null)
-        throw new ModelFormatError(`${where}: a JSON artifact without its document`);
-      artifact = { format: 'json', kind, json: row.artifact_json };
-    }
+    const artifact = artifactFromColumns(row, modelInfoSchema.shape.kind.parse(row.kind), where);
     return {
       info: infoOf(row),
       artifact,
