@@ -4,7 +4,7 @@ import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../
 import { createExchange, type EndpointOverride } from '../exchange/ccxt-exchange.js';
 import type { ExchangeKeys } from '../exchange/secret-store.js';
 import { armPhrase, LiveBroker } from './live/live-broker.js';
-import type { LiveBrokerEvent } from './live/live-events.js';
+import type { LiveBrokerEvent, LiveOrderRequest } from './live/live-events.js';
 import { WORKING_STATES, type LiveOrderRow, type LiveOrderStore } from './live/order-store.js';
 
 /**
@@ -39,6 +39,8 @@ export interface LiveOrder {
   readonly type: OrderType;
   readonly quantity: number;
   readonly price?: number | undefined;
+  /** Trigger price of a `stop` / `stop_limit` order (sent as the exchange's own stop). */
+  readonly stopPrice?: number | undefined;
   readonly timeInForce: TimeInForce;
   readonly postOnly: boolean;
   readonly reduceOnly: boolean;
@@ -183,12 +185,13 @@ export class LiveVenue {
   }
 }
 
-function liveRequest(order: LiveOrder) {
+function liveRequest(order: LiveOrder): LiveOrderRequest {
   return {
     side: order.side,
     type: order.type,
     quantity: order.quantity,
     ...(order.price === undefined ? {} : { price: order.price }),
+    ...(order.stopPrice === undefined ? {} : { stopPrice: order.stopPrice }),
     timeInForce: order.timeInForce,
     postOnly: order.postOnly,
     reduceOnly: order.reduceOnly,

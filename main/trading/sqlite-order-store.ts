@@ -7,12 +7,14 @@ import {
   type LiveOrderRow,
   type LiveOrderState,
   type LiveOrderStore,
+  type LiveOrderType,
 } from './live/order-store.js';
 
 /**
- * The live broker's order store in the workspace database (migration 0009): the order row is
- * committed before its request leaves, so a restart finds every order that may be on the
- * exchange and reconciles it instead of sending it again. Same behaviour as MemoryOrderStore.
+ * The live broker's order store in the workspace database (migration 0009's tables; 0011 took
+ * stop and stop-limit orders with their stop price): the order row is committed before its
+ * request leaves, so a restart finds every order that may be on the exchange and reconciles it
+ * instead of sending it again. Same behaviour as MemoryOrderStore.
  */
 
 interface OrderRecord {
@@ -22,11 +24,12 @@ interface OrderRecord {
   session: string;
   seq: number;
   side: OrderSide;
-  type: 'market' | 'limit';
+  type: LiveOrderType;
   time_in_force: 'gtc' | 'ioc';
   post_only: number;
   quantity: number;
   price: number | null;
+  stop_price: number | null;
   state: LiveOrderState;
   exchange_order_id: string | null;
   filled: number;
@@ -63,6 +66,7 @@ function orderOf(r: OrderRecord): LiveOrderRow {
     postOnly: r.post_only === 1,
     quantity: r.quantity,
     price: r.price,
+    stopPrice: r.stop_price,
     state: r.state,
     exchangeOrderId: r.exchange_order_id,
     filled: r.filled,
@@ -100,9 +104,11 @@ export class SqliteOrderStore implements LiveOrderStore {
       ),
       insert: db.prepare(
         `INSERT INTO live_orders (client_id, exchange, symbol, session, seq, side, type, time_in_force,
-           post_only, quantity, price, state, exchange_order_id, filled, reason, created_ts, updated_ts)
+           post_only, quantity, price, stop_price, state, exchange_order_id, filled, reason, created_ts,
+           updated_ts)
          VALUES (@client_id, @exchange, @symbol, @session, @seq, @side, @type, @time_in_force,
-           @post_only, @quantity, @price, @state, @exchange_order_id, @filled, @reason, @created_ts, @updated_ts)`,
+           @post_only, @quantity, @price, @stop_price, @state, @exchange_order_id, @filled, @reason,
+           @created_ts, @updated_ts)`,
       ),
       update: db.prepare(
         `UPDATE live_orders SET state = @state, exchange_order_id = @exchange_order_id, filled = @filled,
@@ -148,6 +154,7 @@ export class SqliteOrderStore implements LiveOrderStore {
       post_only: row.postOnly ? 1 : 0,
       quantity: row.quantity,
       price: row.price,
+      stop_price: row.stopPrice,
       state: row.state,
       exchange_order_id: row.exchangeOrderId,
       filled: row.filled,

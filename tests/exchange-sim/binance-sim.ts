@@ -199,6 +199,7 @@ export class BinanceSimulator {
           rules: market.rules,
           book: market.book.top(1_000),
           decimals: { price: market.priceDecimals, size: market.sizeDecimals },
+          lastPrice: this.lastPrice(market),
         };
       },
     });
@@ -346,7 +347,7 @@ export class BinanceSimulator {
     market.trades.push(trade);
     this.publishTrade(market, trade);
     this.publishBars(market, [trade], trade.ts);
-    this.venue.onMarketTrade(market.rules, price, amount);
+    this.venue.onMarketTrade(market.rules, price, amount, market.book.top(1_000));
   }
 
   /** Number of open WebSocket connections. */
@@ -411,6 +412,16 @@ export class BinanceSimulator {
     },
   };
 
+  /** The last trade price, what stops trigger on; before any trade, the mid of the book. */
+  private lastPrice(market: SimMarket): number {
+    const last = market.trades.at(-1);
+    if (last !== undefined) return last.price;
+    const { bids, asks } = market.book.top(1);
+    const bid = bids[0]?.[0];
+    const ask = asks[0]?.[0];
+    return bid !== undefined && ask !== undefined ? (bid + ask) / 2 : (bid ?? ask ?? market.spec.startPrice);
+  }
+
   private market(symbol: string): SimMarket {
     const market = this.markets.get(symbol.replace('/', '').toUpperCase());
     if (market === undefined) throw new Error(`simulator has no market ${symbol}`);
@@ -434,7 +445,8 @@ export class BinanceSimulator {
       }
       const { trades, bids, asks, lastEventTs } = this.apply(market, events);
       for (const trade of trades) this.publishTrade(market, trade);
-      for (const trade of trades) this.venue.onMarketTrade(market.rules, trade.price, trade.amount);
+      for (const trade of trades)
+        this.venue.onMarketTrade(market.rules, trade.price, trade.amount, market.book.top(1_000));
       if (bids.size + asks.size > 0) {
         this.publish('depth', `${market.lowerId}@depth`, {
           e: 'depthUpdate',
@@ -853,7 +865,8 @@ export class BinanceSimulator {
           quoteAssetPrecision: 8,
           baseCommissionPrecision: 8,
           quoteCommissionPrecision: 8,
-          orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
+          // ccxt checks a stop's type (STOP_LOSS, STOP_LOSS_LIMIT) against this list before sending.
+          orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT'],
           icebergAllowed: false,
           ocoAllowed: false,
           quoteOrderQtyMarketAllowed: true,

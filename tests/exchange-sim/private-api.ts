@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   BinanceError,
   ERRORS,
+  hasLimitPrice,
+  isStopType,
   type BookSides,
   type SimFill,
   type SimOrder,
@@ -14,7 +16,8 @@ import {
 /**
  * Binance spot's signed (USER_DATA / TRADE) REST endpoints over the simulator's SpotVenue:
  *
- *   POST   /api/v3/order        new order (newClientOrderId, newOrderRespType ACK/RESULT/FULL)
+ *   POST   /api/v3/order        new order: LIMIT, MARKET, LIMIT_MAKER, STOP_LOSS and
+ *                                STOP_LOSS_LIMIT (stopPrice), newClientOrderId, newOrderRespType
  *   DELETE /api/v3/order        cancel by orderId or origClientOrderId
  *   GET    /api/v3/order        query by orderId or origClientOrderId
  *   GET    /api/v3/openOrders   open orders, of one symbol or all
@@ -49,7 +52,9 @@ export interface PrivateApiHost {
   readonly venue: SpotVenue;
   readonly clock: () => number;
   /** Rules and the current book of a Binance symbol id, or null when unknown. */
-  market(symbolId: string): { rules: SpotMarketRules; book: BookSides; decimals: Decimals } | null;
+  market(
+    symbolId: string,
+  ): { rules: SpotMarketRules; book: BookSides; decimals: Decimals; lastPrice: number } | null;
 }
 
 export interface Decimals {
@@ -214,28 +219,40 @@ export class PrivateApi {
   }
 
   private newOrder(account: string, params: Record<string, string>): unknown {
-    const { rules, book, decimals } = this.marketOf(params);
+    const { rules, book, decimals, lastPrice } = this.marketOf(params);
     const side = params.side;
     if (side !== 'BUY' && side !== 'SELL')
       throw side === undefined ? ERRORS.mandatory('side') : ERRORS.invalidSide();
     const type = params.type;
     if (type === undefined) throw ERRORS.mandatory('type');
-    if (type !== 'LIMIT' && type !== 'MARKET' && type !== 'LIMIT_MAKER') throw ERRORS.invalidOrderType();
-    const timeInForce = type === 'LIMIT' ? params.timeInForce : 'GTC';
+    if (
+      type !== 'LIMIT' &&
+      type !== 'MARKET' &&
+      type !== 'LIMIT_MAKER' &&
+      type !== 'STOP_LOSS' &&
+      type !== 'STOP_LOSS_LIMIT'
+    )
+      throw ERRORS.invalidOrderType();
+    const timeInForce = type === 'LIMIT' || type === 'STOP_LOSS_LIMIT' ? params.timeInForce : 'GTC';
     if (timeInForce === undefined) throw ERRORS.mandatory('timeInForce');
     if (timeInForce !== 'GTC' && timeInForce !== 'IOC' && timeInForce !== 'FOK')
       throw ERRORS.invalidTimeInForce();
     const quantity = Number(params.quantity);
     if (params.quantity === undefined || !Number.isFinite(quantity)) throw ERRORS.mandatory('quantity');
     const price = Number(params.price ?? Number.NaN);
-    if (type !== 'MARKET' && !Number.isFinite(price)) throw ERRORS.mandatory('price');
+    if (hasLimitPrice(type) && !Number.isFinite(price)) throw ERRORS.mandatory('price');
+    if (type === 'STOP_LOSS' && params.price !== undefined) throw ERRORS.notRequired('price');
+    const stopPrice = Number(params.stopPrice ?? Number.NaN);
+    if (isStopType(type) && !Number.isFinite(stopPrice)) throw ERRORS.mandatory('stopPrice');
+    if (!isStopType(type) && params.stopPrice !== undefined) throw ERRORS.notRequired('stopPrice');
     const clientOrderId = params.newClientOrderId ?? `sim-${this.host.clock()}-${this.orderRequests.length}`;
     if (!/^[.A-Z:/a-z0-9_-]{1,36}$/.test(clientOrderId)) throw ERRORS.illegalClientId();
     const order = this.host.venue.place(
       account,
       rules,
-      { side, type, timeInForce, quantity, price, clientOrderId },
+      { side, type, timeInForce, quantity, price, stopPrice, clientOrderId },
       book,
+      lastPrice,
     );
     const ack = {
       symbol: order.symbol,
@@ -244,7 +261,8 @@ export class PrivateApi {
       clientOrderId: order.clientOrderId,
       transactTime: order.time,
     };
-    const respType = params.newOrderRespType ?? (type === 'LIMIT' ? 'ACK' : 'FULL');
+    // Binance: MARKET and LIMIT answer FULL unless asked otherwise, every other type ACK.
+    const respType = params.newOrderRespType ?? (type === 'LIMIT' || type === 'MARKET' ? 'FULL' : 'ACK');
     if (respType === 'ACK') return ack;
     const full = { ...orderJson(order, decimals), transactTime: order.time };
     if (respType === 'RESULT') return full;
@@ -303,6 +321,7 @@ export class PrivateApi {
     rules: SpotMarketRules;
     book: BookSides;
     decimals: Decimals;
+    lastPrice: number;
   } {
     if (params.symbol === undefined) throw ERRORS.mandatory('symbol');
     const market = this.host.market(params.symbol);
@@ -332,7 +351,7 @@ export function executionReport(
     f: order.timeInForce,
     q: order.origQty.toFixed(decimals.size),
     p: order.price.toFixed(decimals.price),
-    P: '0.00000000',
+    P: order.stopPrice.toFixed(decimals.price),
     F: '0.00000000',
     g: -1,
     C: execution.execType === 'CANCELED' ? order.clientOrderId : '',
@@ -347,14 +366,15 @@ export function executionReport(
     N: fill?.commissionAsset ?? null,
     T: order.updateTime,
     t: fill?.id ?? -1,
-    w: execution.execType === 'NEW' && order.type !== 'MARKET',
+    // On the book: a NEW limit order, or a stop's second NEW (its trigger) when it rests as a limit.
+    w: execution.execType === 'NEW' && order.isWorking && hasLimitPrice(order.type),
     m: fill?.isMaker ?? false,
     M: false,
     O: order.time,
     Z: order.cummulativeQuoteQty.toFixed(8),
     Y: fill === null ? '0.00000000' : (fill.price * fill.qty).toFixed(8),
     Q: '0.00000000',
-    W: order.time,
+    W: order.workingTime,
     V: 'NONE',
   };
 }
@@ -384,12 +404,12 @@ function orderJson(order: SimOrder, decimals: Decimals): Record<string, unknown>
     timeInForce: order.timeInForce,
     type: order.type,
     side: order.side,
-    stopPrice: '0.00000000',
+    stopPrice: order.stopPrice.toFixed(decimals.price),
     icebergQty: '0.00000000',
     time: order.time,
     updateTime: order.updateTime,
-    isWorking: true,
-    workingTime: order.time,
+    isWorking: order.isWorking,
+    workingTime: order.workingTime,
     origQuoteOrderQty: '0.00000000',
     selfTradePreventionMode: 'NONE',
   };

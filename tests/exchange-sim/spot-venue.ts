@@ -13,6 +13,17 @@
  *   fills part of a large order.
  * - Commission is `feeRate` of what the account receives, in the received asset (Binance's
  *   default without BNB).
+ * - Stop orders (STOP_LOSS: market on trigger, STOP_LOSS_LIMIT: limit on trigger) rest
+ *   untriggered (status NEW, `isWorking` false, `workingTime` -1) and are triggered by the
+ *   venue's own last trade price: a SELL when a print is at or below its stopPrice, a BUY at or
+ *   above (Binance spot's STOP_LOSS direction). A stop the last price has already reached is
+ *   refused (-2010 "Stop price would trigger immediately."). Funds are reserved at placement:
+ *   the base for a sell; for a buy the quote at the limit price (STOP_LOSS_LIMIT) or at the
+ *   stop price (STOP_LOSS, the simulator's choice: Binance does not publish what it holds for
+ *   a market buy stop). On trigger an executionReport NEW with `w` true reports it working;
+ *   then a STOP_LOSS walks the book as a MARKET order (what the book cannot absorb expires) and
+ *   a STOP_LOSS_LIMIT takes what crosses at its limit and rests with the rest. The print that
+ *   triggers a stop does not fill it (the order reaches the book after that trade).
  *
  * Validation follows Binance spot's order of checks and error codes: filters (-1013), then
  * duplicate client id and balances (-2010); unknown orders are -2011 on cancel and -2013 on
@@ -36,6 +47,8 @@ export const ERRORS = {
   wouldTake: () => new BinanceError(400, -2010, 'Order would immediately match and take.'),
   filter: (name: 'LOT_SIZE' | 'PRICE_FILTER' | 'MIN_NOTIONAL') =>
     new BinanceError(400, -1013, `Filter failure: ${name}`),
+  stopWouldTrigger: () => new BinanceError(400, -2010, 'Stop price would trigger immediately.'),
+  notRequired: (name: string) => new BinanceError(400, -1106, `Parameter '${name}' sent when not required.`),
   unknownOrder: () => new BinanceError(400, -2011, 'Unknown order sent.'),
   orderDoesNotExist: () => new BinanceError(400, -2013, 'Order does not exist.'),
   mandatory: (name: string) =>
@@ -64,7 +77,21 @@ export interface SpotMarketRules {
 }
 
 export type SimOrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
-export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER';
+export type SimOrderType = 'LIMIT' | 'MARKET' | 'LIMIT_MAKER' | 'STOP_LOSS' | 'STOP_LOSS_LIMIT';
+
+/** Types that carry a limit price (and reserve funds at it while they rest). */
+export function hasLimitPrice(type: SimOrderType): boolean {
+  return type === 'LIMIT' || type === 'LIMIT_MAKER' || type === 'STOP_LOSS_LIMIT';
+}
+
+export function isStopType(type: SimOrderType): boolean {
+  return type === 'STOP_LOSS' || type === 'STOP_LOSS_LIMIT';
+}
+
+/** Binance spot STOP_LOSS: a sell triggers at or below its stop price, a buy at or above. */
+export function stopReached(side: 'BUY' | 'SELL', stopPrice: number, lastPrice: number): boolean {
+  return side === 'SELL' ? lastPrice <= stopPrice + EPS : lastPrice >= stopPrice - EPS;
+}
 
 export interface SimOrder {
   readonly account: string;
@@ -76,6 +103,12 @@ export interface SimOrder {
   readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
   /** Limit price; 0 for market orders (as Binance reports it). */
   readonly price: number;
+  /** Trigger price of a stop order; 0 for the other types (as Binance reports it). */
+  readonly stopPrice: number;
+  /** False while a stop order waits for its trigger (Binance's `isWorking`). */
+  isWorking: boolean;
+  /** When the order started working on the book; -1 while a stop waits for its trigger. */
+  workingTime: number;
   readonly origQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;
@@ -106,6 +139,8 @@ export interface PlaceParams {
   readonly timeInForce: 'GTC' | 'IOC' | 'FOK';
   readonly quantity: number;
   readonly price: number;
+  /** Trigger price of STOP_LOSS / STOP_LOSS_LIMIT; NaN for the other types. */
+  readonly stopPrice: number;
   readonly clientOrderId: string;
 }
 
@@ -138,6 +173,31 @@ function round8(value: number): number {
 function isMultiple(value: number, step: number): boolean {
   const units = value / step;
   return Math.abs(units - Math.round(units)) < 1e-6;
+}
+
+/** PRICE_FILTER: at least the tick (minPrice here) and a multiple of it. */
+function onTick(price: number, rules: SpotMarketRules): boolean {
+  return price >= rules.tickSize - EPS && isMultiple(price, rules.tickSize);
+}
+
+/** What the opposite side of the book gives an order: one take per level, best first. */
+function walk(
+  opposite: BookSides['bids'],
+  quantity: number,
+  crosses: (levelPrice: number) => boolean,
+  timeInForce: 'GTC' | 'IOC' | 'FOK',
+): [number, number][] {
+  const takes: [number, number][] = [];
+  let left = quantity;
+  for (const [levelPrice, size] of opposite) {
+    if (left <= EPS || !crosses(levelPrice)) break;
+    const take = round8(Math.min(left, size));
+    takes.push([levelPrice, take]);
+    left = round8(left - take);
+  }
+  // Binance accepts a FOK it cannot fill and expires it at once.
+  if (timeInForce === 'FOK' && left > EPS) return [];
+  return takes;
 }
 
 export class SpotVenue {
@@ -186,12 +246,24 @@ export class SpotVenue {
     return account === undefined ? this.fillList : this.fillList.filter((f) => f.account === account);
   }
 
-  place(account: string, rules: SpotMarketRules, params: PlaceParams, book: BookSides): SimOrder {
+  /**
+   * A new order. `lastPrice` is the venue's last trade price: what a stop order is judged
+   * against (refused when it would trigger at once).
+   */
+  place(
+    account: string,
+    rules: SpotMarketRules,
+    params: PlaceParams,
+    book: BookSides,
+    lastPrice: number,
+  ): SimOrder {
     const now = this.clock();
-    const { side, type, quantity, price } = params;
-    const isLimit = type !== 'MARKET';
-    if (isLimit && (!(price >= rules.tickSize - EPS) || !isMultiple(price, rules.tickSize)))
-      throw ERRORS.filter('PRICE_FILTER');
+    const { side, type, quantity, price, stopPrice } = params;
+    const isLimit = hasLimitPrice(type);
+    const isStop = isStopType(type);
+    if (isLimit && !onTick(price, rules)) throw ERRORS.filter('PRICE_FILTER');
+    // PRICE_FILTER applies to the stop price too.
+    if (isStop && !onTick(stopPrice, rules)) throw ERRORS.filter('PRICE_FILTER');
     if (
       !(quantity >= rules.minQty - EPS) ||
       quantity > rules.maxQty + EPS ||
@@ -199,7 +271,7 @@ export class SpotVenue {
     )
       throw ERRORS.filter('LOT_SIZE');
     const opposite = side === 'BUY' ? book.asks : book.bids;
-    const reference = isLimit ? price : (opposite[0]?.[0] ?? 0);
+    const reference = isLimit ? price : isStop ? stopPrice : (opposite[0]?.[0] ?? 0);
     if (quantity * reference < rules.minNotional - EPS) throw ERRORS.filter('MIN_NOTIONAL');
     if (
       this.orderList.some(
@@ -207,30 +279,26 @@ export class SpotVenue {
       )
     )
       throw ERRORS.duplicateOrder();
+    if (isStop && stopReached(side, stopPrice, lastPrice)) throw ERRORS.stopWouldTrigger();
     const crosses = (levelPrice: number): boolean =>
       !isLimit || (side === 'BUY' ? levelPrice <= price + EPS : levelPrice >= price - EPS);
     if (type === 'LIMIT_MAKER' && opposite[0] !== undefined && crosses(opposite[0][0]))
       throw ERRORS.wouldTake();
 
-    // What the book would give, before touching any balance.
-    const takes: [number, number][] = [];
-    let left = quantity;
-    for (const [levelPrice, size] of opposite) {
-      if (left <= EPS || !crosses(levelPrice)) break;
-      const take = round8(Math.min(left, size));
-      takes.push([levelPrice, take]);
-      left = round8(left - take);
-    }
-    if (params.timeInForce === 'FOK' && left > EPS) {
-      // Binance accepts a FOK it cannot fill and expires it at once.
-      takes.length = 0;
-    }
+    // What the book would give, before touching any balance (a stop takes nothing yet).
+    const takes = isStop ? [] : walk(opposite, quantity, crosses, params.timeInForce);
     const wallet = this.balances.get(account);
     if (wallet === undefined) throw ERRORS.insufficientBalance();
     const spendAsset = side === 'BUY' ? rules.quote : rules.base;
     const spend = this.balance(wallet, spendAsset);
     const needed =
-      side === 'SELL' ? quantity : isLimit ? quantity * price : takes.reduce((sum, [p, q]) => sum + p * q, 0);
+      side === 'SELL'
+        ? quantity
+        : isLimit
+          ? quantity * price
+          : isStop
+            ? quantity * stopPrice
+            : takes.reduce((sum, [p, q]) => sum + p * q, 0);
     if (spend.free + EPS < needed) throw ERRORS.insufficientBalance();
 
     const order: SimOrder = {
@@ -242,6 +310,9 @@ export class SpotVenue {
       type,
       timeInForce: params.timeInForce,
       price: isLimit ? price : 0,
+      stopPrice: isStop ? stopPrice : 0,
+      isWorking: !isStop,
+      workingTime: isStop ? -1 : now,
       origQty: quantity,
       executedQty: 0,
       cummulativeQuoteQty: 0,
@@ -252,11 +323,12 @@ export class SpotVenue {
     };
     this.orderList.push(order);
     this.onExecution?.({ order, execType: 'NEW', fill: null });
-    if (isLimit) {
+    if (isLimit || isStop) {
       order.locked = round8(needed);
       spend.free = round8(spend.free - needed);
       spend.locked = round8(spend.locked + needed);
     }
+    if (isStop) return order;
     for (const [levelPrice, take] of takes) this.execute(order, rules, levelPrice, take, false, now);
     if (isOpen(order) && (type === 'MARKET' || params.timeInForce !== 'GTC'))
       this.close(order, rules, 'EXPIRED', now);
@@ -288,22 +360,60 @@ export class SpotVenue {
 
   /**
    * A print on the public tape: resting limit orders it traded through fill at their own
-   * price, oldest first, sharing the printed amount.
+   * price, oldest first, sharing the printed amount; then every untriggered stop the print
+   * reached is triggered and executes against `book` (the published book).
    */
-  onMarketTrade(rules: SpotMarketRules, tradePrice: number, amount: number): SimFill[] {
+  onMarketTrade(rules: SpotMarketRules, tradePrice: number, amount: number, book: BookSides): SimFill[] {
     const now = this.clock();
     const before = this.fillList.length;
     let available = amount;
     for (const order of this.orderList) {
       if (available <= EPS) break;
-      if (order.symbol !== rules.symbol || !isOpen(order) || order.type === 'MARKET') continue;
+      if (order.symbol !== rules.symbol || !isOpen(order) || !order.isWorking || !hasLimitPrice(order.type))
+        continue;
       const through = order.side === 'BUY' ? tradePrice < order.price - EPS : tradePrice > order.price + EPS;
       if (!through) continue;
       const take = round8(Math.min(order.origQty - order.executedQty, available));
       available = round8(available - take);
       this.execute(order, rules, order.price, take, true, now);
     }
+    const reached = this.orderList.filter(
+      (o) =>
+        o.symbol === rules.symbol &&
+        isOpen(o) &&
+        !o.isWorking &&
+        stopReached(o.side, o.stopPrice, tradePrice),
+    );
+    for (const order of reached) this.trigger(order, rules, book, now);
     return this.fillList.slice(before);
+  }
+
+  /** A stop reached: it starts working and executes as a market or a limit order. */
+  private trigger(order: SimOrder, rules: SpotMarketRules, book: BookSides, now: number): void {
+    order.isWorking = true;
+    order.workingTime = now;
+    order.updateTime = now;
+    this.onExecution?.({ order, execType: 'NEW', fill: null });
+    const opposite = order.side === 'BUY' ? book.asks : book.bids;
+    if (order.type === 'STOP_LOSS') {
+      // The reservation goes back; the market order pays from the free balance like any other.
+      this.release(order, rules);
+      const takes = walk(opposite, order.origQty, () => true, order.timeInForce);
+      const wallet = this.balances.get(order.account);
+      const cost = takes.reduce((sum, [p, q]) => sum + p * q, 0);
+      const spend =
+        wallet === undefined ? 0 : this.balance(wallet, order.side === 'BUY' ? rules.quote : rules.base).free;
+      if (spend + EPS >= (order.side === 'BUY' ? cost : order.origQty))
+        for (const [levelPrice, take] of takes) this.execute(order, rules, levelPrice, take, false, now);
+      if (isOpen(order)) this.close(order, rules, 'EXPIRED', now);
+      return;
+    }
+    const limit = order.price;
+    const crosses = (levelPrice: number): boolean =>
+      order.side === 'BUY' ? levelPrice <= limit + EPS : levelPrice >= limit - EPS;
+    const takes = walk(opposite, order.origQty, crosses, order.timeInForce);
+    for (const [levelPrice, take] of takes) this.execute(order, rules, levelPrice, take, false, now);
+    if (isOpen(order) && order.timeInForce !== 'GTC') this.close(order, rules, 'EXPIRED', now);
   }
 
   private execute(
@@ -320,8 +430,11 @@ export class SpotVenue {
     const quoteBalance = this.balance(wallet, rules.quote);
     const notional = round8(price * qty);
     let commission: number;
+    // Limit-priced orders pay from what they reserved; market orders (a triggered STOP_LOSS
+    // included, its reservation released) from the free balance.
+    const fromFree = !hasLimitPrice(order.type);
     if (order.side === 'BUY') {
-      if (order.type === 'MARKET') {
+      if (fromFree) {
         quoteBalance.free = round8(quoteBalance.free - notional);
       } else {
         // Reserved at the limit price; a better price refunds the difference.
@@ -333,7 +446,7 @@ export class SpotVenue {
       commission = round8(qty * this.feeRate);
       baseBalance.free = round8(baseBalance.free + qty - commission);
     } else {
-      if (order.type === 'MARKET') {
+      if (fromFree) {
         baseBalance.free = round8(baseBalance.free - qty);
       } else {
         order.locked = round8(order.locked - qty);

@@ -385,6 +385,7 @@ describe('live broker through ccxt against the Binance simulator', () => {
       postOnly: false,
       quantity: 0.01,
       price,
+      stopPrice: null,
       state: 'sending',
       exchangeOrderId: null,
       filled: 0,

@@ -8,6 +8,7 @@ import { migration0007 } from './0007_backtest_runs_v2.js';
 import { migration0008 } from './0008_models.js';
 import { migration0009 } from './0009_trading.js';
 import { migration0010 } from './0010_training_checkpoints.js';
+import { migration0011 } from './0011_live_stop_orders.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];

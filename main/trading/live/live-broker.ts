@@ -8,7 +8,13 @@ import {
   type RiskRefusal,
   type RiskState,
 } from '../../../shared/risk/gate.js';
-import { roundToMarket } from '../../../shared/trading/sizing.js';
+import {
+  roundToMarket,
+  roundToStep,
+  stepOf,
+  type MarketPrecision,
+  type PrecisionMode,
+} from '../../../shared/trading/sizing.js';
 import {
   EPS,
   errorName,
@@ -185,10 +191,14 @@ export class LiveBroker {
     };
     if (!this.isArmed)
       return refuse(refusal('disarmed', 1, 0, `live trading on ${this.exchangeId}; new orders`));
-    if (request.type !== 'market' && request.type !== 'limit')
-      return refuse(invalid(`${request.type} orders are not sent live (the exit tracker triggers them)`));
-    if (request.type === 'limit' && request.price === undefined)
-      return refuse(invalid('a limit order without a price'));
+    const type = request.type;
+    const limitPriced = type === 'limit' || type === 'stop_limit';
+    const isStop = type === 'stop' || type === 'stop_limit';
+    if (limitPriced && request.price === undefined) return refuse(invalid(`a ${type} order without a price`));
+    if (isStop && request.stopPrice === undefined)
+      return refuse(invalid(`a ${type} order without a stop price`));
+    if (!isStop && request.stopPrice !== undefined) return refuse(invalid(`a stop price on a ${type} order`));
+    if (request.postOnly === true && type !== 'limit') return refuse(invalid(`a post-only ${type} order`));
     const market = this.marketOf(symbol);
     if (market === undefined) return refuse(invalid(`${this.exchangeId} has no market ${symbol}`));
     const mode = precisionModeOf(this.config.exchange);
@@ -200,9 +210,25 @@ export class LiveBroker {
       if (request.side === 'buy') return refuse(invalid('a reduce-only buy on a spot market'));
       quantity = Math.min(quantity, this.wallet.get(market.base ?? '')?.free ?? 0);
     }
+    // The stop price is on the tick, rounded the way that triggers no later: a sell stop up, a
+    // buy stop down (towards a market that is above a sell stop and below a buy stop).
+    let stopPrice: number | null = null;
+    if (isStop) {
+      try {
+        stopPrice = roundStop(request.side, request.stopPrice ?? Number.NaN, precisionOf(market), mode);
+      } catch (error) {
+        return refuse(invalid(messageOf(error)));
+      }
+    }
+    // A working order is valued where it will trade: its limit, a stop at its stop price, a
+    // market order at the mark.
     let valuation: number;
     try {
-      valuation = request.type === 'limit' ? (request.price ?? Number.NaN) : await this.markOf(symbol);
+      valuation = limitPriced
+        ? (request.price ?? Number.NaN)
+        : stopPrice !== null
+          ? stopPrice
+          : await this.markOf(symbol);
     } catch (error) {
       return refuse(invalid(`no price to value the order: ${messageOf(error)}`));
     }
@@ -213,8 +239,7 @@ export class LiveBroker {
       return refuse(invalid(messageOf(error)));
     }
     if (!rounded.ok) return refuse(invalid(rounded.reason));
-    const type = request.type;
-    const price = type === 'limit' ? rounded.price : null;
+    const price = limitPriced ? rounded.price : null;
     const timeInForce: TimeInForce = request.timeInForce ?? 'gtc';
     const { clientId, seq } = this.ids.next();
     const order: OrderRequest = {
@@ -223,12 +248,13 @@ export class LiveBroker {
       type,
       quantity: rounded.quantity,
       ...(price === null ? {} : { price }),
+      ...(stopPrice === null ? {} : { stopPrice }),
       timeInForce,
       ...(request.postOnly === true ? { postOnly: true } : {}),
     };
     const instrument = this.instrumentOf(symbol);
     const verdict = this.config.gate.check(
-      { instrument, intent: { kind: 'submit', order }, price: price ?? valuation },
+      { instrument, intent: { kind: 'submit', order }, price: price ?? stopPrice ?? valuation },
       this.riskState(),
     );
     if (!verdict.ok) return refuse(verdict);
@@ -249,6 +275,7 @@ export class LiveBroker {
       postOnly: request.postOnly === true,
       quantity: rounded.quantity,
       price,
+      stopPrice,
       state: 'sending',
       exchangeOrderId: null,
       filled: 0,
@@ -265,19 +292,24 @@ export class LiveBroker {
       type,
       quantity: rounded.quantity,
       price,
+      stopPrice,
     });
     this.inFlight.add(clientId);
     try {
+      // ccxt's unified trigger: 'market' + triggerPrice is Binance spot's STOP_LOSS, 'limit' +
+      // triggerPrice its STOP_LOSS_LIMIT (createOrderRequest; a sell triggers at or below the
+      // stop, a buy at or above).
       const placed = await this.config.exchange.createOrder(
         symbol,
-        type,
+        limitPriced ? 'limit' : 'market',
         request.side,
         rounded.quantity,
         price ?? undefined,
         {
           newClientOrderId: clientId,
           recvWindow: this.recvWindowMs,
-          ...(type === 'limit' ? { timeInForce: timeInForce.toUpperCase() } : {}),
+          ...(limitPriced ? { timeInForce: timeInForce.toUpperCase() } : {}),
+          ...(stopPrice === null ? {} : { triggerPrice: stopPrice }),
           ...(request.postOnly === true ? { postOnly: true } : {}),
         },
       );
@@ -802,6 +834,24 @@ function invalid(what: string): RiskRefusal {
     boundary: Number.NaN,
     reason: `invalid_order: ${what}`,
   };
+}
+
+/** A stop price on the market's tick: a sell stop rounds up, a buy stop down. */
+function roundStop(
+  side: 'buy' | 'sell',
+  stopPrice: number,
+  market: MarketPrecision,
+  mode: PrecisionMode,
+): number {
+  if (!(stopPrice > 0) || !Number.isFinite(stopPrice))
+    throw new RangeError(`stop price must be a finite positive number, got ${stopPrice}`);
+  const rounded = roundToStep(
+    stopPrice,
+    stepOf(market.precision.price, mode),
+    side === 'buy' ? 'down' : 'up',
+  );
+  if (!(rounded > 0)) throw new RangeError(`stop price ${stopPrice} rounds to zero`);
+  return rounded;
 }
 
 function roundQty(value: number): number {

@@ -1,11 +1,15 @@
 import type { OrderRequest, OrderSide, OrderType } from '../../../shared/backtest/orders.js';
 import type { RiskRefusal, RiskTrip } from '../../../shared/risk/gate.js';
-import type { LiveFillRow, LiveOrderState } from './order-store.js';
+import type { LiveFillRow, LiveOrderState, LiveOrderType } from './order-store.js';
 
 /** What goes into and comes out of the live broker: requests, results and typed events. */
 
-/** An order as the user or a strategy asks for it; the broker chooses the client id. */
-export type LiveOrderRequest = Omit<OrderRequest, 'clientId' | 'goodTillTs' | 'stopPrice'> & {
+/**
+ * An order as the user or a strategy asks for it; the broker chooses the client id. `stop`
+ * and `stop_limit` need `stopPrice` (and `stop_limit` its `price`): they are sent as the
+ * exchange's own stop orders.
+ */
+export type LiveOrderRequest = Omit<OrderRequest, 'clientId' | 'goodTillTs'> & {
   readonly type: OrderType;
 };
 
@@ -29,9 +33,10 @@ export type LiveBrokerEvent =
       readonly symbol: string;
       readonly clientId: string;
       readonly side: OrderSide;
-      readonly type: 'market' | 'limit';
+      readonly type: LiveOrderType;
       readonly quantity: number;
       readonly price: number | null;
+      readonly stopPrice: number | null;
     }
   | {
       readonly kind: 'accepted';

@@ -36,7 +36,12 @@ export function isWorking(state: LiveOrderState): boolean {
   return WORKING_STATES.includes(state);
 }
 
-export type LiveOrderType = 'market' | 'limit';
+/**
+ * The engine's order types (shared/backtest/orders.ts). A `stop` is a market order on trigger
+ * (Binance spot STOP_LOSS), a `stop_limit` a limit order on trigger (STOP_LOSS_LIMIT); both
+ * rest on the exchange untriggered, so they protect while the workstation is closed.
+ */
+export type LiveOrderType = 'market' | 'limit' | 'stop' | 'stop_limit';
 
 export interface LiveOrderRow {
   readonly clientId: string;
@@ -50,8 +55,10 @@ export interface LiveOrderRow {
   readonly postOnly: boolean;
   /** Base quantity as sent (already rounded to the market). */
   readonly quantity: number;
-  /** Limit price as sent; null for a market order. */
+  /** Limit price as sent; null for a market or stop order. */
   readonly price: number | null;
+  /** Trigger price as sent (rounded to the tick); null unless a stop or stop-limit order. */
+  readonly stopPrice: number | null;
   readonly state: LiveOrderState;
   readonly exchangeOrderId: string | null;
   /** Filled quantity as the exchange last reported it. */

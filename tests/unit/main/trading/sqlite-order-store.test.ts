@@ -21,6 +21,7 @@ function order(clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrd
     postOnly: false,
     quantity: 0.05,
     price: 1990,
+    stopPrice: null,
     state: 'sending',
     exchangeOrderId: null,
     filled: 0,
@@ -58,6 +59,10 @@ function script(store: LiveOrderStore): unknown[] {
     order('tw-ws-2', { seq: 2, type: 'market', price: null, postOnly: true, timeInForce: 'ioc' }),
   );
   store.insertOrder(order('tw-ws-3', { exchange: 'kraken', seq: 3 }));
+  store.insertOrder(order('tw-ws-4', { seq: 4, side: 'sell', type: 'stop', price: null, stopPrice: 1900.5 }));
+  store.insertOrder(
+    order('tw-ws-5', { seq: 5, side: 'sell', type: 'stop_limit', price: 1890, stopPrice: 1900 }),
+  );
   try {
     store.insertOrder(order('tw-ws-1'));
   } catch (error) {
@@ -101,10 +106,17 @@ describe('SqliteOrderStore', () => {
       const first = new SqliteOrderStore(db);
       expect(first.nextSequence('ws')).toBe(1);
       first.insertOrder(order('tw-ws-1'));
+      const stop = order('tw-ws-2', { seq: 2, type: 'stop_limit', price: 1890, stopPrice: 1900.1 });
+      first.insertOrder(stop);
       first.addFill(fill('10'));
       const second = new SqliteOrderStore(db);
       expect(second.nextSequence('ws')).toBe(2);
       expect(second.order('tw-ws-1')).toEqual(order('tw-ws-1'));
+      expect(second.order('tw-ws-2')).toEqual(stop);
+      expect(second.orders('binance').map((o) => [o.clientId, o.type, o.price, o.stopPrice])).toEqual([
+        ['tw-ws-1', 'limit', 1990, null],
+        ['tw-ws-2', 'stop_limit', 1890, 1900.1],
+      ]);
       expect(second.addFill(fill('10'))).toBe(false);
       expect(second.fills('binance').map((f) => f.tradeId)).toEqual(['10']);
     } finally {

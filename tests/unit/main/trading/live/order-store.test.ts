@@ -20,6 +20,7 @@ function order(clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrd
     postOnly: false,
     quantity: 0.05,
     price: 1990,
+    stopPrice: null,
     state: 'sending',
     exchangeOrderId: null,
     filled: 0,
