@@ -1,4 +1,4 @@
-import type { Allocation, AllocationRequest } from '../../shared/api/domains/trading.js';
+import type { Allocation, AllocationRequest, OrderRequestWire } from '../../shared/api/domains/trading.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import {
@@ -102,4 +102,27 @@ export function allocate(
     })),
     totalFees: plan.totalFees,
   };
+}
+
+/**
+ * `trading.rebalance`: the paper market orders that carry out an allocation's traded rows.
+ * Sells go first, so the cash they free is there when the buys are decided on; skipped rows
+ * send nothing; a sell is reduce-only. Quantities are the plan's, not rounded to a lot: the
+ * paper venue fills any size (a live rebalance would have to round them, see sizing.ts).
+ */
+export function rebalanceOrders(allocation: Allocation, venue: string): OrderRequestWire[] {
+  const traded = allocation.trades.filter((t) => t.trade && t.quantity !== 0);
+  const sells = traded.filter((t) => t.quantity < 0);
+  const buys = traded.filter((t) => t.quantity > 0);
+  return [...sells, ...buys].map((t) => ({
+    venue,
+    instrument: t.instrument,
+    side: t.quantity > 0 ? 'buy' : 'sell',
+    type: 'market',
+    quantity: Math.abs(t.quantity),
+    timeInForce: 'GTC',
+    postOnly: false,
+    // Long-only: a sell only ever takes a position down, never through zero.
+    reduceOnly: t.quantity < 0,
+  }));
 }

@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createApiClient } from '../../shared/api/client.js';
 import { chooseTransport } from './api/transport.js';
+import { createAllocationStore } from './stores/allocation.js';
 import { createAppStore } from './stores/app.js';
 import { createBacktestsStore } from './stores/backtests.js';
 import { StoresProvider, type WorkstationStores } from './stores/context.js';
@@ -30,6 +31,7 @@ const stores: WorkstationStores = {
   backtests: createBacktestsStore(api),
   signals: createSignalsStore(api),
   trading: createTradingStore(api, { desktop: showDesktopNotice }),
+  allocation: createAllocationStore(api),
 };
 stores.app.getState().start();
 void stores.markets.getState().start();

@@ -1,5 +1,6 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
+import type { AllocationState, AllocationStore } from './allocation.js';
 import type { AppState, AppStore } from './app.js';
 import type { BacktestsState, BacktestsStore } from './backtests.js';
 import type { FeaturesState, FeaturesStore } from './features.js';
@@ -21,6 +22,7 @@ export interface WorkstationStores {
   readonly backtests: BacktestsStore;
   readonly signals: SignalsStore;
   readonly trading: TradingStore;
+  readonly allocation: AllocationStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -83,4 +85,9 @@ export function useSignals<T>(selector: (state: SignalsState) => T): T {
 /** A narrow slice of the trading store (venues, orders, fills, limits, risk, audit, notices). */
 export function useTrading<T>(selector: (state: TradingDeskState) => T): T {
   return useStore(useStores().trading, selector);
+}
+
+/** A narrow slice of the allocation store (the form, weights, rebalance plan and outcome). */
+export function useAllocation<T>(selector: (state: AllocationState) => T): T {
+  return useStore(useStores().allocation, selector);
 }

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useTrading } from '../../stores/context.js';
+import { AllocationPanel } from './AllocationPanel.js';
 import { AuditPanel } from './AuditPanel.js';
 import { FillsTable, OpenOrdersTable, PositionsTable } from './BookTables.js';
 import { LimitsPanel } from './LimitsPanel.js';
@@ -13,7 +14,10 @@ import { Toasts } from './Toasts.js';
 import { VenueCards } from './VenueCards.js';
 import './trading.css';
 
-/** The trading screen: venues and their arming, the paper strategy, orders, fills, PnL, limits, risk and audit. */
+/**
+ * The trading screen: venues and their arming, the paper strategy, orders, fills, PnL, limits,
+ * risk and audit; below them the multi-instrument allocation and its paper rebalance.
+ */
 export function TradingView() {
   const problem = useTrading((s) => s.problem);
   const dismiss = useTrading((s) => s.dismissProblem);
@@ -56,6 +60,7 @@ export function TradingView() {
           <AuditPanel />
         </div>
       </div>
+      <AllocationPanel />
       <Toasts />
     </main>
   );
