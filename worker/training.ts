@@ -12,6 +12,8 @@ import type { BackendInfo, FoldReport, Scores, ValidationSpec } from '../shared/
 import { CandleBacktest, type CandleSeries } from '../shared/backtest/engine.js';
 import { resultMetrics } from '../shared/backtest/metrics.js';
 import { MlSignal, mlSignalParams } from '../shared/backtest/strategies/ml-signal.js';
+import { upProbability } from '../shared/models/up-probability.js';
+import { PredictionFeed } from '../shared/trading/prediction-feed.js';
 import {
   applyNormalization,
   fitNormalization,
@@ -241,30 +243,6 @@ async function fitModel(
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-/** Probability of an up move per row, what the ML-signal strategy trades on. */
-export function upProbability(
-  outputs: Float64Array,
-  classes: number,
-  rows: number,
-  targetScale: number,
-): Float64Array {
-  const up = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    if (classes === 0) {
-      // Regression: a logistic of the predicted return in units of the training targets' spread.
-      up[r] = 1 / (1 + Math.exp(-(outputs[r] ?? 0) / (targetScale > 0 ? targetScale : 1)));
-    } else if (classes === 2) {
-      up[r] = outputs[r * 2 + 1] ?? Number.NaN;
-    } else {
-      // Three classes: P(up | the price moves), so a model that mostly says "flat" is not read as bearish.
-      const down = outputs[r * 3] ?? 0;
-      const upP = outputs[r * 3 + 2] ?? 0;
-      up[r] = down + upP > 0 ? upP / (down + upP) : 0.5;
-    }
-  }
-  return up;
-}
-
 /**
  * The ML-signal strategy on the candles of one test fold: at each bar close it sees the up
  * probability of the latest test row known by then (none before the first), trading the whole
@@ -293,27 +271,23 @@ export function foldBacktest(
     close: candles.close.subarray(first, end),
     volume: candles.volume.subarray(first, end),
   };
-  const row = new Float64Array(1);
-  let next = 0;
-  const features = {
-    onBar: (bar: { closeTime: number }) => {
-      while (next < rowTs.length && (rowTs[next] ?? Number.POSITIVE_INFINITY) <= bar.closeTime) next++;
-      row[0] = next === 0 ? Number.NaN : (up[next - 1] ?? Number.NaN);
-    },
-    current: () => row,
-  };
   const price = series.close[0] ?? 0;
   if (!(price > 0)) return null;
-  const strategy = new MlSignal(mlSignalParams.parse({ quantity: costs.initialCash / price, on: 'bar' }), {
-    predict: (input) => input[0] ?? Number.NaN,
-  });
+  // The same feed paper trading reads live predictions through: a bar sees the latest test
+  // row at or before its close.
+  const feed = new PredictionFeed();
+  for (let i = 0; i < rowTs.length; i++) feed.push(rowTs[i] ?? Number.NaN, up[i] ?? Number.NaN);
+  const strategy = new MlSignal(
+    mlSignalParams.parse({ quantity: costs.initialCash / price, on: 'bar' }),
+    feed,
+  );
   const result = new CandleBacktest({
     strategy,
     initialCash: costs.initialCash,
     fees: costs.fees,
     slippageBps: costs.slippageBps,
     candleFill: costs.candleFill,
-    features,
+    features: feed,
     log: 'trades',
   }).run(series);
   const metrics = resultMetrics(result, {

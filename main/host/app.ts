@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AppInfo, BookView, Status } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import type { Trade } from '../../shared/domain/market.js';
+import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
@@ -164,7 +165,6 @@ export function createApp(options: AppOptions): App {
     log,
     retrain: retrainer(models.registry, (request) => models.commands['models.train'](request), clock),
   });
-  void live.restore();
   const history = createHistoryService({
     db,
     store,
@@ -200,7 +200,25 @@ export function createApp(options: AppOptions): App {
     connected: (exchange) => exchanges.status().some((s) => s.exchange === exchange && s.state === 'live'),
     secrets: exchanges.secrets,
     exportsDir: path.join(options.dataDir, 'exports'),
+    models: {
+      info: (id) => models.registry.info(id),
+      rowMs: (id) => {
+        const model = models.registry.info(id);
+        const stored = model === null ? null : features.store.getSet(model.featureSetId);
+        if (stored === null) return null;
+        const sampling = stored.set.sampling;
+        return sampling === 'event' ? 0 : SAMPLING_MS[sampling];
+      },
+      isRunning: (id) => live.isRunning(id),
+      startLive: async (id) => {
+        await live.commands['models.live.start']({ id, role: 'primary' });
+      },
+      subscribe: (listener) => live.subscribe(listener),
+    },
   });
+
+  // The paper strategy resumes once the live models are back (the ML-signal one trades one).
+  void live.restore().then(() => trading.resume());
 
   const info: AppInfo = {
     name: APP_NAME,
@@ -243,6 +261,7 @@ export function createApp(options: AppOptions): App {
       ...(featureError === null ? [] : [`features: ${featureError}`]),
       ...features.problems().map((problem) => `features: ${problem}`),
       ...live.problems().map((problem) => `models: ${problem}`),
+      ...trading.problems().map((problem) => `trading: ${problem}`),
       ...(storageError === null ? [] : [`storage: ${storageError}`]),
     ],
     connections: exchanges.status(),

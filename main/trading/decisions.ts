@@ -1,3 +1,4 @@
+import type { PaperSizing as SizingRequest } from '../../shared/api/domains/trading.js';
 import type { OrderIntent } from '../../shared/backtest/orders.js';
 import type { BarView, Strategy, StrategyContext } from '../../shared/backtest/strategy.js';
 import type { Candle } from '../../shared/domain/candle.js';
@@ -5,6 +6,7 @@ import type { MarketEvent } from '../../shared/domain/market.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { ExitTracker, type ExitLevels, type ExitSignal } from '../../shared/trading/exits.js';
 import {
+  cappedKellyFraction,
   fixedFractionQuantity,
   roundToMarket,
   volatilityTargetQuantity,
@@ -35,6 +37,18 @@ export type PaperSizing =
       readonly maxLeverage: number;
       /** The instrument's annualised volatility now (NaN when too little is recorded). */
       readonly assetVol: () => number;
+    }
+  | {
+      readonly kind: 'kelly';
+      readonly scale: number;
+      readonly cap: number;
+      /** Win / loss ratio of a trade. */
+      readonly payoff: number;
+      readonly maxLeverage: number;
+      /** The stop-loss exit (fraction of the entry): f of equity is what it may lose. */
+      readonly stopLoss: number | null;
+      /** The model's probability of an up move now (NaN when it has none). */
+      readonly upProbability: () => number;
     };
 
 export interface SizingDecision {
@@ -47,6 +61,10 @@ export interface SizingDecision {
   /** vol-target only: the target and the instrument's annualised volatility. */
   readonly targetVol?: number;
   readonly assetVol?: number;
+  /** kelly only: P(win) of the side opened (P(up) for a long), the payoff and the capped Kelly f. */
+  readonly winProbability?: number;
+  readonly payoff?: number;
+  readonly kelly?: number;
   readonly lot: number;
   /** The strategy's unit quantity and the sized quantity one unit stands for. */
   readonly unit: number;
@@ -84,39 +102,64 @@ export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: 
   let refused: string | null = null;
 
   /** Fixes the scale while flat: the sized quantity per strategy unit. */
-  const resize = (ctx: StrategyContext, price: number): boolean => {
+  /** A size that cannot be traded, recorded once (it is asked again on every event). */
+  const untradeable = (ctx: StrategyContext, price: number, reason: string, extra: object): boolean => {
+    scale = 0;
+    if (refused === reason) return false;
+    refused = reason;
+    hooks.onSizing({
+      ts: ctx.ts,
+      rule: sizing.kind,
+      equity: ctx.equity,
+      price,
+      fraction: Number.NaN,
+      ...extra,
+      lot,
+      unit,
+      sized: 0,
+      ok: false,
+      reason,
+    });
+    return false;
+  };
+
+  const resize = (ctx: StrategyContext, price: number, side: 'buy' | 'sell'): boolean => {
     if (sizing.kind === 'fixed') return true;
     if (ctx.position !== 0) return scale > 0;
     const equity = Math.max(0, ctx.equity);
     let raw: number;
     let fraction: number;
     let vol: { targetVol: number; assetVol: number } | null = null;
-    if (sizing.kind === 'fixed-fraction') {
+    let kelly: { winProbability: number; payoff: number; kelly: number } | null = null;
+    if (sizing.kind === 'kelly') {
+      const up = sizing.upProbability();
+      if (!(up >= 0 && up <= 1)) return untradeable(ctx, price, 'no prediction of the model to size on', {});
+      const winProbability = side === 'buy' ? up : 1 - up;
+      const f = cappedKellyFraction({
+        winProbability,
+        payoff: sizing.payoff,
+        cap: sizing.cap,
+        scale: sizing.scale,
+      });
+      kelly = { winProbability, payoff: sizing.payoff, kelly: f };
+      // The reason names no probability: it changes on every prediction, and is recorded once.
+      if (!(f > 0)) return untradeable(ctx, price, 'no edge: the Kelly fraction is 0', kelly);
+      const quantity = fixedFractionQuantity({
+        equity,
+        fraction: f,
+        price,
+        ...(sizing.stopLoss === null ? {} : { stopDistance: price * sizing.stopLoss }),
+      });
+      raw = Math.min(quantity, (equity * sizing.maxLeverage) / price);
+      fraction = equity > 0 ? (raw * price) / equity : 0;
+    } else if (sizing.kind === 'fixed-fraction') {
       fraction = sizing.fraction;
       raw = fixedFractionQuantity({ equity, fraction, price });
     } else {
       const assetVol = sizing.assetVol();
       vol = { targetVol: sizing.annualVol, assetVol };
-      if (!(assetVol > 0) || !Number.isFinite(assetVol)) {
-        scale = 0;
-        const reason = 'no volatility of the instrument recorded yet';
-        if (refused === reason) return false;
-        refused = reason;
-        hooks.onSizing({
-          ts: ctx.ts,
-          rule: sizing.kind,
-          equity: ctx.equity,
-          price,
-          fraction: Number.NaN,
-          ...vol,
-          lot,
-          unit,
-          sized: 0,
-          ok: false,
-          reason,
-        });
-        return false;
-      }
+      if (!(assetVol > 0) || !Number.isFinite(assetVol))
+        return untradeable(ctx, price, 'no volatility of the instrument recorded yet', vol);
       raw = volatilityTargetQuantity({
         equity,
         targetVol: sizing.annualVol,
@@ -142,6 +185,7 @@ export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: 
       price,
       fraction,
       ...(vol ?? {}),
+      ...(kelly ?? {}),
       lot,
       unit,
       sized: rounded.quantity,
@@ -182,7 +226,7 @@ export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: 
         continue;
       }
       const price = intent.order.price ?? ctx.mark;
-      if (!Number.isFinite(price) || !resize(ctx, price)) continue;
+      if (!Number.isFinite(price) || !resize(ctx, price, intent.order.side)) continue;
       const rounded = roundToMarket(
         { side: intent.order.side, quantity: intent.order.quantity * scale, price },
         { precision: { amount: lot }, limits: {} },
@@ -237,6 +281,47 @@ export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: 
     onOrderEvent: (event, ctx) => sized(inner.onOrderEvent?.(event, view(ctx)) ?? null, ctx),
   };
   return wrapped;
+}
+
+/**
+ * The sizing rule of a paper start request, wired to what it reads: the instrument's recorded
+ * volatility (vol-target) or the model's probability (kelly). Kelly's payoff defaults to
+ * take-profit / stop-loss when both exits are set (what a win and a loss then are), else 1.
+ */
+export function decisionSizing(
+  sizing: SizingRequest,
+  exits: ExitLevels,
+  sources: { readonly assetVol: (lookback: number) => number; readonly upProbability: () => number },
+): PaperSizing {
+  switch (sizing.kind) {
+    case 'fixed':
+      return sizing;
+    case 'fixed-fraction':
+      return { kind: sizing.kind, fraction: sizing.fraction };
+    case 'vol-target':
+      return {
+        kind: sizing.kind,
+        annualVol: sizing.annualVol,
+        maxLeverage: sizing.maxLeverage,
+        assetVol: () => sources.assetVol(sizing.lookback),
+      };
+    case 'kelly': {
+      const { stopLoss, takeProfit } = exits;
+      const payoff =
+        sizing.payoff ?? (stopLoss !== undefined && takeProfit !== undefined ? takeProfit / stopLoss : 1);
+      return {
+        kind: sizing.kind,
+        scale: sizing.scale,
+        cap: sizing.cap,
+        payoff,
+        maxLeverage: sizing.maxLeverage,
+        stopLoss: stopLoss ?? null,
+        upProbability: sources.upProbability,
+      };
+    }
+    default:
+      return sizing satisfies never;
+  }
 }
 
 /** Exit levels without the unset ones (a level present as undefined is no level). */

@@ -1,13 +1,14 @@
 import type { z } from 'zod';
 import { ApiError } from '../../shared/api/protocol.js';
-import type {
-  FillWire,
-  TradingState,
-  WorkingOrderWire,
+import {
   tradingCommands,
-  tradingTopics,
+  type FillWire,
+  type TradingState,
+  type WorkingOrderWire,
+  type tradingTopics,
 } from '../../shared/api/domains/trading.js';
 import type { OrderType } from '../../shared/backtest/orders.js';
+import type { Strategy } from '../../shared/backtest/strategy.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import type { Level, MarketEvent } from '../../shared/domain/market.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
@@ -17,8 +18,14 @@ import type { AuditKind } from '../../shared/trading/audit-chain.js';
 import { brokerAuditRecord } from '../../shared/trading/broker-audit.js';
 import type { BrokerEvent } from '../../shared/trading/paper-broker.js';
 import { strategyDefinition } from '../backtests/param-grid.js';
-import { allocate } from './allocation-plan.js';
-import { annualisedVol, exitLevels, withDecisions, type DecisionOptions } from './decisions.js';
+import { allocate, rebalanceOrders } from './allocation-plan.js';
+import {
+  annualisedVol,
+  decisionSizing,
+  exitLevels,
+  withDecisions,
+  type DecisionOptions,
+} from './decisions.js';
 import type { ConnectionConfig } from '../exchange/exchange-hub.js';
 import type { SecretStore } from '../exchange/secret-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
@@ -28,9 +35,17 @@ import { liveAuditRecord } from './live/live-audit.js';
 import type { LiveBrokerEvent } from './live/live-events.js';
 import { LiveVenue } from './live-venue.js';
 import { PaperAccount } from './paper-account.js';
-import { DEFAULT_PAPER_COSTS, PAPER_BAR_MS, PAPER_VENUE, PaperVenue } from './paper-venue.js';
+import {
+  DEFAULT_PAPER_COSTS,
+  PAPER_BAR_MS,
+  PAPER_VENUE,
+  PaperVenue,
+  type PaperStrategy,
+} from './paper-venue.js';
+import { startSignalRun, type SignalRun, type TradingModels } from './paper-signal.js';
 import { riskReport, type HeldPosition } from './risk-report.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
+import { SqlitePaperOrders } from './paper-orders.js';
 import { EquityCurve, limitUsage } from './trading-state.js';
 import { WorkspaceGate } from './workspace-gate.js';
 
@@ -48,6 +63,8 @@ type Handler<K extends keyof Commands> = (
 type TradingEvent = z.input<Topics['trading.events']['payload']>;
 
 export const LIMITS_SETTING = 'trading.limits';
+/** The paper strategy's start request while it runs: a restart starts it again. */
+export const RUNNING_SETTING = 'trading.paper.running';
 /** The live client id session: one counter in the order store, so ids never repeat. */
 const LIVE_SESSION = 'ws';
 const STATE_MS = 250;
@@ -77,6 +94,8 @@ export interface TradingServiceOptions {
   readonly connected: (exchange: string) => boolean;
   readonly secrets: SecretStore;
   readonly exportsDir: string;
+  /** The model registry and live inference, for the ML-signal strategy; absent: not offered. */
+  readonly models?: TradingModels;
 }
 
 export function createTradingService(options: TradingServiceOptions) {
@@ -93,6 +112,9 @@ export function createTradingService(options: TradingServiceOptions) {
   const stateListeners = new Set<(state: TradingState) => void>();
   const eventListeners = new Set<(event: TradingEvent) => void>();
   const liveVenues = new Map<string, LiveVenue>();
+  const problems: string[] = [];
+  /** The ML-signal strategy's model and feed while it runs on paper. */
+  let signalRun: SignalRun | null = null;
   let dirty = true;
 
   const emitEvent = (event: TradingEvent): void => {
@@ -114,10 +136,45 @@ export function createTradingService(options: TradingServiceOptions) {
         onPaperEvent(instrument, event);
       },
       cash: () => account.cash,
+      position: (instrument) => {
+        const held = account.position(instrument);
+        return held === undefined || held.quantity === 0 || !(held.avgEntryPrice > 0)
+          ? null
+          : { quantity: held.quantity, avgEntryPrice: held.avgEntryPrice };
+      },
+      orders: new SqlitePaperOrders(db),
+      onRestore: (instrument, restored, dropped) => {
+        record(restored[0]?.createdTs ?? clock(), 'decision', {
+          venue: PAPER_VENUE,
+          action: 'orders_restored',
+          instrument,
+          restored: restored.map((row) => ({ ...row, remaining: row.quantity - row.filled })),
+          dropped: dropped.map(({ row, reason }) => ({ clientId: row.clientId, type: row.type, reason })),
+        });
+      },
       seed: 1,
     },
     clock().toString(36),
   );
+
+  /** Stops the paper strategy, and the ML-signal strategy's predictions with it. */
+  function stopPaper(): PaperStrategy | null {
+    const stopped = paper.stop();
+    endSignal();
+    settings.set(RUNNING_SETTING, null);
+    return stopped;
+  }
+
+  function endSignal(): void {
+    signalRun?.stop();
+    signalRun = null;
+  }
+
+  function strategyView(): TradingState['venues'][number]['strategy'] {
+    const running = paper.strategy();
+    if (running === null) return null;
+    return { ...running, signal: running.kind === 'ml-signal' ? (signalRun?.view() ?? null) : null };
+  }
 
   // ---- the book the gate decides on ---------------------------------------------------------
 
@@ -259,7 +316,7 @@ export function createTradingService(options: TradingServiceOptions) {
   function onTrip(venue: string, trip: RiskTrip): void {
     if (breakers.some((b) => b.limit === trip.limit && b.at === trip.ts)) return;
     breakers.push({ limit: trip.limit, at: Math.round(trip.ts), reason: trip.reason });
-    const stopped = paper.stop();
+    const stopped = stopPaper();
     if (stopped !== null)
       record(trip.ts, 'decision', {
         venue: PAPER_VENUE,
@@ -342,7 +399,7 @@ export function createTradingService(options: TradingServiceOptions) {
         connected: true,
         balances: { cash: { free: account.cash, used: 0, total: account.cash } },
         equity: paperEquity(),
-        strategy: paper.strategy(),
+        strategy: strategyView(),
       },
     ];
     for (const id of liveVenueIds()) {
@@ -413,11 +470,11 @@ export function createTradingService(options: TradingServiceOptions) {
           exchangeId: row.exchangeOrderId,
           instrument: `${id}:${row.symbol}`,
           side: row.side,
-          type: row.type,
+          type: wireType(row.type),
           quantity: row.quantity,
           filled: row.filled,
           price: row.price,
-          stopPrice: null,
+          stopPrice: row.stopPrice,
           status: row.state,
           createdAt: row.createdTs,
         });
@@ -465,36 +522,58 @@ export function createTradingService(options: TradingServiceOptions) {
 
   const commands: { [K in keyof Commands]: Handler<K> } = {
     'trading.state': () => state(),
-    'trading.paper.start': ({ instrument, strategy, params, fees, latencyMs, sizing, exits }) => {
+    'trading.paper.start': async (request) => {
+      const { instrument, strategy, params, fees, latencyMs, sizing, exits } = request;
       options.knownInstrument(instrument);
-      const definition = strategyDefinition(strategy);
-      const parsed = definition.params.safeParse(params);
-      if (!parsed.success)
-        throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
-      const running = { kind: strategy, instrument, params };
+      if (sizing.kind === 'kelly' && strategy !== 'ml-signal')
+        throw new ApiError(
+          'bad_request',
+          "capped Kelly sizes on a model's probability of an up move: use it with the ML-signal strategy",
+        );
       const levels = exitLevels(exits);
-      const own = (parsed.data as { quantity?: unknown }).quantity;
+      let create: () => Strategy;
+      let unit: unknown;
+      let signal: SignalRun | null = null;
+      if (strategy === 'ml-signal') {
+        signal = await startSignalRun(options.models, {
+          instrument,
+          modelId: request.modelId,
+          params,
+          log,
+          onSignal: (read) => {
+            record(read.ts, 'signal', { venue: PAPER_VENUE, instrument, ...read });
+          },
+        });
+        create = signal.strategy;
+        unit = signal.params.quantity;
+      } else {
+        const definition = strategyDefinition(strategy);
+        const parsed = definition.params.safeParse(params);
+        if (!parsed.success)
+          throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
+        create = () => definition.create(parsed.data);
+        unit = (parsed.data as { quantity?: unknown }).quantity;
+      }
+      const feed = signal?.feed;
       const decisions: DecisionOptions = {
-        sizing:
-          sizing.kind === 'fixed'
-            ? sizing
-            : sizing.kind === 'fixed-fraction'
-              ? { kind: sizing.kind, fraction: sizing.fraction }
-              : {
-                  kind: sizing.kind,
-                  annualVol: sizing.annualVol,
-                  maxLeverage: sizing.maxLeverage,
-                  assetVol: () =>
-                    annualisedVol(options.candles(instrument, '1m', sizing.lookback + 2), sizing.lookback),
-                },
+        sizing: decisionSizing(sizing, levels, {
+          assetVol: (lookback) => annualisedVol(options.candles(instrument, '1m', lookback + 2), lookback),
+          upProbability: () => feed?.latest()?.up ?? Number.NaN,
+        }),
         exits: levels,
-        unit: typeof own === 'number' && own > 0 ? own : 1,
+        unit: typeof unit === 'number' && unit > 0 ? unit : 1,
         lot: sizing.kind === 'fixed' ? 0 : sizing.lot,
       };
+      const running = {
+        kind: strategy,
+        instrument,
+        params: signal === null ? params : { ...signal.params, modelId: signal.modelId },
+      };
+      endSignal();
       paper.start(
         running,
         () =>
-          withDecisions(definition.create(parsed.data), decisions, {
+          withDecisions(create(), decisions, {
             onSizing: (decision) => {
               record(decision.ts, 'decision', {
                 venue: PAPER_VENUE,
@@ -519,7 +598,10 @@ export function createTradingService(options: TradingServiceOptions) {
           }),
         { fees, latencyMs },
         strategy === 'book-imbalance' ? 0 : PAPER_BAR_MS,
+        feed,
       );
+      signalRun = signal;
+      settings.set(RUNNING_SETTING, request);
       record(clock(), 'decision', {
         venue: PAPER_VENUE,
         action: 'strategy_started',
@@ -533,7 +615,7 @@ export function createTradingService(options: TradingServiceOptions) {
       return state();
     },
     'trading.paper.stop': () => {
-      const stopped = paper.stop();
+      const stopped = stopPaper();
       if (stopped !== null)
         record(clock(), 'decision', {
           venue: PAPER_VENUE,
@@ -545,8 +627,11 @@ export function createTradingService(options: TradingServiceOptions) {
       return state();
     },
     'trading.paper.reset': ({ initialCash }) => {
-      paper.reset();
+      // The account first: the fresh engines start from its cash.
       account.reset(initialCash, clock());
+      paper.reset();
+      endSignal();
+      settings.set(RUNNING_SETTING, null);
       // A fresh account starts a fresh day: the breakers are cleared with it.
       breakers.length = 0;
       paper.arm('paper account reset');
@@ -584,6 +669,7 @@ export function createTradingService(options: TradingServiceOptions) {
         type,
         quantity: request.quantity,
         price: request.price,
+        stopPrice: request.stopPrice,
         timeInForce: request.timeInForce === 'IOC' ? 'ioc' : 'gtc',
         postOnly: request.postOnly,
         reduceOnly: request.reduceOnly,
@@ -642,7 +728,7 @@ export function createTradingService(options: TradingServiceOptions) {
     },
     'trading.panic': async () => {
       record(clock(), 'arming', { venue: 'workspace', action: 'panic' });
-      const stopped = paper.stop();
+      const stopped = stopPaper();
       if (stopped !== null)
         record(clock(), 'decision', {
           venue: PAPER_VENUE,
@@ -670,6 +756,29 @@ export function createTradingService(options: TradingServiceOptions) {
         if (error instanceof RangeError) throw new ApiError('bad_request', error.message);
         throw error;
       }
+    },
+    'trading.rebalance': async (request) => {
+      // The plan is recomputed here: a plan from the renderer could be stale or made up.
+      const plan = await commands['trading.allocation'](request);
+      record(clock(), 'decision', {
+        venue: PAPER_VENUE,
+        action: 'rebalance',
+        method: plan.method,
+        timeframe: plan.timeframe,
+        lookbackBars: request.lookbackBars,
+        riskAversion: request.riskAversion ?? 1,
+        returns: plan.returns,
+        weights: plan.weights,
+        trades: plan.trades,
+        totalFees: plan.totalFees,
+      });
+      const orders = [];
+      // Each order as a manual paper order: the gate decides it, a refusal comes back with why.
+      for (const order of rebalanceOrders(plan, PAPER_VENUE)) {
+        const { instrument, side, quantity } = order;
+        orders.push({ instrument, side, quantity, ...(await commands['trading.order'](order)) });
+      }
+      return { ...plan, orders };
     },
     'trading.risk': (request) => {
       const held: HeldPosition[] = [];
@@ -738,6 +847,35 @@ export function createTradingService(options: TradingServiceOptions) {
     topics,
     gate,
     audit,
+    /**
+     * Starts the paper strategy that ran when the workspace closed (after the live models are
+     * back: the ML-signal strategy needs its model). Its engine holds the account's position,
+     * so it goes on from where it was; its orders were not kept (it decides again).
+     */
+    async resume(): Promise<void> {
+      const stored = settings.get(RUNNING_SETTING);
+      if (stored === null || stored === undefined || paper.strategy() !== null) return;
+      const parsed = tradingCommands['trading.paper.start'].request.safeParse(stored);
+      try {
+        if (!parsed.success) throw new Error(`the stored request is unreadable: ${parsed.error.message}`);
+        await commands['trading.paper.start'](parsed.data);
+        record(clock(), 'decision', { venue: PAPER_VENUE, action: 'strategy_resumed', request: parsed.data });
+        log(`trading: paper strategy ${parsed.data.strategy} on ${parsed.data.instrument} resumed`);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        settings.set(RUNNING_SETTING, null);
+        record(clock(), 'decision', {
+          venue: PAPER_VENUE,
+          action: 'strategy_not_resumed',
+          why,
+          request: stored,
+        });
+        problems.push(`the paper strategy that ran before the restart was not resumed: ${why}`);
+        log(`trading: paper strategy not resumed: ${why}`);
+      }
+    },
+    /** Trading problems for the status bar. */
+    problems: (): string[] => [...problems],
     /** Every validated live event, as the pipeline accepted it. */
     onMarketEvents(events: readonly MarketEvent[]): void {
       if (events.length === 0) return;
@@ -749,6 +887,7 @@ export function createTradingService(options: TradingServiceOptions) {
     },
     stop(): void {
       for (const timer of timers) clearInterval(timer);
+      endSignal();
       for (const venue of liveVenues.values()) venue.stop();
       account.saveMarks();
     },

@@ -60,6 +60,20 @@ export class Account {
     this.cash = initialCash;
   }
 
+  /**
+   * Starts holding a position bought before this account's history (no fill, no fee, no
+   * cash moved): its round trip is reported from time 0 when it closes.
+   */
+  hold(quantity: number, avgEntryPrice: number): void {
+    if (this.fillCount > 0 || this.position !== 0) throw new Error('hold() is for a fresh account');
+    const sign = quantity > 0 ? 1 : -1;
+    this.openTrip(sign, 0);
+    this.position = quantity;
+    this.avgEntryPrice = avgEntryPrice;
+    this.tripEntryQuantity = Math.abs(quantity);
+    this.tripEntryNotional = Math.abs(quantity) * avgEntryPrice;
+  }
+
   /** Books one fill. `sign` is +1 for a buy, -1 for a sell; `slippage` as in RoundTrip. */
   applyFill(sign: 1 | -1, price: number, quantity: number, fee: number, slippage: number, ts: number): void {
     this.cash -= sign * quantity * price + fee;

@@ -43,6 +43,12 @@ import type { BarView, FeatureSource, Strategy, StrategyContext } from './strate
 export interface BacktestConfig {
   readonly strategy: Strategy;
   readonly initialCash: number;
+  /**
+   * Given when the engine takes over an account (the paper venue's): the position it holds
+   * from the start (quantity 0: flat), and `initialCash` is the account's cash, which may be
+   * zero or negative after fees. Backtests start flat from positive cash and leave it out.
+   */
+  readonly initialPosition?: { readonly quantity: number; readonly avgEntryPrice: number };
   readonly fees: FeeSchedule;
   /** Event mode only (candle mode ignores latency, see BarFillModel). Default: zero. */
   readonly latency?: LatencyConfig;
@@ -219,10 +225,22 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   abstract readonly book: ReadonlyOrderBook | null;
 
   constructor(config: BacktestConfig, latency: LatencyConfig) {
-    if (!(config.initialCash > 0)) throw new RangeError(`initialCash must be > 0, got ${config.initialCash}`);
+    const held = config.initialPosition;
+    if (held === undefined) {
+      if (!(config.initialCash > 0))
+        throw new RangeError(`initialCash must be > 0, got ${config.initialCash}`);
+    } else if (
+      !Number.isFinite(config.initialCash) ||
+      !Number.isFinite(held.quantity) ||
+      (held.quantity !== 0 && !(held.avgEntryPrice > 0))
+    )
+      throw new RangeError(
+        `taking over an account needs finite cash and quantity and a positive entry, got ${config.initialCash}, ${held.quantity} @ ${held.avgEntryPrice}`,
+      );
     this.strategy = config.strategy;
     this.featureSource = config.features ?? null;
     this.account = new Account(config.initialCash);
+    if (held !== undefined && held.quantity !== 0) this.account.hold(held.quantity, held.avgEntryPrice);
     this.fees = config.fees;
     this.latency = createLatency(latency, createRng(config.seed ?? 0));
     this.keepLog = (config.log ?? 'full') === 'full';

@@ -1,6 +1,6 @@
 import type { FeeSchedule, LatencyConfig } from '../backtest/costs.js';
 import { EventBacktest, type BacktestConfig } from '../backtest/engine.js';
-import type { Fill, OrderEvent, OrderIntent, OrderSide } from '../backtest/orders.js';
+import type { Fill, OrderEvent, OrderIntent, OrderRequest, OrderSide } from '../backtest/orders.js';
 import type { FeatureSource, Strategy } from '../backtest/strategy.js';
 import type { MarketEvent } from '../domain/market.js';
 import type {
@@ -41,6 +41,12 @@ export interface PaperBrokerConfig {
   readonly createStrategy: () => Strategy;
   readonly createFeatures?: () => FeatureSource;
   readonly initialCash: number;
+  /**
+   * What the account already holds on this instrument when the broker takes over (a strategy
+   * started on a position, a restart): the engine starts from it, so the strategy sees the
+   * real position. `reset` starts flat.
+   */
+  readonly initialPosition?: { readonly quantity: number; readonly avgEntryPrice: number };
   readonly fees: FeeSchedule;
   readonly latency?: LatencyConfig;
   /** Seeds sampled latency. */
@@ -145,7 +151,7 @@ export class PaperBroker {
     this.instrument = config.instrument;
     this.initialCash = config.initialCash;
     this.isArmed = config.armed ?? true;
-    this.core = this.createCore(config.initialCash);
+    this.core = this.createCore(config.initialCash, config.initialPosition);
   }
 
   /** Subscribes to everything the broker does; returns the unsubscribe function. */
@@ -274,6 +280,34 @@ export class PaperBroker {
     }));
   }
 
+  /**
+   * What is left of a working order as a request (same client id): what another engine is
+   * sent to take it over. A triggered stop is its market or limit self; null if not working.
+   */
+  workingOrder(clientId: string): OrderRequest | null {
+    const o = this.core.order(clientId);
+    if (o === undefined || !o.working || !(o.remaining > 0)) return null;
+    const type = o.triggered
+      ? o.type === 'stop'
+        ? 'market'
+        : o.type === 'stop_limit'
+          ? 'limit'
+          : o.type
+      : o.type;
+    return {
+      clientId,
+      side: o.side,
+      type,
+      quantity: o.remaining,
+      ...(Number.isFinite(o.price) ? { price: o.price } : {}),
+      ...(type === 'stop' || type === 'stop_limit' ? { stopPrice: o.stopPrice } : {}),
+      timeInForce: o.timeInForce,
+      ...(o.postOnly ? { postOnly: true } : {}),
+      ...(o.reduceOnly ? { reduceOnly: true } : {}),
+      ...(Number.isFinite(o.goodTillTs) ? { goodTillTs: o.goodTillTs } : {}),
+    };
+  }
+
   fills(): readonly Fill[] {
     return this.fillLog;
   }
@@ -316,7 +350,10 @@ export class PaperBroker {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private createCore(initialCash: number): GatedEventCore {
+  private createCore(
+    initialCash: number,
+    initialPosition?: PaperBrokerConfig['initialPosition'],
+  ): GatedEventCore {
     const c = this.config;
     const inner = c.createStrategy();
     // The wrapper sees every order event first (the broker's log), then hands it on.
@@ -331,6 +368,7 @@ export class PaperBroker {
     const config: BacktestConfig = {
       strategy,
       initialCash,
+      ...(initialPosition === undefined ? {} : { initialPosition }),
       fees: c.fees,
       // The broker keeps its own logs; the core keeps only what PnL needs.
       log: 'trades',

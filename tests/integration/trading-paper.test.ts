@@ -115,6 +115,7 @@ describe('trading service, paper venue', () => {
       kind: 'book-imbalance',
       instrument: DEMO,
       params: { entry: 0.2, exit: 0.05, minIntervalMs: 200, quantity: 1 },
+      signal: null,
     });
     const state = await until(stateOf(client), (s) => s.fills.length >= 2);
     const fill = state.fills[0];
@@ -330,6 +331,76 @@ describe('trading service, paper venue', () => {
     expect(exported.fileName).toMatch(/^audit-.*\.csv$/);
     expect(exported.content.split('\r\n')[0]).toBe('seq,ts,time,kind,payload,prevHash,hash');
     expect(exported.content.trimEnd().split('\r\n')).toHaveLength(entries + 1);
+  });
+
+  it('puts the resting paper orders back after a restart and resumes the strategy on the held position', async () => {
+    const first = startApp();
+    const book = await until(
+      () => first.client.call('markets.book', { instrument: DEMO, depth: 5 }),
+      (b) => b.mid !== null,
+    );
+    const mid = book.mid ?? Number.NaN;
+    const resting = await first.client.call('trading.order', {
+      venue: 'paper',
+      instrument: DEMO,
+      side: 'buy',
+      type: 'limit',
+      quantity: 2,
+      price: Math.round(mid * 0.8 * 100) / 100,
+    });
+    const market = await first.client.call('trading.order', {
+      venue: 'paper',
+      instrument: DEMO,
+      side: 'buy',
+      type: 'market',
+      quantity: 1,
+    });
+    if (!resting.ok || !market.ok) throw new Error('orders refused');
+    await until(stateOf(first.client), (s) => s.fills.length > 0);
+    await first.client.call('trading.paper.start', {
+      instrument: DEMO,
+      strategy: 'book-imbalance',
+      params: { entry: 0.99, exit: 0.98, minIntervalMs: 200, quantity: 1 },
+    });
+    const before = await first.client.call('trading.state', {});
+    expect(before.openOrders.map((o) => o.clientId)).toEqual([resting.clientId]);
+    await stopApp(first.app);
+
+    const second = startApp(first.dataDir, Date.now() + 60_000);
+    const after = await until(
+      stateOf(second.client),
+      (s) => s.openOrders.length > 0 && paperVenue(s).strategy !== null,
+    );
+    // The same order, same id and price, all of it left.
+    expect(after.openOrders.map((o) => [o.clientId, o.side, o.type, o.quantity, o.filled, o.price])).toEqual([
+      [resting.clientId, 'buy', 'limit', 2, 0, Math.round(mid * 0.8 * 100) / 100],
+    ]);
+    expect(paperVenue(after).strategy).toMatchObject({ kind: 'book-imbalance', instrument: DEMO });
+    // The resumed strategy sees the 1 held: its exit rule (|imbalance| under 0.98) closes it with
+    // one sell of 1, which a strategy starting flat would never send.
+    const flat = await until(stateOf(second.client), (s) =>
+      s.positions.some((p) => p.instrument === DEMO && Math.abs(p.quantity) < 1e-9),
+    );
+    const exit = flat.fills[0];
+    if (exit === undefined) throw new Error('no fill');
+    expect(exit.side).toBe('sell');
+    expect(exit.clientId.startsWith('manual-')).toBe(false);
+    // One order, filled level by level.
+    const parts = flat.fills.filter((f) => f.clientId === exit.clientId);
+    expect(parts.reduce((sum, f) => sum + f.quantity, 0)).toBeCloseTo(1, 9);
+    const decisions = (await second.client.call('trading.audit.list', { kind: 'decision', limit: 100 })).map(
+      (e) => e.payload as { action: string; restored?: { clientId: string; remaining: number }[] },
+    );
+    const restored = decisions.find((d) => d.action === 'orders_restored');
+    expect(restored?.restored?.map((r) => [r.clientId, r.remaining])).toEqual([[resting.clientId, 2]]);
+    expect(decisions.some((d) => d.action === 'strategy_resumed')).toBe(true);
+    // A stopped strategy stays stopped at the next start.
+    await second.client.call('trading.paper.stop', {});
+    await stopApp(second.app);
+    const third = startApp(first.dataDir, Date.now() + 120_000);
+    await until(stateOf(third.client), (s) => s.openOrders.length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(paperVenue(await third.client.call('trading.state', {})).strategy).toBeNull();
   });
 
   it('computes VaR and ES of the held position exactly as shared/risk/var.ts does on the same recorded returns', async () => {

@@ -97,6 +97,13 @@ export interface LiveModels {
   restore(): Promise<void>;
   /** Stops a model if it runs live (before it is deleted). */
   stopModel(modelId: number): boolean;
+  /** Whether a model runs live now (either role). */
+  isRunning(modelId: number): boolean;
+  /**
+   * Every prediction as it arrives from the worker, with its instrument (not throttled: the
+   * paper ML-signal strategy trades on them). Returns the unsubscribe.
+   */
+  subscribe(listener: (instrument: string, prediction: Prediction) => void): () => void;
   /** Alerts and failures, for the status bar. */
   problems(): string[];
   stop(): void;
@@ -142,6 +149,7 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
   const predictionStreams = new KeyedFanout<Prediction[]>();
   const listStream = new Fanout<LiveModel[]>();
   let pending = new Map<string, Prediction[]>();
+  const listeners = new Set<(instrument: string, prediction: Prediction) => void>();
   let config: LiveConfig = DEFAULT_LIVE_CONFIG;
   let wasRunning = false;
 
@@ -343,7 +351,7 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
         out = [];
         pending.set(entry.instrument, out);
       }
-      out.push({
+      const prediction: Prediction = {
         modelId: p.modelId,
         role: p.role,
         ts: Math.max(0, Math.round(p.ts)),
@@ -351,7 +359,9 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
         confidence: p.confidence,
         uncertainty: p.uncertainty,
         latencyMs: p.latencyMs,
-      });
+      };
+      out.push(prediction);
+      for (const listener of listeners) listener(entry.instrument, prediction);
     }
     for (const s of skipped) {
       const entry = running.get(s.modelId);
@@ -469,6 +479,13 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
       stopRunning(entry);
       persist();
       return true;
+    },
+    isRunning: (modelId) => running.has(modelId),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
     problems: () => [
       ...[...running.values()].flatMap((r) =>

@@ -9,6 +9,7 @@ import { migration0008 } from './0008_models.js';
 import { migration0009 } from './0009_trading.js';
 import { migration0010 } from './0010_training_checkpoints.js';
 import { migration0011 } from './0011_live_stop_orders.js';
+import { migration0012 } from './0012_paper_orders.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0009,
   migration0010,
   migration0011,
+  migration0012,
 ];

@@ -7,6 +7,8 @@ import {
   type RiskReport,
   type TradingState,
 } from '../../../shared/api/domains/trading.js';
+import type { ModelInfo } from '../../../shared/api/domains/models.js';
+import { labelClasses } from '../../../shared/models/labels.js';
 import { riskLimitsSchema, type RiskLimits } from '../../../shared/risk/limits.js';
 import type { AuditKind } from '../../../shared/trading/audit-chain.js';
 
@@ -195,9 +197,18 @@ export interface PaperForm {
   readonly submitMs: number;
   readonly cancelMs: number;
   readonly initialCash: number;
-  /** Position sizing: the strategy's own quantity, a fraction of equity, or a volatility target. */
-  readonly sizing: 'fixed' | 'fixed-fraction' | 'vol-target';
+  /** The registered model the ML-signal strategy trades. */
+  readonly modelId: number | null;
+  /**
+   * Position sizing: the strategy's own quantity, a fraction of equity, a volatility target, or
+   * capped Kelly on the model's probability (ML signal only).
+   */
+  readonly sizing: 'fixed' | 'fixed-fraction' | 'vol-target' | 'kelly';
   readonly fraction: number;
+  /** Kelly: the share of full Kelly, the cap on the fraction, and the payoff (0 = from the exits). */
+  readonly kellyScale: number;
+  readonly kellyCap: number;
+  readonly payoff: number;
   readonly annualVol: number;
   readonly volLookback: number;
   readonly lot: number;
@@ -221,11 +232,33 @@ export function paperDecisions(
       ? { kind: p.sizing, fraction: p.fraction, lot: p.lot }
       : p.sizing === 'vol-target'
         ? { kind: p.sizing, annualVol: p.annualVol, lookback: p.volLookback, maxLeverage: 1, lot: p.lot }
-        : null;
+        : p.sizing === 'kelly'
+          ? {
+              kind: p.sizing,
+              scale: p.kellyScale,
+              cap: p.kellyCap,
+              ...(p.payoff > 0 ? { payoff: p.payoff } : {}),
+              maxLeverage: 1,
+              lot: p.lot,
+            }
+          : null;
   return {
     ...(sizing === null ? {} : { sizing }),
     ...(Object.keys(exits).length === 0 ? {} : { exits }),
   };
+}
+
+/** A model the ML-signal strategy can trade. */
+export interface TradableModel {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: string;
+  readonly instrument: string;
+}
+
+/** Classification models only: the strategy trades a probability of an up move. */
+export function tradable(model: ModelInfo): boolean {
+  return labelClasses(model.label) > 0;
 }
 
 /** The outcome of the last manual order: sent (with its client id) or refused with its reason. */
@@ -244,6 +277,8 @@ export interface TradingSnapshot {
   readonly paper: PaperForm;
   readonly ticket: OrderTicket;
   readonly ticketOutcome: TicketOutcome | null;
+  /** Registered classification models, for the ML-signal strategy's picker. */
+  readonly models: readonly TradableModel[];
   readonly busy: boolean;
   readonly problem: string | null;
 }
@@ -256,6 +291,7 @@ export interface TradingDeskState extends TradingSnapshot {
   readonly startPaper: () => Promise<void>;
   readonly stopPaper: () => Promise<void>;
   readonly resetPaper: () => Promise<void>;
+  readonly loadModels: () => Promise<void>;
   readonly placeOrder: () => Promise<void>;
   readonly cancel: (venue: string, clientId: string) => Promise<void>;
   readonly setLimits: (limits: RiskLimits) => Promise<boolean>;
@@ -296,8 +332,12 @@ const DEFAULT_PAPER: PaperForm = {
   submitMs: 0,
   cancelMs: 0,
   initialCash: 100_000,
+  modelId: null,
   sizing: 'fixed',
   fraction: 0.1,
+  kellyScale: 0.5,
+  kellyCap: 0.25,
+  payoff: 0,
   annualVol: 0.2,
   volLookback: 60,
   lot: 0.01,
@@ -371,6 +411,7 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
       paper: DEFAULT_PAPER,
       ticket: DEFAULT_TICKET,
       ticketOutcome: null,
+      models: [],
       busy: false,
       problem: null,
 
@@ -404,6 +445,19 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
         set((s) => ({ ticket: { ...s.ticket, ...patch }, ticketOutcome: null }));
       },
 
+      async loadModels() {
+        try {
+          const models = await api.call('models.list', { limit: 200 });
+          set({
+            models: models
+              .filter(tradable)
+              .map(({ id, name, kind, instrument }) => ({ id, name, kind, instrument })),
+          });
+        } catch (error) {
+          report('Could not list the models')(error);
+        }
+      },
+
       async startPaper() {
         const p = get().paper;
         const strategy = p.strategy as CommandRequest<'trading.paper.start'>['strategy'];
@@ -414,6 +468,7 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
             params: { ...p.params },
             fees: { maker: p.maker, taker: p.taker },
             latencyMs: { submit: p.submitMs, cancel: p.cancelMs },
+            ...(strategy === 'ml-signal' && p.modelId !== null ? { modelId: p.modelId } : {}),
             ...paperDecisions(p),
           }),
         );

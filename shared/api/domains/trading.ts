@@ -95,7 +95,22 @@ export const venueStateSchema = z.object({
   equity: maybeNumber,
   /** The strategy the venue runs, if any. */
   strategy: z
-    .object({ kind: z.string(), instrument: z.string(), params: z.record(z.string(), z.unknown()) })
+    .object({
+      kind: z.string(),
+      instrument: z.string(),
+      params: z.record(z.string(), z.unknown()),
+      /** The ML-signal strategy's model and the last prediction it read; null for the others. */
+      signal: z
+        .object({
+          modelId: z.number().int().positive(),
+          /** Predictions received from the live model since the strategy started. */
+          predictions: z.number().int().nonnegative(),
+          /** The latest one the strategy can act on (market time reached its row, not stale). */
+          rowTs: timestamp.nullable(),
+          up: maybeNumber,
+        })
+        .nullable(),
+    })
     .nullable(),
 });
 
@@ -165,6 +180,20 @@ export const paperSizingSchema = z.discriminatedUnion('kind', [
     maxLeverage: z.number().positive().max(100).default(1),
     lot: z.number().positive().default(0.0001),
   }),
+  z.object({
+    kind: z.literal('kelly'),
+    /**
+     * Capped Kelly on the ML-signal strategy's probability: f = p - (1 - p) / payoff, times
+     * `scale`, floored at 0, capped at `cap`. With a stop-loss exit, f of equity is what the
+     * stop may lose; without one, f of equity is the notional.
+     */
+    scale: z.number().gt(0).max(1).default(0.5),
+    cap: z.number().gt(0).max(1).default(0.25),
+    /** Win / loss ratio; default: take-profit / stop-loss when both exits are set, else 1. */
+    payoff: z.number().positive().optional(),
+    maxLeverage: z.number().positive().max(100).default(1),
+    lot: z.number().positive().default(0.0001),
+  }),
 ]);
 export type PaperSizing = z.infer<typeof paperSizingSchema>;
 
@@ -174,6 +203,9 @@ export const paperExitsSchema = z.object({
   takeProfit: exitFraction,
   trailing: exitFraction,
 });
+
+/** What `trading.paper.start` runs: the event-mode built-ins and the ML-signal strategy on a live model. */
+export const PAPER_STRATEGY_KINDS = [...EVENT_STRATEGY_KINDS, 'ml-signal'] as const;
 
 export const ALLOCATION_METHODS = ['mean-variance', 'max-sharpe', 'risk-parity'] as const;
 
@@ -222,11 +254,17 @@ export const tradingCommands = {
     response: tradingStateSchema,
   },
   'trading.paper.start': {
-    summary: 'Runs a built-in strategy on an instrument through the paper broker, on the live stream.',
+    summary:
+      'Runs a built-in strategy, or the ML-signal strategy on a live model, on an instrument through the paper broker.',
     request: z.object({
       instrument: z.string().min(1),
-      strategy: z.enum(EVENT_STRATEGY_KINDS),
+      strategy: z.enum(PAPER_STRATEGY_KINDS),
       params: z.record(z.string(), z.unknown()).default({}),
+      /**
+       * The registered model the ML-signal strategy trades (classification, on this
+       * instrument); started live as primary if it is not running. Only for 'ml-signal'.
+       */
+      modelId: z.number().int().positive().optional(),
       fees: z.object({ maker: z.number(), taker: z.number() }).default({ maker: 0.0002, taker: 0.001 }),
       latencyMs: z
         .object({ submit: z.number().min(0), cancel: z.number().min(0) })
@@ -326,6 +364,33 @@ export const tradingCommands = {
     summary: 'Writes the audit log as CSV into <data folder>/exports and returns it.',
     request: z.object({}),
     response: z.object({ fileName: z.string(), path: z.string(), content: z.string() }),
+  },
+  'trading.rebalance': {
+    summary:
+      'Recomputes trading.allocation and sends each traded row as a paper market order through the risk manager.',
+    request: allocationRequestSchema,
+    response: allocationSchema.extend({
+      /** The plan's traded rows in the order sent (sells first): the paper client id, or the refusal. */
+      orders: z.array(
+        z.discriminatedUnion('ok', [
+          z.object({
+            ok: z.literal(true),
+            instrument: z.string(),
+            side: z.enum(SIDES),
+            quantity: z.number(),
+            clientId: z.string(),
+          }),
+          z.object({
+            ok: z.literal(false),
+            instrument: z.string(),
+            side: z.enum(SIDES),
+            quantity: z.number(),
+            limit: z.string(),
+            reason: z.string(),
+          }),
+        ]),
+      ),
+    }),
   },
 } as const satisfies Record<string, CommandSpec>;
 

@@ -4,6 +4,7 @@ import {
   EVENT_STRATEGY_KINDS,
   type BacktestMode,
 } from '../../../../shared/api/domains/backtests.js';
+import { PAPER_STRATEGY_KINDS } from '../../../../shared/api/domains/trading.js';
 import { builtInStrategies } from '../../../../shared/backtest/strategies/index.js';
 
 /** One input of a strategy's parameter form, read off its zod schema. */
@@ -73,7 +74,15 @@ export function paramFields(schema: z.ZodType): ParamField[] {
 
 /** The built-in strategies a run in `mode` can use (the ML one needs a model: not offered here). */
 export function strategiesFor(mode: BacktestMode): StrategyChoice[] {
-  const kinds: readonly string[] = mode === 'event' ? EVENT_STRATEGY_KINDS : CANDLE_STRATEGY_KINDS;
+  return choicesOf(mode === 'event' ? EVENT_STRATEGY_KINDS : CANDLE_STRATEGY_KINDS);
+}
+
+/** What paper trading runs: the event-mode built-ins and the ML-signal strategy (on a live model). */
+export function paperStrategies(): StrategyChoice[] {
+  return choicesOf(PAPER_STRATEGY_KINDS);
+}
+
+function choicesOf(kinds: readonly string[]): StrategyChoice[] {
   return builtInStrategies
     .filter((s) => kinds.includes(s.kind))
     .map((s) => ({

@@ -1,10 +1,14 @@
 import { useEffect, useMemo } from 'react';
 import { useMarkets, useTrading } from '../../stores/context.js';
 import { NumberInput, ParamInput } from '../backtests/FormInputs.js';
-import { defaultParams, strategiesFor } from '../backtests/strategyParams.js';
+import { defaultParams, paperStrategies } from '../backtests/strategyParams.js';
 import { askDesktopPermissionOnce } from './desktopNotices.js';
+import { stamp } from './tradingFormat.js';
 
-/** The paper broker's strategy: instrument, strategy and parameters, fees and latency; start, stop, reset. */
+/**
+ * The paper broker's strategy: instrument, strategy and parameters (the ML-signal strategy with
+ * its model), fees and latency, sizing and exits; start, stop, reset.
+ */
 export function PaperPanel() {
   const instruments = useMarkets((s) => s.instruments);
   const paper = useTrading((s) => s.paper);
@@ -13,12 +17,30 @@ export function PaperPanel() {
   const stopPaper = useTrading((s) => s.stopPaper);
   const resetPaper = useTrading((s) => s.resetPaper);
   const busy = useTrading((s) => s.busy);
+  const models = useTrading((s) => s.models);
+  const loadModels = useTrading((s) => s.loadModels);
   const running = useTrading((s) => s.state?.venues.find((v) => v.venue === 'paper')?.strategy ?? null);
 
   // The paper broker runs the backtest engine's event strategies, unchanged.
-  const strategies = useMemo(() => strategiesFor('event'), []);
+  const strategies = useMemo(() => paperStrategies(), []);
   const strategy = strategies.find((s) => s.kind === paper.strategy) ?? strategies[0] ?? null;
   const fields = strategy?.fields ?? [];
+  const isMl = strategy?.kind === 'ml-signal';
+  const choosable = models.filter((m) => m.instrument === paper.instrument);
+
+  useEffect(() => {
+    if (isMl) void loadModels();
+  }, [isMl, loadModels]);
+  useEffect(() => {
+    if (!isMl) return;
+    if (paper.modelId !== null && choosable.some((m) => m.id === paper.modelId)) return;
+    const first = choosable[0]?.id ?? null;
+    if (first !== paper.modelId) setPaper({ modelId: first });
+  }, [isMl, choosable, paper.modelId, setPaper]);
+  useEffect(() => {
+    // Kelly reads the model's probability: with another strategy there is none.
+    if (!isMl && paper.sizing === 'kelly') setPaper({ sizing: 'fixed' });
+  }, [isMl, paper.sizing, setPaper]);
 
   useEffect(() => {
     if (paper.instrument === '' && instruments[0] !== undefined) setPaper({ instrument: instruments[0].id });
@@ -37,6 +59,9 @@ export function PaperPanel() {
       | 'cancelMs'
       | 'initialCash'
       | 'fraction'
+      | 'kellyScale'
+      | 'kellyCap'
+      | 'payoff'
       | 'annualVol'
       | 'volLookback'
       | 'lot'
@@ -63,6 +88,14 @@ export function PaperPanel() {
           {running === null ? 'stopped' : `running ${running.kind} on ${running.instrument}`}
         </span>
       </header>
+      {running?.signal != null && (
+        <p className="panel-note" data-testid="paper-signal">
+          {`model ${running.signal.modelId}: ${running.signal.predictions} predictions; `}
+          {running.signal.up === null
+            ? 'no current prediction (waiting for the model, or its last one is stale)'
+            : `P(up) ${running.signal.up.toFixed(3)} at ${running.signal.rowTs === null ? '—' : stamp(running.signal.rowTs)}`}
+        </p>
+      )}
       <div className="trading-form">
         <label>
           Instrument
@@ -98,6 +131,25 @@ export function PaperPanel() {
             ))}
           </select>
         </label>
+        {isMl && (
+          <label>
+            Model
+            <select
+              data-testid="paper-model"
+              value={paper.modelId ?? ''}
+              onChange={(event) => {
+                setPaper({ modelId: event.target.value === '' ? null : Number(event.target.value) });
+              }}
+            >
+              {choosable.length === 0 && <option value="">no classification model on this instrument</option>}
+              {choosable.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {`#${m.id} ${m.name} (${m.kind})`}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <table className="param-table">
           <tbody>
             {fields.map((field) => (
@@ -131,15 +183,32 @@ export function PaperPanel() {
             value={paper.sizing}
             onChange={(event) => {
               const value = event.target.value;
-              if (value === 'fixed' || value === 'fixed-fraction' || value === 'vol-target')
+              if (
+                value === 'fixed' ||
+                value === 'fixed-fraction' ||
+                value === 'vol-target' ||
+                (value === 'kelly' && isMl)
+              )
                 setPaper({ sizing: value });
             }}
           >
             <option value="fixed">Strategy quantity</option>
             <option value="fixed-fraction">Fraction of equity</option>
             <option value="vol-target">Volatility target</option>
+            {isMl && <option value="kelly">Capped Kelly (model probability)</option>}
           </select>
         </label>
+        {paper.sizing === 'kelly' && (
+          <div
+            className="form-pair"
+            title="f = P(win) - (1 - P(win)) / payoff, times the scale, capped; payoff 0 = take-profit / stop-loss, else 1"
+          >
+            {number('kellyScale', 'Kelly scale')}
+            {number('kellyCap', 'Cap')}
+            {number('payoff', 'Payoff')}
+            {number('lot', 'Lot')}
+          </div>
+        )}
         {paper.sizing === 'fixed-fraction' && (
           <div className="form-pair">
             {number('fraction', 'Fraction of equity')}
@@ -163,7 +232,7 @@ export function PaperPanel() {
             type="button"
             className="primary"
             data-testid="paper-start"
-            disabled={busy || paper.instrument === ''}
+            disabled={busy || paper.instrument === '' || (isMl && paper.modelId === null)}
             onClick={() => {
               void askDesktopPermissionOnce();
               void startPaper();

@@ -14,10 +14,10 @@ import {
   inputsOf,
   labelledData,
   train,
-  upProbability,
   validationFolds,
   type TrainingData,
 } from '../../../../worker/training.js';
+import { upProbability } from '../../../../shared/models/up-probability.js';
 
 const HORIZON = 3;
 

@@ -25,8 +25,7 @@ describe('audit log in SQLite (migration 0009)', () => {
   it('migrates to version 9 with the trading tables STRICT', () => {
     const only = openDatabase(':memory:', { migrations: MIGRATIONS.slice(0, 9) });
     expect(userVersion(only)).toBe(9);
-    only.close();
-    const strict = db
+    const strict = only
       .prepare(
         "SELECT name FROM pragma_table_list WHERE strict = 1 AND (name LIKE 'trading_%' OR name LIKE 'paper_%' OR name LIKE 'live_%') ORDER BY name",
       )
@@ -41,6 +40,7 @@ describe('audit log in SQLite (migration 0009)', () => {
       'paper_positions',
       'trading_audit',
     ]);
+    only.close();
   });
 
   it('chains entries from GENESIS, stores the head in the settings and lists newest first', () => {
