@@ -6,6 +6,7 @@ import { demoBenchmark } from './demo.js';
 import { featuresBenchmark } from './features.js';
 import { modelsBenchmark } from './models.js';
 import { recordBenchmark } from './record.js';
+import { tradingBenchmark } from './trading.js';
 import { writeReport, type Benchmark } from './report.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -15,6 +16,7 @@ const benchmarks: readonly Benchmark[] = [
   backtestBenchmark(),
   featuresBenchmark(root),
   modelsBenchmark(),
+  tradingBenchmark(),
 ];
 
 async function main(): Promise<void> {

@@ -89,7 +89,7 @@ export function PaperPanel() {
         </span>
       </header>
       {running?.signal != null && (
-        <p className="panel-note" data-testid="paper-signal">
+        <p className="trading-note" data-testid="paper-signal">
           {`model ${running.signal.modelId}: ${running.signal.predictions} predictions; `}
           {running.signal.up === null
             ? 'no current prediction (waiting for the model, or its last one is stale)'
