@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
+import { trainQuickModel } from '../fixtures/quick-model.js';
 import { wsTransport } from '../fixtures/ws-client.js';
 
 const DEMO = 'demo:DEMO/USD';
@@ -27,20 +28,8 @@ describe('signals view on the headless host', () => {
   const jobs: Job[] = [];
 
   /** Trains a small GBDT on the seconds the host has recorded, through the API. */
-  async function train(setId: string, name: string, trees: number, from: number): Promise<void> {
-    const { jobId } = await client.call('models.train', {
-      name,
-      featureSetId: setId,
-      from,
-      to: Date.now(),
-      label: { kind: 'fixed-horizon', horizon: 5, threshold: 0 },
-      validation: { scheme: 'walk-forward', folds: 2, embargo: 0, anchored: false },
-      params: { kind: 'gbdt', trees, depth: 3, minLeaf: 10, patience: 0 },
-    });
-    await expect
-      .poll(() => jobs.find((j) => j.id === jobId && j.state !== 'running')?.state, { timeout: 30_000 })
-      .toBe('done');
-  }
+  const train = (setId: string, name: string, trees: number, from: number) =>
+    trainQuickModel(client, jobs, { name, featureSetId: setId, trees, from, to: Date.now() }, 30_000);
 
   beforeAll(async () => {
     session = await openWorkstation();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
+import { trainQuickModel } from '../fixtures/quick-model.js';
 import { wsTransport } from '../fixtures/ws-client.js';
 
 // A trader paper-trades a registered model: the ML-signal strategy on the demo market, sized by
@@ -44,23 +45,12 @@ describe('the ML-signal strategy in the trading view', () => {
     });
     const from = Date.now() + 1_000;
     await sleep(8_000);
-    const { jobId } = await client.call('models.train', {
-      name: 'paper gbdt',
-      featureSetId: set.id,
-      from,
-      to: Date.now(),
-      label: { kind: 'fixed-horizon', horizon: 5, threshold: 0 },
-      validation: { scheme: 'walk-forward', folds: 2, embargo: 0, anchored: false },
-      params: { kind: 'gbdt', trees: 10, depth: 3, minLeaf: 10, patience: 0 },
-    });
-    const deadline = Date.now() + 30_000;
-    let job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    while (job === undefined && Date.now() < deadline) {
-      await sleep(100);
-      job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    }
-    if (job?.state !== 'done') throw new Error(`training ended ${job?.state ?? 'never'}`);
-    modelId = (job.result as { modelId: number }).modelId;
+    modelId = await trainQuickModel(
+      client,
+      jobs,
+      { name: 'paper gbdt', featureSetId: set.id, from, to: Date.now() },
+      30_000,
+    );
     await page.getByTestId('view-trading').click();
     await page.getByTestId('venue-card-paper').waitFor({ timeout: 15_000 });
   }, 90_000);
@@ -85,6 +75,7 @@ describe('the ML-signal strategy in the trading view', () => {
   it('paper-trades the model: its P(up) on the panel, fills, and each signal in the audit log', async () => {
     await setParam(page, 'longAbove', '0.5');
     await setParam(page, 'shortBelow', '0.5');
+    await setParam(page, 'minIntervalMs', '500');
     await page.getByTestId('paper-panel').getByTestId('bt-param-on').selectOption('event');
     await page.getByTestId('paper-sizing').selectOption('kelly');
     await page.getByTestId('paper-kellyCap').fill('0.1');

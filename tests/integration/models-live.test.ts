@@ -9,6 +9,7 @@ import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo } from '../../shared/api/domains/features.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import type { LiveModel, Prediction } from '../../shared/api/domains/models.js';
+import { trainQuickModel } from '../fixtures/quick-model.js';
 import { testDataDir } from '../fixtures/test-app.js';
 
 const LABEL = { kind: 'fixed-horizon', horizon: 5, threshold: 0 } as const;
@@ -47,26 +48,8 @@ describe('models running live on the demo stream', () => {
   let shadowId: number;
   const jobs: Job[] = [];
 
-  async function train(name: string, trees: number, range: { from: number; to: number }): Promise<number> {
-    const { jobId } = await client.call('models.train', {
-      name,
-      featureSetId: set.id,
-      ...range,
-      label: LABEL,
-      validation: { scheme: 'walk-forward', folds: 2, embargo: 0, anchored: false },
-      params: { kind: 'gbdt', trees, depth: 3, minLeaf: 10, patience: 0 },
-    });
-    // Called from beforeAll, where expect.poll is not allowed.
-    const deadline = Date.now() + 25_000;
-    let job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    while (job === undefined && Date.now() < deadline) {
-      await sleep(100);
-      job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    }
-    if (job?.state !== 'done')
-      throw new Error(`training '${name}' ended ${job?.state ?? 'never'}: ${job?.error ?? ''}`);
-    return (job.result as { modelId: number }).modelId;
-  }
+  const train = (name: string, trees: number, range: { from: number; to: number }) =>
+    trainQuickModel(client, jobs, { name, featureSetId: set.id, trees, label: LABEL, ...range });
 
   beforeAll(async () => {
     dataDir = testDataDir('tw-models-live');

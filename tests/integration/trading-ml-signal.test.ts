@@ -8,6 +8,7 @@ import { createMemoryPair } from '../../main/host/memory-transport.js';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo } from '../../shared/api/domains/features.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
+import { trainQuickModel } from '../fixtures/quick-model.js';
 import { testDataDir } from '../fixtures/test-app.js';
 
 // The ML-signal strategy on paper: a GBDT trained on the App's own recording of the demo
@@ -47,7 +48,7 @@ interface Sent {
   action: string;
   intent: { kind: string; order: { clientId: string; side: 'buy' | 'sell'; quantity: number } };
 }
-type Entry = { seq: number; kind: string; payload: unknown };
+type Entry = { seq: number; ts: number; kind: string; payload: unknown };
 
 describe('the ML-signal strategy on paper', () => {
   let dataDir: string;
@@ -57,26 +58,6 @@ describe('the ML-signal strategy on paper', () => {
   let classifierId: number;
   let regressionId: number;
   const jobs: Job[] = [];
-
-  async function train(name: string, label: Record<string, unknown>, range: { from: number; to: number }) {
-    const { jobId } = await client.call('models.train', {
-      name,
-      featureSetId: set.id,
-      ...range,
-      label: label as never,
-      validation: { scheme: 'walk-forward', folds: 2, embargo: 0, anchored: false },
-      params: { kind: 'gbdt', trees: 10, depth: 3, minLeaf: 10, patience: 0 },
-    });
-    const deadline = Date.now() + 25_000;
-    let job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    while (job === undefined && Date.now() < deadline) {
-      await sleep(100);
-      job = jobs.find((j) => j.id === jobId && j.state !== 'running');
-    }
-    if (job?.state !== 'done')
-      throw new Error(`training '${name}' ended ${job?.state ?? 'never'}: ${job?.error ?? ''}`);
-    return (job.result as { modelId: number }).modelId;
-  }
 
   beforeAll(async () => {
     dataDir = testDataDir('tw-ml-paper');
@@ -103,8 +84,17 @@ describe('the ML-signal strategy on paper', () => {
     const from = marketClock() + 10_000;
     await sleep(10_000);
     const range = { from, to: marketClock() };
-    classifierId = await train('up or down', { kind: 'fixed-horizon', horizon: 5, threshold: 0 }, range);
-    regressionId = await train('return', { kind: 'forward-return', horizon: 5 }, range);
+    classifierId = await trainQuickModel(client, jobs, {
+      name: 'up or down',
+      featureSetId: set.id,
+      ...range,
+    });
+    regressionId = await trainQuickModel(client, jobs, {
+      name: 'return',
+      featureSetId: set.id,
+      ...range,
+      label: { kind: 'forward-return', horizon: 5 },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -141,7 +131,7 @@ describe('the ML-signal strategy on paper', () => {
       instrument: DEMO,
       strategy: 'ml-signal',
       modelId: classifierId,
-      params: { longAbove: 0.5, shortBelow: 0.5, quantity: 1, on: 'event' },
+      params: { longAbove: 0.5, shortBelow: 0.5, quantity: 1, on: 'event', minIntervalMs: 500 },
       sizing: { kind: 'kelly', scale: 0.5, cap: 0.2, lot: 0.0001 },
     });
     expect(started.venues.find((v) => v.venue === 'paper')?.strategy).toMatchObject({
@@ -170,7 +160,18 @@ describe('the ML-signal strategy on paper', () => {
     expect(sent.length).toBeGreaterThanOrEqual(2);
 
     const signals = entries.filter((e) => e.kind === 'signal').map((e) => e.payload as Signal);
-    expect(signals.length).toBeGreaterThan(sent.length);
+    expect(signals.length).toBeGreaterThan(0);
+    // The strategy decides at most every 500 ms of market time, however many events come.
+    const decided = [
+      ...new Set(
+        entries
+          .filter((e) => e.kind === 'order' && (e.payload as Sent).action === 'sent')
+          .filter((e) => (e.payload as Sent).intent.order.clientId.startsWith('ml-'))
+          .map((e) => e.ts),
+      ),
+    ].sort((a, b) => a - b);
+    for (let i = 1; i < decided.length; i++)
+      expect((decided[i] ?? 0) - (decided[i - 1] ?? 0)).toBeGreaterThanOrEqual(500);
     let lastRow = 0;
     for (const s of signals) {
       expect(s).toMatchObject({ venue: 'paper', instrument: DEMO, meta: { modelId: classifierId } });

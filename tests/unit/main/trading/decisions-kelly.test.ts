@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { demoTrade, strategyContext } from '../../../fixtures/strategy-context.js';
 import type { OrderIntent } from '../../../../shared/backtest/orders.js';
-import type { Strategy, StrategyContext } from '../../../../shared/backtest/strategy.js';
+import type { Strategy } from '../../../../shared/backtest/strategy.js';
 import { moveToTarget } from '../../../../shared/backtest/strategies/target.js';
-import type { MarketEvent } from '../../../../shared/domain/market.js';
 import {
   decisionSizing,
   withDecisions,
@@ -13,33 +13,8 @@ import {
 /** A strategy that wants to be at `target` units. */
 const wants = (target: number): Strategy => ({ onEvent: (_event, ctx) => moveToTarget(ctx, target, 'ml') });
 
-function flat(mark: number, equity: number): StrategyContext {
-  let n = 0;
-  return {
-    ts: 5_000,
-    position: 0,
-    cash: equity,
-    avgEntryPrice: Number.NaN,
-    mark,
-    equity,
-    book: null,
-    features: null,
-    openOrders: () => [],
-    order: () => undefined,
-    nextClientId: (prefix = 'o') => `${prefix}-${++n}`,
-  };
-}
-
-const trade = (price: number, ts = 6_000): MarketEvent => ({
-  kind: 'trade',
-  instrument: 'demo:DEMO/USD',
-  ts,
-  seq: ts,
-  id: String(ts),
-  price,
-  amount: 1,
-  side: 'buy',
-});
+const flat = (mark: number, equity: number) => strategyContext(0, mark, equity);
+const trade = (price: number, ts = 6_000) => demoTrade(price, ts);
 
 const orders = (intents: readonly OrderIntent[] | null): [string, number][] =>
   (intents ?? []).flatMap((i) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { demoTrade, strategyContext } from '../../../fixtures/strategy-context.js';
 import type { OrderIntent } from '../../../../shared/backtest/orders.js';
-import type { Strategy, StrategyContext } from '../../../../shared/backtest/strategy.js';
+import type { Strategy } from '../../../../shared/backtest/strategy.js';
 import { moveToTarget } from '../../../../shared/backtest/strategies/target.js';
-import type { MarketEvent } from '../../../../shared/domain/market.js';
 import type { ExitSignal } from '../../../../shared/trading/exits.js';
 import type { Candle } from '../../../../shared/domain/candle.js';
 import { annualisedVol, withDecisions, type SizingDecision } from '../../../../main/trading/decisions.js';
@@ -10,38 +10,8 @@ import { annualisedVol, withDecisions, type SizingDecision } from '../../../../m
 /** Wants to be long one unit, always. */
 const alwaysLong: Strategy = { onEvent: (_event, ctx) => moveToTarget(ctx, 1, 't') };
 
-function context(
-  position: number,
-  mark: number,
-  equity: number,
-  avgEntryPrice = Number.NaN,
-): StrategyContext {
-  let n = 0;
-  return {
-    ts: 1_000,
-    position,
-    cash: equity,
-    avgEntryPrice,
-    mark,
-    equity,
-    book: null,
-    features: null,
-    openOrders: () => [],
-    order: () => undefined,
-    nextClientId: (prefix = 'o') => `${prefix}-${++n}`,
-  };
-}
-
-const trade = (price: number, ts = 2_000): MarketEvent => ({
-  kind: 'trade',
-  instrument: 'demo:DEMO/USD',
-  ts,
-  seq: ts,
-  id: String(ts),
-  price,
-  amount: 1,
-  side: 'buy',
-});
+const context = strategyContext;
+const trade = demoTrade;
 
 function quantities(intents: readonly OrderIntent[] | null): number[] {
   return (intents ?? []).flatMap((i) => (i.kind === 'submit' ? [i.order.quantity] : []));
