@@ -193,6 +193,7 @@ export function createApp(options: AppOptions): App {
       return { bids, asks, mid: book.mid() };
     },
     candles: (instrument, timeframe, limit) => store.candles(instrument, timeframe, limit),
+    orderBook: (instrument) => pipeline.validator.bookOf(instrument),
     knownInstrument: (id) => {
       knownInstrument(id);
     },

@@ -44,6 +44,8 @@ export interface LiveOrder {
   readonly timeInForce: TimeInForce;
   readonly postOnly: boolean;
   readonly reduceOnly: boolean;
+  /** Echoed in the broker's `sent` event (a strategy desk's own order id). */
+  readonly tag?: string;
 }
 
 export type Balances = Record<string, { free: number; used: number; total: number }>;
@@ -195,5 +197,6 @@ function liveRequest(order: LiveOrder): LiveOrderRequest {
     timeInForce: order.timeInForce,
     postOnly: order.postOnly,
     reduceOnly: order.reduceOnly,
+    ...(order.tag === undefined ? {} : { tag: order.tag }),
   };
 }

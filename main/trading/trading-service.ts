@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from '../../shared/api/protocol.js';
 import {
+  strategyRunSchema,
   tradingCommands,
   type FillWire,
   type TradingState,
@@ -11,6 +12,7 @@ import type { OrderType } from '../../shared/backtest/orders.js';
 import type { Strategy } from '../../shared/backtest/strategy.js';
 import type { Candle } from '../../shared/domain/candle.js';
 import type { Level, MarketEvent } from '../../shared/domain/market.js';
+import type { ReadonlyOrderBook } from '../../shared/market/order-book.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { RiskOpenOrder, RiskPosition, RiskState, RiskTrip } from '../../shared/risk/gate.js';
 import { riskLimitsSchema } from '../../shared/risk/limits.js';
@@ -33,6 +35,7 @@ import { AuditLog } from './audit-log.js';
 import { armPhrase } from './live/live-broker.js';
 import { liveAuditRecord } from './live/live-audit.js';
 import type { LiveBrokerEvent } from './live/live-events.js';
+import { LiveDesk } from './live-desk.js';
 import { LiveVenue } from './live-venue.js';
 import { PaperAccount } from './paper-account.js';
 import {
@@ -61,6 +64,8 @@ type Handler<K extends keyof Commands> = (
   request: z.output<Commands[K]['request']>,
 ) => z.input<Commands[K]['response']> | Promise<z.input<Commands[K]['response']>>;
 type TradingEvent = z.input<Topics['trading.events']['payload']>;
+/** What every strategy start asks for, whichever the venue. */
+type StrategyRunRequest = z.output<typeof strategyRunSchema>;
 
 export const LIMITS_SETTING = 'trading.limits';
 /** The paper strategy's start request while it runs: a restart starts it again. */
@@ -94,6 +99,8 @@ export interface TradingServiceOptions {
   readonly connected: (exchange: string) => boolean;
   readonly secrets: SecretStore;
   readonly exportsDir: string;
+  /** The live order book of an instrument (what a live strategy reads), or null before data. */
+  readonly orderBook?: (instrument: string) => ReadonlyOrderBook | null;
   /** The model registry and live inference, for the ML-signal strategy; absent: not offered. */
   readonly models?: TradingModels;
 }
@@ -115,6 +122,8 @@ export function createTradingService(options: TradingServiceOptions) {
   const problems: string[] = [];
   /** The ML-signal strategy's model and feed while it runs on paper. */
   let signalRun: SignalRun | null = null;
+  /** The strategy running on each live venue. */
+  const liveDesks = new Map<string, { desk: LiveDesk; running: PaperStrategy; signal: SignalRun | null }>();
   let dirty = true;
 
   const emitEvent = (event: TradingEvent): void => {
@@ -168,6 +177,24 @@ export function createTradingService(options: TradingServiceOptions) {
   function endSignal(): void {
     signalRun?.stop();
     signalRun = null;
+  }
+
+  /** Stops a live venue's strategy: its working orders are cancelled, the position stays. */
+  function stopLiveDesk(venue: string, why: string): PaperStrategy | null {
+    const entry = liveDesks.get(venue);
+    if (entry === undefined) return null;
+    liveDesks.delete(venue);
+    entry.signal?.stop();
+    void entry.desk.stop();
+    record(clock(), 'decision', { venue, action: 'strategy_stopped', why, ...entry.running });
+    dirty = true;
+    return entry.running;
+  }
+
+  function liveStrategyView(venue: string): TradingState['venues'][number]['strategy'] {
+    const entry = liveDesks.get(venue);
+    if (entry === undefined) return null;
+    return { ...entry.running, signal: entry.signal?.view() ?? null };
   }
 
   function strategyView(): TradingState['venues'][number]['strategy'] {
@@ -275,6 +302,11 @@ export function createTradingService(options: TradingServiceOptions) {
   function onLiveEvent(exchange: string, event: LiveBrokerEvent): void {
     const r = liveAuditRecord(event, exchange);
     record(r.ts, r.kind, { venue: exchange, ...(r.payload as object) });
+    try {
+      liveDesks.get(exchange)?.desk.onBrokerEvent(event);
+    } catch (error) {
+      log(`trading: ${exchange} strategy: ${error instanceof Error ? error.message : String(error)}`);
+    }
     switch (event.kind) {
       case 'refused':
         emitEvent({
@@ -326,6 +358,7 @@ export function createTradingService(options: TradingServiceOptions) {
       });
     paper.disarm(trip.reason);
     paper.cancelAll();
+    for (const id of [...liveDesks.keys()]) stopLiveDesk(id, trip.reason);
     for (const live of liveVenues.values()) {
       void live.panic(trip.reason).catch((error: unknown) => {
         log(`trading: ${live.exchangeId} panic after ${trip.limit}: ${String(error)}`);
@@ -412,7 +445,7 @@ export function createTradingService(options: TradingServiceOptions) {
         connected: options.connected(id),
         balances: venue?.balances ?? {},
         equity: venue?.riskState()?.equity ?? null,
-        strategy: null,
+        strategy: liveStrategyView(id),
       });
     }
     const positions: TradingState['positions'] = account
@@ -513,6 +546,79 @@ export function createTradingService(options: TradingServiceOptions) {
     }, STATE_MS),
   ];
 
+  /**
+   * A strategy as a venue runs it: built-in (parameters checked) or the ML-signal strategy on
+   * its live model, inside the sizing and exits, every decision audited under the venue.
+   */
+  async function prepareStrategy(venue: string, request: StrategyRunRequest) {
+    const { instrument, strategy, params, sizing } = request;
+    options.knownInstrument(instrument);
+    if (sizing.kind === 'kelly' && strategy !== 'ml-signal')
+      throw new ApiError(
+        'bad_request',
+        "capped Kelly sizes on a model's probability of an up move: use it with the ML-signal strategy",
+      );
+    const exits = exitLevels(request.exits);
+    let inner: () => Strategy;
+    let unit: unknown;
+    let signal: SignalRun | null = null;
+    if (strategy === 'ml-signal') {
+      signal = await startSignalRun(options.models, {
+        instrument,
+        modelId: request.modelId,
+        params,
+        log,
+        onSignal: (read) => {
+          record(read.ts, 'signal', { venue, instrument, ...read });
+        },
+      });
+      inner = signal.strategy;
+      unit = signal.params.quantity;
+    } else {
+      const definition = strategyDefinition(strategy);
+      const parsed = definition.params.safeParse(params);
+      if (!parsed.success)
+        throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
+      inner = () => definition.create(parsed.data);
+      unit = (parsed.data as { quantity?: unknown }).quantity;
+    }
+    const feed = signal?.feed;
+    const decisions: DecisionOptions = {
+      sizing: decisionSizing(sizing, exits, {
+        assetVol: (lookback) => annualisedVol(options.candles(instrument, '1m', lookback + 2), lookback),
+        upProbability: () => feed?.latest()?.up ?? Number.NaN,
+      }),
+      exits,
+      unit: typeof unit === 'number' && unit > 0 ? unit : 1,
+      lot: sizing.kind === 'fixed' ? 0 : sizing.lot,
+    };
+    const create = (): Strategy =>
+      withDecisions(inner(), decisions, {
+        onSizing: (decision) => {
+          record(decision.ts, 'decision', { venue, action: 'sized', instrument, ...decision });
+        },
+        onExit: (exit, position, entryPrice) => {
+          record(exit.ts, 'decision', {
+            venue,
+            action: 'exit',
+            instrument,
+            reason: exit.reason,
+            price: exit.price,
+            level: exit.level,
+            position,
+            entryPrice,
+            clientId: exit.intent.kind === 'submit' ? exit.intent.order.clientId : null,
+          });
+        },
+      });
+    const running: PaperStrategy = {
+      kind: strategy,
+      instrument,
+      params: signal === null ? params : { ...signal.params, modelId: signal.modelId },
+    };
+    return { running, signal, create, exits, barMs: strategy === 'book-imbalance' ? 0 : PAPER_BAR_MS };
+  }
+
   // ---- commands ------------------------------------------------------------------------------
 
   function requireLive(venue: string): LiveVenue {
@@ -523,95 +629,81 @@ export function createTradingService(options: TradingServiceOptions) {
   const commands: { [K in keyof Commands]: Handler<K> } = {
     'trading.state': () => state(),
     'trading.paper.start': async (request) => {
-      const { instrument, strategy, params, fees, latencyMs, sizing, exits } = request;
-      options.knownInstrument(instrument);
-      if (sizing.kind === 'kelly' && strategy !== 'ml-signal')
-        throw new ApiError(
-          'bad_request',
-          "capped Kelly sizes on a model's probability of an up move: use it with the ML-signal strategy",
-        );
-      const levels = exitLevels(exits);
-      let create: () => Strategy;
-      let unit: unknown;
-      let signal: SignalRun | null = null;
-      if (strategy === 'ml-signal') {
-        signal = await startSignalRun(options.models, {
-          instrument,
-          modelId: request.modelId,
-          params,
-          log,
-          onSignal: (read) => {
-            record(read.ts, 'signal', { venue: PAPER_VENUE, instrument, ...read });
-          },
-        });
-        create = signal.strategy;
-        unit = signal.params.quantity;
-      } else {
-        const definition = strategyDefinition(strategy);
-        const parsed = definition.params.safeParse(params);
-        if (!parsed.success)
-          throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);
-        create = () => definition.create(parsed.data);
-        unit = (parsed.data as { quantity?: unknown }).quantity;
-      }
-      const feed = signal?.feed;
-      const decisions: DecisionOptions = {
-        sizing: decisionSizing(sizing, levels, {
-          assetVol: (lookback) => annualisedVol(options.candles(instrument, '1m', lookback + 2), lookback),
-          upProbability: () => feed?.latest()?.up ?? Number.NaN,
-        }),
-        exits: levels,
-        unit: typeof unit === 'number' && unit > 0 ? unit : 1,
-        lot: sizing.kind === 'fixed' ? 0 : sizing.lot,
-      };
-      const running = {
-        kind: strategy,
-        instrument,
-        params: signal === null ? params : { ...signal.params, modelId: signal.modelId },
-      };
+      const { fees, latencyMs } = request;
+      const prepared = await prepareStrategy(PAPER_VENUE, request);
       endSignal();
       paper.start(
-        running,
-        () =>
-          withDecisions(create(), decisions, {
-            onSizing: (decision) => {
-              record(decision.ts, 'decision', {
-                venue: PAPER_VENUE,
-                action: 'sized',
-                instrument,
-                ...decision,
-              });
-            },
-            onExit: (exit, position, entryPrice) => {
-              record(exit.ts, 'decision', {
-                venue: PAPER_VENUE,
-                action: 'exit',
-                instrument,
-                reason: exit.reason,
-                price: exit.price,
-                level: exit.level,
-                position,
-                entryPrice,
-                clientId: exit.intent.kind === 'submit' ? exit.intent.order.clientId : null,
-              });
-            },
-          }),
+        prepared.running,
+        prepared.create,
         { fees, latencyMs },
-        strategy === 'book-imbalance' ? 0 : PAPER_BAR_MS,
-        feed,
+        prepared.barMs,
+        prepared.signal?.feed,
       );
-      signalRun = signal;
+      signalRun = prepared.signal;
       settings.set(RUNNING_SETTING, request);
       record(clock(), 'decision', {
         venue: PAPER_VENUE,
         action: 'strategy_started',
-        ...running,
+        ...prepared.running,
         fees,
         latencyMs,
-        sizing,
-        exits: levels,
+        sizing: request.sizing,
+        exits: prepared.exits,
       });
       dirty = true;
+      return state();
+    },
+    'trading.live.start': async (request) => {
+      const { venue: id } = request;
+      const venue = requireLive(id);
+      if (!venue.armed)
+        throw new ApiError(
+          'bad_request',
+          `${id} is disarmed: ${armPhrase(id)} first, then start the strategy`,
+        );
+      const prefix = `${id}:`;
+      if (!request.instrument.startsWith(prefix))
+        throw new ApiError('bad_request', `instrument ${request.instrument} is not on ${id}`);
+      const symbol = request.instrument.slice(prefix.length);
+      const prepared = await prepareStrategy(id, request);
+      stopLiveDesk(id, 'replaced by a new strategy');
+      const quote = symbol.split('/')[1] ?? '';
+      const desk = new LiveDesk({
+        venue: id,
+        instrument: request.instrument,
+        symbol,
+        strategy: prepared.create(),
+        ...(prepared.signal === null ? {} : { features: prepared.signal.feed }),
+        barMs: prepared.barMs,
+        book: () => options.orderBook?.(request.instrument) ?? null,
+        submit: (order) => venue.submit(symbol, order),
+        cancel: (clientId) => venue.cancel(clientId),
+        equity: () => venue.riskState()?.equity ?? Number.NaN,
+        cash: () => venue.balances[quote]?.free ?? Number.NaN,
+        onProblem: (what) => {
+          log(`trading: ${id} strategy: ${what}`);
+          record(clock(), 'decision', {
+            venue: id,
+            action: 'not_sent',
+            instrument: request.instrument,
+            why: what,
+          });
+        },
+      });
+      liveDesks.set(id, { desk, running: prepared.running, signal: prepared.signal });
+      record(clock(), 'decision', {
+        venue: id,
+        action: 'strategy_started',
+        ...prepared.running,
+        sizing: request.sizing,
+        exits: prepared.exits,
+      });
+      dirty = true;
+      return state();
+    },
+    'trading.live.stop': ({ venue }) => {
+      requireLive(venue);
+      stopLiveDesk(venue, 'stopped by the user');
       return state();
     },
     'trading.paper.stop': () => {
@@ -720,7 +812,11 @@ export function createTradingService(options: TradingServiceOptions) {
     'trading.disarm': ({ venue }) => {
       if (venue === PAPER_VENUE) {
         paper.disarm('disarmed by the user');
-      } else requireLive(venue).disarm('disarmed by the user');
+      } else {
+        requireLive(venue).disarm('disarmed by the user');
+        // A disarmed venue refuses every order: its strategy would only pile up refusals.
+        stopLiveDesk(venue, 'venue disarmed by the user');
+      }
       if (venue === PAPER_VENUE)
         record(clock(), 'arming', { venue, action: 'disarmed', why: 'disarmed by the user' });
       dirty = true;
@@ -737,6 +833,7 @@ export function createTradingService(options: TradingServiceOptions) {
           ...stopped,
         });
       paper.cancelAll();
+      for (const id of [...liveDesks.keys()]) stopLiveDesk(id, 'panic button');
       for (const id of liveVenueIds()) await liveVenue(id).panic('panic button');
       dirty = true;
       return state();
@@ -884,10 +981,18 @@ export function createTradingService(options: TradingServiceOptions) {
       } catch (error) {
         log(`trading: paper broker: ${error instanceof Error ? error.message : String(error)}`);
       }
+      for (const [venue, { desk }] of liveDesks) {
+        try {
+          desk.onEvents(events);
+        } catch (error) {
+          log(`trading: ${venue} strategy: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
     },
     stop(): void {
       for (const timer of timers) clearInterval(timer);
       endSignal();
+      for (const { signal } of liveDesks.values()) signal?.stop();
       for (const venue of liveVenues.values()) venue.stop();
       account.saveMarks();
     },

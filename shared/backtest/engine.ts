@@ -23,6 +23,7 @@ import {
   type RejectReason,
 } from './orders.js';
 import type { BarView, FeatureSource, Strategy, StrategyContext } from './strategy.js';
+import { TradeBars } from './trade-bars.js';
 
 /**
  * The backtest engine: deterministic replay of market data through a strategy, with
@@ -533,17 +534,16 @@ export class EventBacktest extends BacktestCore {
   private lastSeq = Number.NEGATIVE_INFINITY;
   /** Market time reached by events or `advanceTo`; nothing older is accepted. */
   private clockTs = Number.NEGATIVE_INFINITY;
-  // Bars built from trades (only when barMs > 0).
-  private readonly barMs: number;
-  private readonly bar = { openTime: 0, closeTime: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
-  private barOpen = false;
+  /** Bars built from trades (only when barMs > 0). */
+  private readonly bars: TradeBars | null;
 
   constructor(config: BacktestConfig) {
     super(config, config.latency ?? ZERO_LATENCY);
     this.venue = new FillModel(this);
     this.book = this.venue.book;
     this.equityIntervalMs = config.equityIntervalMs ?? 1000;
-    this.barMs = config.barMs ?? 0;
+    const barMs = config.barMs ?? 0;
+    this.bars = barMs > 0 ? new TradeBars(barMs) : null;
     if (!(this.equityIntervalMs > 0)) throw new RangeError('equityIntervalMs must be > 0');
   }
 
@@ -561,7 +561,7 @@ export class EventBacktest extends BacktestCore {
       case 'trade':
         this.lastTrade = event.price;
         this.venue.applyTrade(event, ts);
-        if (this.barMs > 0) this.addToBar(event.price, event.amount, ts);
+        this.bars?.add(event.price, event.amount, ts);
         break;
       case 'book_snapshot':
         this.venue.applySnapshot(event, ts);
@@ -607,9 +607,10 @@ export class EventBacktest extends BacktestCore {
       this.sample(this.nextSampleTs);
       this.nextSampleTs += this.equityIntervalMs;
     }
-    if (this.barOpen && ts >= this.bar.closeTime) {
-      this.runActions(this.bar.closeTime);
-      this.closeBar();
+    const bars = this.bars;
+    if (bars?.due(ts) === true) {
+      this.runActions(bars.closeTime);
+      this.closeBar(bars.close());
     }
     if (this.nextActionAt <= ts) this.runActions(ts);
     this.ts = ts;
@@ -630,25 +631,7 @@ export class EventBacktest extends BacktestCore {
     return this.result();
   }
 
-  private addToBar(price: number, amount: number, ts: number): void {
-    const bar = this.bar;
-    if (!this.barOpen) {
-      this.barOpen = true;
-      bar.openTime = ts - (ts % this.barMs);
-      bar.closeTime = bar.openTime + this.barMs;
-      bar.open = bar.high = bar.low = bar.close = price;
-      bar.volume = amount;
-      return;
-    }
-    if (price > bar.high) bar.high = price;
-    if (price < bar.low) bar.low = price;
-    bar.close = price;
-    bar.volume += amount;
-  }
-
-  private closeBar(): void {
-    this.barOpen = false;
-    const bar: BarView = this.bar;
+  private closeBar(bar: BarView): void {
     this.ts = bar.closeTime;
     this.featureSource?.onBar?.(bar);
     const strategy = this.strategy;

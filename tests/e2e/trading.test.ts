@@ -248,6 +248,34 @@ describe('trading view on the headless host', () => {
     expect(sim.orders(API_KEY).map((o) => o.status)).toEqual(['CANCELED']);
   });
 
+  it('runs the strategy on the armed live venue: its orders reach the exchange, then it stops', async () => {
+    await page.getByTestId('paper-venue').selectOption('binance');
+    await expect.poll(() => page.getByTestId('paper-instrument').inputValue()).toBe(LIVE);
+    await expect(page.getByTestId('live-strategy-note').innerText()).resolves.toContain(
+      'Real orders on binance',
+    );
+    await page.getByTestId('paper-strategy').selectOption('book-imbalance');
+    await setParam(page, 'quantity', '0.01');
+    await setParam(page, 'entry', '0.05');
+    await setParam(page, 'exit', '0.02');
+    await setParam(page, 'minIntervalMs', '200');
+    await page.getByTestId('paper-start').click();
+    await expect
+      .poll(() => page.getByTestId('paper-running').innerText(), { timeout: 10_000 })
+      .toBe(`running book-imbalance on ${LIVE}`);
+    const liveFill = page.locator('[data-testid="fill-row"]').filter({ hasText: LIVE });
+    await expect.poll(() => liveFill.count(), { timeout: 45_000, interval: 250 }).toBeGreaterThan(0);
+    expect(sim.fills(API_KEY).length).toBeGreaterThan(0);
+    await page.getByTestId('paper-stop').click();
+    await expect
+      .poll(() => page.getByTestId('paper-running').innerText(), { timeout: 10_000 })
+      .toBe('stopped');
+    const sent = sim.orderRequests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sim.orderRequests.length).toBe(sent);
+    await page.getByTestId('paper-venue').selectOption('paper');
+  });
+
   it('panic disarms the live venue', async () => {
     await page.getByTestId('panic').click();
     await page.getByTestId('panic-confirm').click();

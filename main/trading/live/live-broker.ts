@@ -293,6 +293,7 @@ export class LiveBroker {
       quantity: rounded.quantity,
       price,
       stopPrice,
+      tag: request.tag ?? null,
     });
     this.inFlight.add(clientId);
     try {

@@ -11,6 +11,11 @@ import type { LiveFillRow, LiveOrderState, LiveOrderType } from './order-store.j
  */
 export type LiveOrderRequest = Omit<OrderRequest, 'clientId' | 'goodTillTs'> & {
   readonly type: OrderType;
+  /**
+   * Who asked, in their own words (a strategy desk's order id): echoed in the `sent` event, so
+   * the asker knows its order by the broker's client id before the submit resolves.
+   */
+  readonly tag?: string;
 };
 
 export type LiveSubmitResult =
@@ -37,6 +42,8 @@ export type LiveBrokerEvent =
       readonly quantity: number;
       readonly price: number | null;
       readonly stopPrice: number | null;
+      /** The request's `tag`, null without one. */
+      readonly tag: string | null;
     }
   | {
       readonly kind: 'accepted';

@@ -189,6 +189,8 @@ export function orderFromTicket(ticket: OrderTicket): Parsed<CommandRequest<'tra
 
 /** The paper strategy form. */
 export interface PaperForm {
+  /** Where the strategy runs: `paper`, or an armed live venue. */
+  readonly venue: string;
   readonly instrument: string;
   readonly strategy: string;
   readonly params: Readonly<Record<string, number | boolean | string>>;
@@ -324,6 +326,7 @@ export const DEFAULT_RISK_REQUEST: RiskRequest = {
 };
 
 const DEFAULT_PAPER: PaperForm = {
+  venue: 'paper',
   instrument: '',
   strategy: 'book-imbalance',
   params: {},
@@ -461,21 +464,33 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
       async startPaper() {
         const p = get().paper;
         const strategy = p.strategy as CommandRequest<'trading.paper.start'>['strategy'];
+        const run = {
+          instrument: p.instrument,
+          strategy,
+          params: { ...p.params },
+          ...(strategy === 'ml-signal' && p.modelId !== null ? { modelId: p.modelId } : {}),
+          ...paperDecisions(p),
+        };
+        if (p.venue !== 'paper') {
+          await stateCall(`Could not start the strategy on ${p.venue}`, () =>
+            api.call('trading.live.start', { venue: p.venue, ...run }),
+          );
+          return;
+        }
         await stateCall('Could not start the paper strategy', () =>
           api.call('trading.paper.start', {
-            instrument: p.instrument,
-            strategy,
-            params: { ...p.params },
+            ...run,
             fees: { maker: p.maker, taker: p.taker },
             latencyMs: { submit: p.submitMs, cancel: p.cancelMs },
-            ...(strategy === 'ml-signal' && p.modelId !== null ? { modelId: p.modelId } : {}),
-            ...paperDecisions(p),
           }),
         );
       },
 
       async stopPaper() {
-        await stateCall('Could not stop the paper strategy', () => api.call('trading.paper.stop', {}));
+        const venue = get().paper.venue;
+        await stateCall(`Could not stop the strategy on ${venue}`, () =>
+          venue === 'paper' ? api.call('trading.paper.stop', {}) : api.call('trading.live.stop', { venue }),
+        );
       },
 
       async resetPaper() {

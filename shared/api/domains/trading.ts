@@ -246,6 +246,22 @@ export const allocationSchema = z.object({
 });
 export type Allocation = z.infer<typeof allocationSchema>;
 
+/** A strategy to run, whichever the venue: what it is, its model, its sizing and exits. */
+export const strategyRunSchema = z.object({
+  instrument: z.string().min(1),
+  strategy: z.enum(PAPER_STRATEGY_KINDS),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * The registered model the ML-signal strategy trades (classification, on this instrument);
+   * started live as primary if it is not running. Only for 'ml-signal'.
+   */
+  modelId: z.number().int().positive().optional(),
+  /** How much the strategy trades: its own quantity (`fixed`) or a fraction of equity per unit. */
+  sizing: paperSizingSchema.default({ kind: 'fixed' }),
+  /** Exits on the live trades, as fractions of the entry (trailing: of the best price). */
+  exits: paperExitsSchema.default({}),
+});
+
 export const tradingCommands = {
   'trading.state': {
     summary:
@@ -256,29 +272,28 @@ export const tradingCommands = {
   'trading.paper.start': {
     summary:
       'Runs a built-in strategy, or the ML-signal strategy on a live model, on an instrument through the paper broker.',
-    request: z.object({
-      instrument: z.string().min(1),
-      strategy: z.enum(PAPER_STRATEGY_KINDS),
-      params: z.record(z.string(), z.unknown()).default({}),
-      /**
-       * The registered model the ML-signal strategy trades (classification, on this
-       * instrument); started live as primary if it is not running. Only for 'ml-signal'.
-       */
-      modelId: z.number().int().positive().optional(),
+    request: strategyRunSchema.extend({
       fees: z.object({ maker: z.number(), taker: z.number() }).default({ maker: 0.0002, taker: 0.001 }),
       latencyMs: z
         .object({ submit: z.number().min(0), cancel: z.number().min(0) })
         .default({ submit: 0, cancel: 0 }),
-      /** How much the strategy trades: its own quantity (`fixed`) or a fraction of equity per unit. */
-      sizing: paperSizingSchema.default({ kind: 'fixed' }),
-      /** Exits on the live trades, as fractions of the entry (trailing: of the best price). */
-      exits: paperExitsSchema.default({}),
     }),
     response: tradingStateSchema,
   },
   'trading.paper.stop': {
     summary: 'Stops the paper strategy (open orders are cancelled, the position is kept).',
     request: z.object({}),
+    response: tradingStateSchema,
+  },
+  'trading.live.start': {
+    summary:
+      'Runs a strategy on an armed live venue: the same strategy, sizing and exits as on paper, its orders through the live broker and the risk manager.',
+    request: strategyRunSchema.extend({ venue: venueSchema }),
+    response: tradingStateSchema,
+  },
+  'trading.live.stop': {
+    summary: "Stops a live venue's strategy and cancels its working orders (the position stays).",
+    request: z.object({ venue: venueSchema }),
     response: tradingStateSchema,
   },
   'trading.paper.reset': {

@@ -19,7 +19,15 @@ export function PaperPanel() {
   const busy = useTrading((s) => s.busy);
   const models = useTrading((s) => s.models);
   const loadModels = useTrading((s) => s.loadModels);
-  const running = useTrading((s) => s.state?.venues.find((v) => v.venue === 'paper')?.strategy ?? null);
+  const venues = useTrading((s) => s.state?.venues);
+  const venue = venues?.find((v) => v.venue === paper.venue) ?? null;
+  const running = venue?.strategy ?? null;
+  const isPaper = paper.venue === 'paper';
+  // A live venue trades its own instruments; paper trades any instrument with a live book.
+  const tradable = useMemo(
+    () => (isPaper ? instruments : instruments.filter((i) => i.id.startsWith(`${paper.venue}:`))),
+    [isPaper, instruments, paper.venue],
+  );
 
   // The paper broker runs the backtest engine's event strategies, unchanged.
   const strategies = useMemo(() => paperStrategies(), []);
@@ -43,8 +51,10 @@ export function PaperPanel() {
   }, [isMl, paper.sizing, setPaper]);
 
   useEffect(() => {
-    if (paper.instrument === '' && instruments[0] !== undefined) setPaper({ instrument: instruments[0].id });
-  }, [paper.instrument, instruments, setPaper]);
+    if (tradable.some((i) => i.id === paper.instrument)) return;
+    const first = tradable[0]?.id;
+    if (first !== undefined) setPaper({ instrument: first });
+  }, [paper.instrument, tradable, setPaper]);
   useEffect(() => {
     if (strategy === null) return;
     if (paper.strategy !== strategy.kind || Object.keys(paper.params).length === 0)
@@ -81,9 +91,9 @@ export function PaperPanel() {
   );
 
   return (
-    <section className="panel trading-panel" aria-label="Paper strategy" data-testid="paper-panel">
+    <section className="panel trading-panel" aria-label="Strategy" data-testid="paper-panel">
       <header className="panel-title">
-        <span>Paper strategy</span>
+        <span>Strategy</span>
         <span className="panel-note" data-testid="paper-running">
           {running === null ? 'stopped' : `running ${running.kind} on ${running.instrument}`}
         </span>
@@ -97,6 +107,22 @@ export function PaperPanel() {
         </p>
       )}
       <div className="trading-form">
+        <label title="A live venue must be armed first; its strategy trades real orders through the risk manager">
+          Venue
+          <select
+            data-testid="paper-venue"
+            value={paper.venue}
+            onChange={(event) => {
+              setPaper({ venue: event.target.value });
+            }}
+          >
+            {(venues ?? []).map((v) => (
+              <option key={v.venue} value={v.venue} disabled={v.kind === 'live' && !v.armed}>
+                {v.kind === 'paper' ? 'paper' : `${v.venue} (live${v.armed ? '' : ', disarmed'})`}
+              </option>
+            ))}
+          </select>
+        </label>
         <label>
           Instrument
           <select
@@ -106,7 +132,7 @@ export function PaperPanel() {
               setPaper({ instrument: event.target.value });
             }}
           >
-            {instruments.map((i) => (
+            {tradable.map((i) => (
               <option key={i.id} value={i.id}>
                 {i.id}
               </option>
@@ -168,14 +194,18 @@ export function PaperPanel() {
             ))}
           </tbody>
         </table>
-        <div className="form-pair">
-          {number('maker', 'Maker fee')}
-          {number('taker', 'Taker fee')}
-        </div>
-        <div className="form-pair">
-          {number('submitMs', 'Submit latency ms')}
-          {number('cancelMs', 'Cancel latency ms')}
-        </div>
+        {isPaper && (
+          <>
+            <div className="form-pair">
+              {number('maker', 'Maker fee')}
+              {number('taker', 'Taker fee')}
+            </div>
+            <div className="form-pair">
+              {number('submitMs', 'Submit latency ms')}
+              {number('cancelMs', 'Cancel latency ms')}
+            </div>
+          </>
+        )}
         <label>
           Sizing
           <select
@@ -251,20 +281,28 @@ export function PaperPanel() {
             Stop
           </button>
         </div>
-        <div className="form-pair">
-          {number('initialCash', 'Initial cash')}
-          <button
-            type="button"
-            data-testid="paper-reset"
-            disabled={busy}
-            title="No position, no orders, this much cash"
-            onClick={() => {
-              void resetPaper();
-            }}
-          >
-            Reset account
-          </button>
-        </div>
+        {isPaper && (
+          <div className="form-pair">
+            {number('initialCash', 'Initial cash')}
+            <button
+              type="button"
+              data-testid="paper-reset"
+              disabled={busy}
+              title="No position, no orders, this much cash"
+              onClick={() => {
+                void resetPaper();
+              }}
+            >
+              Reset account
+            </button>
+          </div>
+        )}
+        {!isPaper && (
+          <p className="trading-note" data-testid="live-strategy-note">
+            Real orders on {paper.venue}: rounded to the market, decided by the risk manager, the position
+            counted from this strategy&apos;s own fills.
+          </p>
+        )}
       </div>
     </section>
   );

@@ -1,0 +1,151 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TradingState } from '../../shared/api/domains/trading.js';
+import { KEY_FILE } from '../../main/exchange/exchange-service.js';
+import { PassphraseSecretStore } from '../../main/exchange/secret-store.js';
+import { startBinanceSimulator } from '../exchange-sim/binance-sim.js';
+import { startTestApp, testDataDir } from '../fixtures/test-app.js';
+
+// A strategy on a live venue: the book-imbalance strategy the backtests and the paper broker
+// run, on the Binance simulator's stream, its orders through ccxt and the risk manager. The
+// exchange's own record of fills is the check: the strategy sees its position from its fills,
+// so its net never goes beyond its target, and a limit refuses its orders with the reason.
+
+const SYMBOL = 'ETH/USDT';
+const INSTRUMENT = `binance:${SYMBOL}`;
+const KEY = 'sim-key';
+const SECRET = 'sim-secret';
+const QUANTITY = 0.01;
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function until<T>(
+  read: () => Promise<T> | T,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 600)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const venueOf = (state: TradingState) => state.venues.find((v) => v.venue === 'binance');
+
+async function rig() {
+  const { sim, urls } = await startBinanceSimulator({
+    markets: [{ symbol: SYMBOL, startPrice: 2000, tickSize: 0.1, lotSize: 0.001, seed: 7, minNotional: 5 }],
+  });
+  cleanups.push(() => sim.stop());
+  sim.openAccount(KEY, SECRET, { USDT: 10_000, ETH: 1 });
+  const dataDir = testDataDir('tw-live-strategy');
+  const app = startTestApp({
+    dataDir,
+    secrets: new PassphraseSecretStore(path.join(dataDir, KEY_FILE), 'pw'),
+  });
+  cleanups.push(async () => {
+    await app.app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const { client } = app;
+  await client.call('exchanges.connect', {
+    exchange: 'binance',
+    symbols: [SYMBOL],
+    endpoint: { rest: urls.rest, ws: urls.ws },
+  });
+  await client.call('exchanges.keys.save', { exchange: 'binance', apiKey: KEY, secret: SECRET });
+  await until(
+    () => client.call('markets.book', { instrument: INSTRUMENT, depth: 5 }),
+    (b) => b.mid !== null,
+  );
+  return { sim, client };
+}
+
+const start = {
+  venue: 'binance',
+  instrument: INSTRUMENT,
+  strategy: 'book-imbalance',
+  params: { entry: 0.05, exit: 0.02, minIntervalMs: 200, quantity: QUANTITY },
+} as const;
+
+describe('a strategy on a live venue', () => {
+  it('trades the live stream only once armed, never beyond its target, and stops with its orders', async () => {
+    const { sim, client } = await rig();
+    await expect(client.call('trading.live.start', start)).rejects.toThrow(
+      'binance is disarmed: arm live trading on binance first',
+    );
+    expect(sim.orderRequests).toHaveLength(0);
+    await client.call('trading.arm', { venue: 'binance', phrase: 'arm live trading on binance' });
+    const started = await client.call('trading.live.start', start);
+    expect(venueOf(started)?.strategy).toMatchObject({
+      kind: 'book-imbalance',
+      instrument: INSTRUMENT,
+      params: start.params,
+      signal: null,
+    });
+    // Several round trips on the exchange itself.
+    await until(
+      () => sim.fills(KEY),
+      (fills) => fills.length >= 4,
+      45_000,
+    );
+    const stopped = await client.call('trading.live.stop', { venue: 'binance' });
+    expect(venueOf(stopped)?.strategy).toBeNull();
+    const fills = sim.fills(KEY);
+    // Market orders of one unit (open) or two (flip): the strategy saw each fill of its own.
+    let net = 0;
+    for (const f of fills) {
+      net += f.isBuyer ? f.qty : -f.qty;
+      expect(Math.abs(net)).toBeLessThanOrEqual(QUANTITY + 1e-9);
+    }
+    const posts = sim.orderRequests.filter((r) => r.method === 'POST');
+    for (const r of posts) expect([String(QUANTITY), String(2 * QUANTITY)]).toContain(r.params.quantity);
+    expect(posts.every((r) => r.params.type === 'MARKET')).toBe(true);
+    // Every order is in the audit log under the venue, after the strategy's start.
+    const decisions = (await client.call('trading.audit.list', { kind: 'decision', limit: 100 })).map(
+      (e) => e.payload as { venue: string; action: string },
+    );
+    expect(decisions.filter((d) => d.venue === 'binance').map((d) => d.action)).toEqual([
+      'strategy_stopped',
+      'strategy_started',
+    ]);
+    const sent = (await client.call('trading.audit.list', { kind: 'order', limit: 1000 }))
+      .map((e) => e.payload as { venue: string; action: string })
+      .filter((o) => o.venue === 'binance' && o.action === 'sent');
+    expect(sent).toHaveLength(posts.length);
+    // Stopped: nothing more is sent.
+    const after = sim.orderRequests.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(sim.orderRequests.length).toBe(after);
+  }, 90_000);
+
+  it('refuses its orders beyond a limit with the reason, and sends none of them', async () => {
+    const { sim, client } = await rig();
+    await client.call('trading.arm', { venue: 'binance', phrase: 'arm live trading on binance' });
+    await client.call('trading.limits.set', { maxOrderQuantity: QUANTITY / 2 });
+    await client.call('trading.live.start', start);
+    const refusals = await until(
+      () => client.call('trading.refusals', {}),
+      (r) => r.some((x) => x.venue === 'binance'),
+      45_000,
+    );
+    expect(refusals.find((x) => x.venue === 'binance')).toMatchObject({
+      instrument: INSTRUMENT,
+      limit: 'max_order_quantity',
+      reason: expect.stringMatching(/order quantity would be 0\.0[12], limit 0\.005/) as unknown,
+    });
+    expect(sim.orderRequests).toHaveLength(0);
+    // Panic stops the strategy too.
+    const panicked = await client.call('trading.panic', {});
+    expect(venueOf(panicked)).toMatchObject({ armed: false, strategy: null });
+  }, 90_000);
+});
