@@ -212,7 +212,11 @@ export function createApp(options: AppOptions): App {
       },
       isRunning: (id) => live.isRunning(id),
       startLive: async (id) => {
-        await live.commands['models.live.start']({ id, role: 'primary' });
+        // As primary, or beside the primary already running on the instrument as its shadow.
+        const instrument = models.registry.info(id)?.instrument;
+        const running = await live.commands['models.live.list']({});
+        const taken = running.some((m) => m.instrument === instrument && m.role === 'primary');
+        await live.commands['models.live.start']({ id, role: taken ? 'shadow' : 'primary' });
       },
       subscribe: (listener) => live.subscribe(listener),
     },

@@ -158,7 +158,8 @@ export class LiveDesk implements StrategyContext {
         return;
       case 'partially_filled':
       case 'filled': {
-        const { price, quantity, fee } = event.fill;
+        const { price, quantity } = event.fill;
+        const fee = this.quoteFee(event.fill);
         this.bookFill(order.sign, price, quantity);
         order.filled += quantity;
         order.filledNotional += price * quantity;
@@ -286,6 +287,18 @@ export class LiveDesk implements StrategyContext {
         this.options.onProblem(`order ${order.clientId}: ${messageOf(error)}`);
       },
     );
+  }
+
+  /**
+   * A fill's commission in quote, as the engines count fees: Binance charges the asset
+   * received, so a buy's commission in base is worth base x price. One in a third asset (BNB)
+   * has no price here and counts 0 (the venue's equity, read from its balances, still has it).
+   */
+  private quoteFee(fill: { fee: number; feeCurrency: string | null; price: number }): number {
+    const [base, quote] = this.options.symbol.split('/');
+    if (fill.feeCurrency === null || fill.feeCurrency === quote) return fill.fee;
+    if (fill.feeCurrency === base) return fill.fee * fill.price;
+    return 0;
   }
 
   private finish(order: WorkingOrder): void {

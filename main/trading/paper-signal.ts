@@ -19,7 +19,7 @@ export interface TradingModels {
   /** Period of the model's feature rows (0: a row per event); null when its set is gone. */
   rowMs(id: number): number | null;
   isRunning(id: number): boolean;
-  /** Starts the model live as primary on its instrument. */
+  /** Starts the model live on its instrument (as primary, else as shadow beside the primary). */
   startLive(id: number): Promise<void>;
   /** Every live prediction as it arrives; returns the unsubscribe. */
   subscribe(listener: (instrument: string, prediction: Prediction) => void): () => void;

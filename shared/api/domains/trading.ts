@@ -253,7 +253,7 @@ export const strategyRunSchema = z.object({
   params: z.record(z.string(), z.unknown()).default({}),
   /**
    * The registered model the ML-signal strategy trades (classification, on this instrument);
-   * started live as primary if it is not running. Only for 'ml-signal'.
+   * started live if it is not running (primary, or shadow beside a running primary). Only for 'ml-signal'.
    */
   modelId: z.number().int().positive().optional(),
   /** How much the strategy trades: its own quantity (`fixed`) or a fraction of equity per unit. */

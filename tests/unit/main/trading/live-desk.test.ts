@@ -86,14 +86,15 @@ const sentEvent = (clientId: string, tag: string): LiveBrokerEvent => ({
   tag,
 });
 
-const fillEvent = (
+function fillEvent(
   clientId: string,
   side: 'buy' | 'sell',
   price: number,
   quantity: number,
   remaining: number,
-) =>
-  ({
+  fee: { fee: number; feeCurrency: string } = { fee: 0.1, feeCurrency: 'USDT' },
+): LiveBrokerEvent {
+  return {
     kind: remaining > 0 ? 'partially_filled' : 'filled',
     ts: 2,
     symbol: SYMBOL,
@@ -107,14 +108,14 @@ const fillEvent = (
       side,
       price,
       quantity,
-      fee: 0.1,
-      feeCurrency: 'USDT',
+      ...fee,
       liquidity: 'taker',
       ts: 2,
     },
     filled: quantity,
     remaining,
-  }) as unknown as LiveBrokerEvent;
+  };
+}
 
 describe('live desk', () => {
   it('sends one order for a wish repeated while it works, and books its fills into the position', () => {
@@ -148,6 +149,9 @@ describe('live desk', () => {
     expect(desk.avgEntryPrice).toBeCloseTo((2001 * 0.5 + 2003 * 1.5) / 2, 9);
     expect(desk.openOrders()).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(['accepted', 'partially_filled', 'filled']);
+    expect(
+      events.flatMap((e) => (e.kind === 'filled' || e.kind === 'partially_filled' ? [e.fee] : [])),
+    ).toEqual([0.1, 0.1]);
     // At its target: no more orders.
     desk.onEvents([trade(1_002, 2002)]);
     expect(sent).toHaveLength(1);
@@ -155,6 +159,22 @@ describe('live desk', () => {
     // Another client's order on the same venue is not the desk's.
     desk.onBrokerEvent(fillEvent('tw-ws-8', 'sell', 2000, 5, 0));
     expect(desk.position).toBe(2);
+  });
+
+  it('tells a commission charged in base as its worth in quote', () => {
+    const fees: number[] = [];
+    const { desk } = rig({
+      onEvent: (_e, ctx) => moveToTarget(ctx, 1, 's'),
+      onOrderEvent: (event) => {
+        if (event.kind === 'filled') fees.push(event.fee);
+        return null;
+      },
+    });
+    desk.onEvents([trade(1_000, 2000)]);
+    desk.onBrokerEvent(sentEvent('tw-ws-1', 's-1'));
+    desk.onBrokerEvent(fillEvent('tw-ws-1', 'buy', 2000, 1, 0, { fee: 0.001, feeCurrency: 'ETH' }));
+    expect(fees).toEqual([2]);
+    expect(desk.position).toBe(1);
   });
 
   it('drops an order the gate refused, so the strategy may ask again', async () => {
