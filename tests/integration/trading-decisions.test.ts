@@ -7,6 +7,7 @@ import { serveConnection } from '../../main/host/api-server.js';
 import { createApp, type App } from '../../main/host/app.js';
 import { createMemoryPair } from '../../main/host/memory-transport.js';
 import { testDataDir } from '../fixtures/test-app.js';
+import { until } from '../fixtures/until.js';
 
 // Sizing and exits of the paper strategy on the live demo market, read back from the audit log:
 // each sizing decision with its inputs, the orders it sized, each exit with its level. The clock
@@ -40,17 +41,6 @@ function startApp(): ApiClient {
   const pair = createMemoryPair();
   serveConnection(app, pair.host);
   return createApiClient(pair.client);
-}
-
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 interface Sized {

@@ -1,60 +1,27 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY_FILE } from '../../main/exchange/exchange-service.js';
-import { PassphraseSecretStore } from '../../main/exchange/secret-store.js';
-import { startBinanceSimulator } from '../exchange-sim/binance-sim.js';
-import { startTestApp, testDataDir } from '../fixtures/test-app.js';
+import {
+  SIM_INSTRUMENT as INSTRUMENT,
+  SIM_KEY as KEY,
+  SIM_SYMBOL as SYMBOL,
+  simulatedVenue,
+  type Cleanups,
+} from '../fixtures/simulated-venue.js';
+import { until } from '../fixtures/until.js';
 
 // Stop and stop-limit orders through the App's trading.order on a live venue: sent as the
 // exchange's own stops, shown in the trading state with their type and stop price.
 
-const SYMBOL = 'ETH/USDT';
-const INSTRUMENT = `binance:${SYMBOL}`;
-const KEY = 'sim-key';
-const SECRET = 'sim-secret';
-
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 600)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const round = (value: number): number => Number(value.toFixed(1));
 
 describe('trading service, live stop orders against the simulator', () => {
   it('sends stop and stop-limit orders to the exchange and lists them with their stop price until they trigger', async () => {
-    const { sim, urls } = await startBinanceSimulator({
-      markets: [{ symbol: SYMBOL, startPrice: 2000, tickSize: 0.1, lotSize: 0.001, seed: 7, minNotional: 5 }],
-    });
-    cleanups.push(() => sim.stop());
-    sim.openAccount(KEY, SECRET, { USDT: 10_000, ETH: 1 });
-    const dataDir = testDataDir('tw-trading-live-stops');
-    cleanups.push(() => {
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    const { app, client } = startTestApp({
-      dataDir,
-      secrets: new PassphraseSecretStore(path.join(dataDir, KEY_FILE), 'pw'),
-    });
-    cleanups.push(() => app.stop());
-    await client.call('exchanges.connect', {
-      exchange: 'binance',
-      symbols: [SYMBOL],
-      endpoint: { rest: urls.rest, ws: urls.ws },
-    });
-    await client.call('exchanges.keys.save', { exchange: 'binance', apiKey: KEY, secret: SECRET });
+    const { sim, client } = await simulatedVenue('tw-trading-live-stops', cleanups);
     await until(
       () => client.call('markets.book', { instrument: INSTRUMENT, depth: 1 }),
       (b) => b.mid !== null,

@@ -1,68 +1,30 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TradingState } from '../../shared/api/domains/trading.js';
-import { KEY_FILE } from '../../main/exchange/exchange-service.js';
-import { PassphraseSecretStore } from '../../main/exchange/secret-store.js';
-import { startBinanceSimulator } from '../exchange-sim/binance-sim.js';
-import { startTestApp, testDataDir } from '../fixtures/test-app.js';
+import {
+  SIM_INSTRUMENT as INSTRUMENT,
+  SIM_KEY as KEY,
+  simulatedVenue,
+  type Cleanups,
+} from '../fixtures/simulated-venue.js';
+import { until } from '../fixtures/until.js';
 
 // A strategy on a live venue: the book-imbalance strategy the backtests and the paper broker
 // run, on the Binance simulator's stream, its orders through ccxt and the risk manager. The
 // exchange's own record of fills is the check: the strategy sees its position from its fills,
 // so its net never goes beyond its target, and a limit refuses its orders with the reason.
 
-const SYMBOL = 'ETH/USDT';
-const INSTRUMENT = `binance:${SYMBOL}`;
-const KEY = 'sim-key';
-const SECRET = 'sim-secret';
 const QUANTITY = 0.01;
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until<T>(
-  read: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 600)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const venueOf = (state: TradingState) => state.venues.find((v) => v.venue === 'binance');
 
 async function rig() {
-  const { sim, urls } = await startBinanceSimulator({
-    markets: [{ symbol: SYMBOL, startPrice: 2000, tickSize: 0.1, lotSize: 0.001, seed: 7, minNotional: 5 }],
-  });
-  cleanups.push(() => sim.stop());
-  sim.openAccount(KEY, SECRET, { USDT: 10_000, ETH: 1 });
-  const dataDir = testDataDir('tw-live-strategy');
-  const app = startTestApp({
-    dataDir,
-    secrets: new PassphraseSecretStore(path.join(dataDir, KEY_FILE), 'pw'),
-  });
-  cleanups.push(async () => {
-    await app.app.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const { client } = app;
-  await client.call('exchanges.connect', {
-    exchange: 'binance',
-    symbols: [SYMBOL],
-    endpoint: { rest: urls.rest, ws: urls.ws },
-  });
-  await client.call('exchanges.keys.save', { exchange: 'binance', apiKey: KEY, secret: SECRET });
+  const { sim, client } = await simulatedVenue('tw-live-strategy', cleanups);
   await until(
     () => client.call('markets.book', { instrument: INSTRUMENT, depth: 5 }),
     (b) => b.mid !== null,

@@ -1,43 +1,28 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../shared/api/client.js';
 import type { TopicPayload } from '../../shared/api/contract.js';
 import type { TradingState } from '../../shared/api/domains/trading.js';
-import { KEY_FILE } from '../../main/exchange/exchange-service.js';
-import { PassphraseSecretStore } from '../../main/exchange/secret-store.js';
-import { BinanceSimulator, startBinanceSimulator } from '../exchange-sim/binance-sim.js';
-import { startTestApp, testDataDir, type TestApp } from '../fixtures/test-app.js';
+import type { BinanceSimulator } from '../exchange-sim/binance-sim.js';
+import type { TestApp } from '../fixtures/test-app.js';
+import {
+  appWithKeyStore,
+  SIM_INSTRUMENT as INSTRUMENT,
+  SIM_KEY as KEY,
+  SIM_SYMBOL as SYMBOL,
+  SIM_TICK as TICK,
+  simulatedVenue,
+  type Cleanups,
+} from '../fixtures/simulated-venue.js';
+import { until } from '../fixtures/until.js';
 
 // A live venue in the App against the Binance simulator: keys saved through exchanges.*, the
 // venue disarmed until the phrase, orders and fills in the state, panic.
 
-const SYMBOL = 'ETH/USDT';
-const INSTRUMENT = `binance:${SYMBOL}`;
-const KEY = 'sim-key';
-const SECRET = 'sim-secret';
-const TICK = 0.1;
-
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: Cleanups = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function until<T>(
-  read: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 600)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface Rig {
   readonly sim: BinanceSimulator;
@@ -45,42 +30,10 @@ interface Rig {
   readonly app: TestApp;
 }
 
-/** The App on `dataDir` with the passphrase key store (what the headless host uses). */
-function appOn(dataDir: string): TestApp {
-  const app = startTestApp({
-    dataDir,
-    secrets: new PassphraseSecretStore(path.join(dataDir, KEY_FILE), 'pw'),
-  });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await app.app.stop();
-  };
-  cleanups.push(stop);
-  // Stops the App but keeps the folder (the restart test reopens it).
-  return { ...app, stop };
-}
+const appOn = (dataDir: string): TestApp => appWithKeyStore(dataDir, cleanups);
 
 async function rig(): Promise<Rig> {
-  const { sim, urls } = await startBinanceSimulator({
-    markets: [{ symbol: SYMBOL, startPrice: 2000, tickSize: TICK, lotSize: 0.001, seed: 7, minNotional: 5 }],
-  });
-  cleanups.push(() => sim.stop());
-  sim.openAccount(KEY, SECRET, { USDT: 10_000, ETH: 1 });
-  const dataDir = testDataDir('tw-trading-live');
-  cleanups.push(() => {
-    rmSync(dataDir, { recursive: true, force: true });
-    return Promise.resolve();
-  });
-  const app = appOn(dataDir);
-  const { client } = app;
-  await client.call('exchanges.connect', {
-    exchange: 'binance',
-    symbols: [SYMBOL],
-    endpoint: { rest: urls.rest, ws: urls.ws },
-  });
-  await client.call('exchanges.keys.save', { exchange: 'binance', apiKey: KEY, secret: SECRET });
+  const { sim, client, app } = await simulatedVenue('tw-trading-live', cleanups);
   return { sim, client, app };
 }
 

@@ -19,6 +19,7 @@ import {
   MIN_RETURNS,
 } from '../../main/trading/risk-report.js';
 import { testDataDir } from '../fixtures/test-app.js';
+import { until } from '../fixtures/until.js';
 
 // The App's trading service on the demo market, paper venue: strategy, limits, breaker,
 // restart, audit tampering and VaR. The clock runs fast (market time x SPEED) so a strategy
@@ -62,21 +63,6 @@ function startApp(dataDir = testDataDir('tw-trading'), start = Date.now()): Rig 
 async function stopApp(app: App): Promise<void> {
   running.splice(running.indexOf(app), 1);
   await app.stop();
-}
-
-async function until<T>(
-  read: () => Promise<T> | T,
-  ok: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in time: ${JSON.stringify(value).slice(0, 400)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const stateOf = (client: ApiClient) => () => client.call('trading.state', {});
