@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { parseParamValue, type ParamField } from './strategyParams.js';
 
 /** One parameter of a strategy, as its schema types it. */
@@ -111,6 +112,38 @@ export function NumberInput({
           setText(null);
         }}
       />
+    </label>
+  );
+}
+
+/** A bar timeframe picker: 1s .. 1d. */
+export function TimeframeSelect({
+  label,
+  value,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: Timeframe;
+  onChange: (tf: Timeframe) => void;
+  testId?: string;
+}) {
+  return (
+    <label>
+      {label}
+      <select
+        data-testid={testId}
+        value={value}
+        onChange={(event) => {
+          onChange(TIMEFRAMES.find((tf) => tf === event.target.value) ?? value);
+        }}
+      >
+        {TIMEFRAMES.map((tf) => (
+          <option key={tf} value={tf}>
+            {tf}
+          </option>
+        ))}
+      </select>
     </label>
   );
 }

@@ -1,12 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
 import { BACKTEST_MODES, type BacktestMode } from '../../../../shared/api/domains/backtests.js';
-import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { useBacktests } from '../../stores/context.js';
 import type { BacktestAction } from '../../stores/backtests.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import { CostsFields } from './CostsFields.js';
-import { NumberInput, ParamInput } from './FormInputs.js';
+import { NumberInput, ParamInput, TimeframeSelect } from './FormInputs.js';
 import { defaultParams, gridSize, parseGrid, strategiesFor } from './strategyParams.js';
 
 /** The running backtest, from the store: apart, so progress updates do not redraw the form. */
@@ -104,22 +103,14 @@ export function RunForm() {
                 ))}
               </select>
             </label>
-            <label>
-              Timeframe
-              <select
-                data-testid="bt-timeframe"
-                value={form.timeframe}
-                onChange={(event) => {
-                  setForm({ timeframe: event.target.value as Timeframe });
-                }}
-              >
-                {TIMEFRAMES.map((tf) => (
-                  <option key={tf} value={tf}>
-                    {tf}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <TimeframeSelect
+              label="Timeframe"
+              testId="bt-timeframe"
+              value={form.timeframe}
+              onChange={(timeframe) => {
+                setForm({ timeframe });
+              }}
+            />
           </div>
           <UtcTimeInput
             label="From (UTC)"

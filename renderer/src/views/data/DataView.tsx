@@ -6,6 +6,7 @@ import type {
   Retention,
 } from '../../../../shared/api/domains/history.js';
 import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
+import { TimeframeSelect } from '../backtests/FormInputs.js';
 import { useHistory, useMarkets } from '../../stores/context.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
@@ -250,7 +251,9 @@ function ImportPanel() {
                   <option value="candles">candles (OHLCV)</option>
                 </select>
               </label>
-              {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+              {kind === 'candles' ? (
+                <TimeframeSelect label="Bars" value={timeframe} onChange={setTimeframe} />
+              ) : null}
             </>
           ) : null}
           <table className="preview-table">
@@ -337,7 +340,7 @@ function ImportPanel() {
             </>
           )}
           {preview.format === 'binance-klines' && preview.timeframe === null ? (
-            <TimeframeSelect value={timeframe} onChange={setTimeframe} />
+            <TimeframeSelect label="Bars" value={timeframe} onChange={setTimeframe} />
           ) : null}
           <button
             className="primary"
@@ -367,26 +370,6 @@ function InstrumentSelect({ value, onChange }: { value: string; onChange: (id: s
         {instruments.map((i) => (
           <option key={i.id} value={i.id}>
             {i.id}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
-
-function TimeframeSelect({ value, onChange }: { value: Timeframe; onChange: (tf: Timeframe) => void }) {
-  return (
-    <label>
-      Bars
-      <select
-        value={value}
-        onChange={(e) => {
-          onChange(TIMEFRAMES.find((tf) => tf === e.target.value) ?? '1m');
-        }}
-      >
-        {TIMEFRAMES.map((tf) => (
-          <option key={tf} value={tf}>
-            {tf}
           </option>
         ))}
       </select>
@@ -455,7 +438,7 @@ function ExportPanel() {
           <option value="candles">candles</option>
         </select>
       </label>
-      {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+      {kind === 'candles' ? <TimeframeSelect label="Bars" value={timeframe} onChange={setTimeframe} /> : null}
       <label>
         Format
         <select
@@ -533,7 +516,7 @@ function BackfillPanel() {
           <option value="trades">trades</option>
         </select>
       </label>
-      {kind === 'candles' ? <TimeframeSelect value={timeframe} onChange={setTimeframe} /> : null}
+      {kind === 'candles' ? <TimeframeSelect label="Bars" value={timeframe} onChange={setTimeframe} /> : null}
       <RangeInputs from={from} to={to} onFrom={setFrom} onTo={setTo} />
       <label>
         Endpoint (optional: a testnet or the simulator)

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { ALLOCATION_METHODS, type Allocation } from '../../../../shared/api/domains/trading.js';
-import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
+import { TimeframeSelect } from '../backtests/FormInputs.js';
 import { baseLayout, drawChart, palette, type Layout } from '../../charts/plotly.js';
 import { useChartElement } from '../../charts/useChart.js';
 import { useAllocation, useMarkets } from '../../stores/context.js';
@@ -88,22 +88,14 @@ export function AllocationPanel() {
                 ))}
               </select>
             </label>
-            <label>
-              Timeframe
-              <select
-                data-testid="alloc-timeframe"
-                value={form.timeframe}
-                onChange={(event) => {
-                  setForm({ timeframe: event.target.value as Timeframe });
-                }}
-              >
-                {TIMEFRAMES.map((tf) => (
-                  <option key={tf} value={tf}>
-                    {tf}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <TimeframeSelect
+              label="Timeframe"
+              testId="alloc-timeframe"
+              value={form.timeframe}
+              onChange={(timeframe) => {
+                setForm({ timeframe });
+              }}
+            />
           </div>
           <div className="form-pair">
             <label>
