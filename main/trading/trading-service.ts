@@ -35,7 +35,7 @@ import { AuditLog } from './audit-log.js';
 import { armPhrase } from './live/live-broker.js';
 import { liveAuditRecord } from './live/live-audit.js';
 import type { LiveBrokerEvent } from './live/live-events.js';
-import { LiveDesk } from './live-desk.js';
+import { LiveStrategies } from './live-strategies.js';
 import { LiveVenue } from './live-venue.js';
 import { PaperAccount } from './paper-account.js';
 import {
@@ -122,8 +122,6 @@ export function createTradingService(options: TradingServiceOptions) {
   const problems: string[] = [];
   /** The ML-signal strategy's model and feed while it runs on paper. */
   let signalRun: SignalRun | null = null;
-  /** The strategy running on each live venue. */
-  const liveDesks = new Map<string, { desk: LiveDesk; running: PaperStrategy; signal: SignalRun | null }>();
   let dirty = true;
 
   const emitEvent = (event: TradingEvent): void => {
@@ -136,6 +134,14 @@ export function createTradingService(options: TradingServiceOptions) {
       log(`trading: audit append failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+
+  /** The strategy running on each live venue. */
+  const liveStrategies = new LiveStrategies({
+    record,
+    log,
+    clock,
+    orderBook: (instrument) => options.orderBook?.(instrument) ?? null,
+  });
 
   const paper = new PaperVenue(
     {
@@ -177,24 +183,6 @@ export function createTradingService(options: TradingServiceOptions) {
   function endSignal(): void {
     signalRun?.stop();
     signalRun = null;
-  }
-
-  /** Stops a live venue's strategy: its working orders are cancelled, the position stays. */
-  function stopLiveDesk(venue: string, why: string): PaperStrategy | null {
-    const entry = liveDesks.get(venue);
-    if (entry === undefined) return null;
-    liveDesks.delete(venue);
-    entry.signal?.stop();
-    void entry.desk.stop();
-    record(clock(), 'decision', { venue, action: 'strategy_stopped', why, ...entry.running });
-    dirty = true;
-    return entry.running;
-  }
-
-  function liveStrategyView(venue: string): TradingState['venues'][number]['strategy'] {
-    const entry = liveDesks.get(venue);
-    if (entry === undefined) return null;
-    return { ...entry.running, signal: entry.signal?.view() ?? null };
   }
 
   function strategyView(): TradingState['venues'][number]['strategy'] {
@@ -302,11 +290,7 @@ export function createTradingService(options: TradingServiceOptions) {
   function onLiveEvent(exchange: string, event: LiveBrokerEvent): void {
     const r = liveAuditRecord(event, exchange);
     record(r.ts, r.kind, { venue: exchange, ...(r.payload as object) });
-    try {
-      liveDesks.get(exchange)?.desk.onBrokerEvent(event);
-    } catch (error) {
-      log(`trading: ${exchange} strategy: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    liveStrategies.onBrokerEvent(exchange, event);
     switch (event.kind) {
       case 'refused':
         emitEvent({
@@ -358,7 +342,7 @@ export function createTradingService(options: TradingServiceOptions) {
       });
     paper.disarm(trip.reason);
     paper.cancelAll();
-    for (const id of [...liveDesks.keys()]) stopLiveDesk(id, trip.reason);
+    liveStrategies.stopAll(trip.reason);
     for (const live of liveVenues.values()) {
       void live.panic(trip.reason).catch((error: unknown) => {
         log(`trading: ${live.exchangeId} panic after ${trip.limit}: ${String(error)}`);
@@ -445,7 +429,7 @@ export function createTradingService(options: TradingServiceOptions) {
         connected: options.connected(id),
         balances: venue?.balances ?? {},
         equity: venue?.riskState()?.equity ?? null,
-        strategy: liveStrategyView(id),
+        strategy: liveStrategies.view(id),
       });
     }
     const positions: TradingState['positions'] = account
@@ -664,37 +648,8 @@ export function createTradingService(options: TradingServiceOptions) {
       const prefix = `${id}:`;
       if (!request.instrument.startsWith(prefix))
         throw new ApiError('bad_request', `instrument ${request.instrument} is not on ${id}`);
-      const symbol = request.instrument.slice(prefix.length);
       const prepared = await prepareStrategy(id, request);
-      stopLiveDesk(id, 'replaced by a new strategy');
-      const quote = symbol.split('/')[1] ?? '';
-      const desk = new LiveDesk({
-        venue: id,
-        instrument: request.instrument,
-        symbol,
-        strategy: prepared.create(),
-        ...(prepared.signal === null ? {} : { features: prepared.signal.feed }),
-        barMs: prepared.barMs,
-        book: () => options.orderBook?.(request.instrument) ?? null,
-        submit: (order) => venue.submit(symbol, order),
-        cancel: (clientId) => venue.cancel(clientId),
-        equity: () => venue.riskState()?.equity ?? Number.NaN,
-        cash: () => venue.balances[quote]?.free ?? Number.NaN,
-        onProblem: (what) => {
-          log(`trading: ${id} strategy: ${what}`);
-          record(clock(), 'decision', {
-            venue: id,
-            action: 'not_sent',
-            instrument: request.instrument,
-            why: what,
-          });
-        },
-      });
-      liveDesks.set(id, { desk, running: prepared.running, signal: prepared.signal });
-      record(clock(), 'decision', {
-        venue: id,
-        action: 'strategy_started',
-        ...prepared.running,
+      liveStrategies.start(venue, request.instrument, prepared, {
         sizing: request.sizing,
         exits: prepared.exits,
       });
@@ -703,7 +658,8 @@ export function createTradingService(options: TradingServiceOptions) {
     },
     'trading.live.stop': ({ venue }) => {
       requireLive(venue);
-      stopLiveDesk(venue, 'stopped by the user');
+      liveStrategies.stop(venue, 'stopped by the user');
+      dirty = true;
       return state();
     },
     'trading.paper.stop': () => {
@@ -815,7 +771,7 @@ export function createTradingService(options: TradingServiceOptions) {
       } else {
         requireLive(venue).disarm('disarmed by the user');
         // A disarmed venue refuses every order: its strategy would only pile up refusals.
-        stopLiveDesk(venue, 'venue disarmed by the user');
+        liveStrategies.stop(venue, 'venue disarmed by the user');
       }
       if (venue === PAPER_VENUE)
         record(clock(), 'arming', { venue, action: 'disarmed', why: 'disarmed by the user' });
@@ -833,7 +789,7 @@ export function createTradingService(options: TradingServiceOptions) {
           ...stopped,
         });
       paper.cancelAll();
-      for (const id of [...liveDesks.keys()]) stopLiveDesk(id, 'panic button');
+      liveStrategies.stopAll('panic button');
       for (const id of liveVenueIds()) await liveVenue(id).panic('panic button');
       dirty = true;
       return state();
@@ -981,18 +937,12 @@ export function createTradingService(options: TradingServiceOptions) {
       } catch (error) {
         log(`trading: paper broker: ${error instanceof Error ? error.message : String(error)}`);
       }
-      for (const [venue, { desk }] of liveDesks) {
-        try {
-          desk.onEvents(events);
-        } catch (error) {
-          log(`trading: ${venue} strategy: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
+      liveStrategies.onEvents(events);
     },
     stop(): void {
       for (const timer of timers) clearInterval(timer);
       endSignal();
-      for (const { signal } of liveDesks.values()) signal?.stop();
+      liveStrategies.dispose();
       for (const venue of liveVenues.values()) venue.stop();
       account.saveMarks();
     },
