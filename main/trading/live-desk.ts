@@ -5,7 +5,7 @@ import { TradeBars } from '../../shared/backtest/trade-bars.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import type { ReadonlyOrderBook } from '../../shared/market/order-book.js';
 import type { RiskRefusal } from '../../shared/risk/gate.js';
-import type { LiveBrokerEvent } from './live/live-events.js';
+import type { LiveBrokerEvent, SubmitGuard } from './live/live-events.js';
 import type { LiveOrder } from './live-venue.js';
 
 /**
@@ -41,6 +41,7 @@ export interface LiveDeskOptions {
   readonly book: () => ReadonlyOrderBook | null;
   readonly submit: (
     order: LiveOrder,
+    guard: SubmitGuard,
   ) => Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }>;
   readonly cancel: (clientId: string) => Promise<boolean>;
   /** The venue's equity and free quote now (NaN before its balances are read). */
@@ -275,7 +276,8 @@ export class LiveDesk implements StrategyContext {
       reduceOnly: request.reduceOnly ?? false,
       tag: request.clientId,
     };
-    this.options.submit(live).then(
+    // A stop while the broker rounds and prices the order withdraws it before it leaves.
+    this.options.submit(live, { stillWanted: () => !this.stopped }).then(
       (result) => {
         // Refused before any request: gone, as a refused intent is on paper.
         if (!result.ok) this.finish(order);

@@ -60,7 +60,7 @@ export class LiveStrategies {
       ...(prepared.signal === null ? {} : { features: prepared.signal.feed }),
       barMs: prepared.barMs,
       book: () => this.options.orderBook(instrument),
-      submit: (order) => venue.submit(symbol, order),
+      submit: (order, guard) => venue.submit(symbol, order, guard),
       cancel: (clientId) => venue.cancel(clientId),
       equity: () => venue.riskState()?.equity ?? Number.NaN,
       cash: () => venue.balances[quote]?.free ?? Number.NaN,

@@ -4,7 +4,7 @@ import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../
 import { createExchange, type EndpointOverride } from '../exchange/ccxt-exchange.js';
 import type { ExchangeKeys } from '../exchange/secret-store.js';
 import { armPhrase, LiveBroker } from './live/live-broker.js';
-import type { LiveBrokerEvent, LiveOrderRequest } from './live/live-events.js';
+import type { LiveBrokerEvent, LiveOrderRequest, SubmitGuard } from './live/live-events.js';
 import { WORKING_STATES, type LiveOrderRow, type LiveOrderStore } from './live/order-store.js';
 
 /**
@@ -99,6 +99,7 @@ export class LiveVenue {
   async submit(
     symbol: string,
     order: LiveOrder,
+    guard?: SubmitGuard,
   ): Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }> {
     const broker = this.broker;
     if (broker === null || !broker.armed) {
@@ -112,7 +113,7 @@ export class LiveVenue {
       });
       return { ok: false, refusal: verdict };
     }
-    const result = await broker.submit(symbol, liveRequest(order));
+    const result = await broker.submit(symbol, liveRequest(order), guard);
     void this.refreshBalances();
     return result.ok ? { ok: true, clientId: result.clientId } : { ok: false, refusal: result.refusal };
   }

@@ -131,7 +131,10 @@ export function createTradingService(options: TradingServiceOptions) {
     try {
       audit.append(Math.round(Number.isFinite(ts) ? ts : clock()), kind, payload);
     } catch (error) {
-      log(`trading: audit append failed: ${error instanceof Error ? error.message : String(error)}`);
+      const why = `audit append failed: ${error instanceof Error ? error.message : String(error)}`;
+      log(`trading: ${why}`);
+      // A fact missing from the audit log is a problem the user must see, once per cause.
+      if (!problems.includes(why)) problems.push(why);
     }
   };
 

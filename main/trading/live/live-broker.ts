@@ -33,7 +33,7 @@ import {
   type LiveOrderRow,
   type LiveOrderStore,
 } from './order-store.js';
-import type { LiveBrokerEvent, LiveOrderRequest, LiveSubmitResult } from './live-events.js';
+import type { LiveBrokerEvent, LiveOrderRequest, LiveSubmitResult, SubmitGuard } from './live-events.js';
 import { UserStream } from './user-stream.js';
 
 /**
@@ -184,7 +184,7 @@ export class LiveBroker {
   }
 
   /** Places one order: rounded, gated, written, then sent once. */
-  async submit(symbol: string, request: LiveOrderRequest): Promise<LiveSubmitResult> {
+  async submit(symbol: string, request: LiveOrderRequest, guard?: SubmitGuard): Promise<LiveSubmitResult> {
     const refuse = (r: RiskRefusal): LiveSubmitResult => {
       this.emit({ kind: 'refused', ts: this.now(), symbol, request, refusal: r });
       return { ok: false, refusal: r };
@@ -261,6 +261,8 @@ export class LiveBroker {
     // Anything awaited above may have raced a panic: the switch is read again right before sending.
     if (!this.stillArmed())
       return refuse(refusal('disarmed', 1, 0, `live trading on ${this.exchangeId}; new orders`));
+    if (guard?.stillWanted() === false)
+      return refuse(invalid('withdrawn by the strategy before it left (the strategy stopped)'));
 
     const now = this.now();
     this.config.store.insertOrder({

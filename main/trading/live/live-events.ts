@@ -18,6 +18,15 @@ export type LiveOrderRequest = Omit<OrderRequest, 'clientId' | 'goodTillTs'> & {
   readonly tag?: string;
 };
 
+/** How the asker can still withdraw an order while the broker rounds and prices it. */
+export interface SubmitGuard {
+  /**
+   * Read again right before the request leaves (as the armed switch is): false withdraws an
+   * order its asker no longer wants (a strategy stopped meanwhile).
+   */
+  readonly stillWanted: () => boolean;
+}
+
 export type LiveSubmitResult =
   | { readonly ok: true; readonly clientId: string; readonly state: LiveOrderState }
   | { readonly ok: false; readonly refusal: RiskRefusal };

@@ -4,7 +4,7 @@ import type { BarView, Strategy } from '../../../../shared/backtest/strategy.js'
 import { moveToTarget } from '../../../../shared/backtest/strategies/target.js';
 import { OrderBook } from '../../../../shared/market/order-book.js';
 import { refusal } from '../../../../shared/risk/gate.js';
-import type { LiveBrokerEvent } from '../../../../main/trading/live/live-events.js';
+import type { LiveBrokerEvent, SubmitGuard } from '../../../../main/trading/live/live-events.js';
 import { LiveDesk } from '../../../../main/trading/live-desk.js';
 import type { LiveOrder } from '../../../../main/trading/live-venue.js';
 
@@ -26,6 +26,7 @@ const trade = (ts: number, price: number) =>
 interface Rig {
   desk: LiveDesk;
   sent: LiveOrder[];
+  guards: SubmitGuard[];
   cancelled: string[];
   problems: string[];
   /** Resolves the n-th submit (0-based) with the broker's answer. */
@@ -36,6 +37,7 @@ function rig(strategy: Strategy, barMs = 0): Rig {
   const sent: LiveOrder[] = [];
   const cancelled: string[] = [];
   const problems: string[] = [];
+  const guards: SubmitGuard[] = [];
   const pending: ((
     r: { ok: true; clientId: string } | { ok: false; refusal: ReturnType<typeof refusal> },
   ) => void)[] = [];
@@ -48,8 +50,9 @@ function rig(strategy: Strategy, barMs = 0): Rig {
     strategy,
     barMs,
     book: () => book,
-    submit: (order) => {
+    submit: (order, guard) => {
       sent.push(order);
+      guards.push(guard);
       return new Promise((resolve) => pending.push(resolve));
     },
     cancel: (clientId) => {
@@ -63,6 +66,7 @@ function rig(strategy: Strategy, barMs = 0): Rig {
   return {
     desk,
     sent,
+    guards,
     cancelled,
     problems,
     answer: (n, result) => {
@@ -195,15 +199,18 @@ describe('live desk', () => {
       [{ kind: 'replace', clientId: 'r-1', price: 2090 }],
     ];
     let n = 0;
-    const { desk, cancelled, problems } = rig({ onEvent: () => intents[n++] ?? null });
+    const { desk, cancelled, problems, guards } = rig({ onEvent: () => intents[n++] ?? null });
     desk.onEvents([trade(1_000, 2000)]);
     desk.onBrokerEvent(sentEvent('tw-ws-3', 'r-1'));
     desk.onEvents([trade(1_001, 2000)]);
     expect(problems).toEqual([
       'replace of r-1 not sent: a live spot order cannot be amended (cancel and place anew)',
     ]);
+    expect(guards[0]?.stillWanted()).toBe(true);
     await desk.stop();
     expect(cancelled).toEqual(['tw-ws-3']);
+    // An order the broker is still rounding when the strategy stops is withdrawn before it leaves.
+    expect(guards[0]?.stillWanted()).toBe(false);
     // Stopped: events no longer reach the strategy.
     desk.onEvents([trade(1_002, 2000)]);
     expect(n).toBe(2);
