@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
-import { trainQuickModel } from '../fixtures/quick-model.js';
+import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { wsTransport } from '../fixtures/ws-client.js';
 
-const DEMO = 'demo:DEMO/USD';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Points of each trace plotly holds for a chart element, by trace name. */
@@ -46,15 +45,7 @@ describe('signals view on the headless host', () => {
   });
 
   it('starts a registered model as primary and plots its predicted P(up) over the mid', async () => {
-    const set = await client.call('features.sets.save', {
-      name: 'book events',
-      instrument: DEMO,
-      sampling: 'event',
-      features: [
-        { kind: 'book_imbalance', params: { levels: 5 } },
-        { kind: 'spread', params: {} },
-      ],
-    });
+    const set = await saveBookFeatureSet(client, 'event');
     const from = Date.now() + 1_000;
     // Let the host record a few seconds of the demo market to train on.
     await sleep(8_000);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
-import { trainQuickModel } from '../fixtures/quick-model.js';
+import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { wsTransport } from '../fixtures/ws-client.js';
 
 // A trader paper-trades a registered model: the ML-signal strategy on the demo market, sized by
@@ -34,15 +34,7 @@ describe('the ML-signal strategy in the trading view', () => {
       wsTransport(`ws://${url.host}/api?token=${url.searchParams.get('token') ?? ''}`),
     );
     client.subscribe('jobs', {}, (job) => jobs.push(job));
-    const set = await client.call('features.sets.save', {
-      name: 'book events',
-      instrument: DEMO,
-      sampling: 'event',
-      features: [
-        { kind: 'book_imbalance', params: { levels: 5 } },
-        { kind: 'spread', params: {} },
-      ],
-    });
+    const set = await saveBookFeatureSet(client, 'event');
     const from = Date.now() + 1_000;
     await sleep(8_000);
     modelId = await trainQuickModel(

@@ -9,11 +9,10 @@ import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo } from '../../shared/api/domains/features.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
 import type { LiveModel, Prediction } from '../../shared/api/domains/models.js';
-import { trainQuickModel } from '../fixtures/quick-model.js';
+import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { testDataDir } from '../fixtures/test-app.js';
 
 const LABEL = { kind: 'fixed-horizon', horizon: 5, threshold: 0 } as const;
-const DEMO = 'demo:DEMO/USD';
 /**
  * The demo market runs 20 times faster than the wall clock: a few seconds give minutes of
  * market to train on and labels mature within seconds. (Its data is recorded live by the App
@@ -56,15 +55,7 @@ describe('models running live on the demo stream', () => {
     session = startLiveApp(dataDir);
     ({ client } = session);
     client.subscribe('jobs', {}, (job) => jobs.push(job));
-    set = await client.call('features.sets.save', {
-      name: 'book',
-      instrument: DEMO,
-      sampling: '1s',
-      features: [
-        { kind: 'book_imbalance', params: { levels: 5 } },
-        { kind: 'spread', params: {} },
-      ],
-    });
+    set = await saveBookFeatureSet(client, '1s');
     // About 200 s of market, less the first 10 s while the book fills.
     const from = marketClock() + 10_000;
     await sleep(10_000);

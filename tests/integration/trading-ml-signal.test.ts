@@ -8,7 +8,7 @@ import { createMemoryPair } from '../../main/host/memory-transport.js';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo } from '../../shared/api/domains/features.js';
 import type { Job } from '../../shared/api/domains/jobs.js';
-import { trainQuickModel } from '../fixtures/quick-model.js';
+import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { testDataDir } from '../fixtures/test-app.js';
 
 // The ML-signal strategy on paper: a GBDT trained on the App's own recording of the demo
@@ -72,15 +72,7 @@ describe('the ML-signal strategy on paper', () => {
     serveConnection(app, pair.host);
     client = createApiClient(pair.client);
     client.subscribe('jobs', {}, (job) => jobs.push(job));
-    set = await client.call('features.sets.save', {
-      name: 'book',
-      instrument: DEMO,
-      sampling: '1s',
-      features: [
-        { kind: 'book_imbalance', params: { levels: 5 } },
-        { kind: 'spread', params: {} },
-      ],
-    });
+    set = await saveBookFeatureSet(client, '1s');
     const from = marketClock() + 10_000;
     await sleep(10_000);
     const range = { from, to: marketClock() };
