@@ -7,12 +7,14 @@ import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
-import { createExchangeService, type ExchangeService } from '../exchange/exchange-service.js';
-import type { SecretStore } from '../exchange/secret-store.js';
+import { createExchangeService, KEY_FILE, type ExchangeService } from '../exchange/exchange-service.js';
+import { PassphraseSecretStore, type SecretStore } from '../exchange/secret-store.js';
 import { createFeatureService } from '../features/feature-service.js';
 import { createHistoryService } from '../history/history-api.js';
 import { jobHandlers } from '../jobs/job-api.js';
 import { JobBoard } from '../jobs/job-board.js';
+import { Redactor } from '../logging/redaction.js';
+import { rememberedSecrets } from '../logging/remembered-secrets.js';
 import { DemoMarketSource, type MarketSource } from '../market/demo-source.js';
 import { modelService, type ModelService } from '../models/model-api.js';
 import { createLiveModels } from '../models/live/live-models.js';
@@ -64,6 +66,10 @@ export interface App extends ApiHandlers {
   readonly exchanges: ExchangeService;
   /** Training, search and the model registry (models.*). */
   readonly models: ModelService;
+  /** The App's log: every line already scrubbed of keys, secrets and signatures. */
+  readonly log: (line: string) => void;
+  /** Scrubs credentials from text that leaves the App (errors sent to a client). */
+  readonly redact: (text: string) => string;
   stop(): Promise<void>;
 }
 
@@ -74,7 +80,16 @@ export interface App extends ApiHandlers {
  */
 export function createApp(options: AppOptions): App {
   const clock = options.clock ?? Date.now;
-  const log = options.log ?? (() => undefined);
+  // Every line of the App's log passes the redactor, so no caller (nor a ccxt error message
+  // quoting a signed URL) can write a key, secret, passphrase or signature.
+  const redactor = new Redactor();
+  const log = redactor.logger(options.log ?? (() => undefined));
+  const passphrase = process.env.WORKSTATION_PASSPHRASE;
+  redactor.remember(passphrase);
+  const secrets = rememberedSecrets(
+    options.secrets ?? new PassphraseSecretStore(path.join(options.dataDir, KEY_FILE), passphrase),
+    redactor,
+  );
   const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
   const db = openDatabase(
     databaseFile,
@@ -99,7 +114,7 @@ export function createApp(options: AppOptions): App {
     },
     clock,
     log,
-    secrets: options.secrets,
+    secrets,
   });
 
   let featureError: string | null = null;
@@ -357,6 +372,8 @@ export function createApp(options: AppOptions): App {
     jobs,
     exchanges,
     models,
+    log,
+    redact: (text) => redactor.redact(text),
     commands: {
       ...jobApi.commands,
       ...exchanges.commands,
