@@ -1,5 +1,6 @@
 import type { HostMessage } from '../../shared/api/protocol.js';
 import type { HostConnection } from '../host/api-server.js';
+import { isSameOrigin } from './window-policy.js';
 
 /** The one IPC channel the API travels on, both ways. */
 export const API_CHANNEL = 'workstation:api';
@@ -38,7 +39,7 @@ export function ipcConnection(
   const receive = (event: IpcEventLike, message: unknown): void => {
     if (event.sender !== contents) return; // Another window's traffic; its own connection hears it.
     const url = event.senderFrame?.url ?? '';
-    if (!url.startsWith(trustedOrigin)) {
+    if (!isSameOrigin(url, trustedOrigin)) {
       onRefused(`ipc: refused a message from ${url === '' ? 'a detached frame' : url}`);
       return;
     }

@@ -4,23 +4,31 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell, type WebContents } from 'electron';
 import { APP_VERSION } from '../build-info.js';
 import { createApp, type App } from '../host/app.js';
 import { serveConnection } from '../host/api-server.js';
 import { ensureDataDir, resolveDataDir } from '../storage/data-folder.js';
+import { contentSecurityPolicy } from '../transport/http-guards.js';
 import { ipcConnection } from './ipc-connection.js';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
+import {
+  APP_ORIGIN,
+  APP_SCHEME,
+  appRequestTarget,
+  devToolsAllowed,
+  externalLinkAllowed,
+  navigationAllowed,
+  permissionGranted,
+} from './window-policy.js';
 
-const SCHEME = 'app';
-const ORIGIN = `${SCHEME}://workstation`;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.resolve(here, '../../renderer');
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'";
+// The window talks to the App over IPC only: no network source at all beyond its own files.
+const CSP = contentSecurityPolicy([]);
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
 const MIME: Readonly<Record<string, string>> = {
@@ -33,21 +41,18 @@ const MIME: Readonly<Record<string, string>> = {
   '.json': 'application/json',
 };
 
-/** Serves the built renderer from app://workstation/, never a file outside it. */
+/** Serves the built renderer from app://workstation/ (that host only), never a file outside it. */
 function serveRenderer(): void {
-  protocol.handle(SCHEME, async (request) => {
-    const { pathname } = new URL(request.url);
-    const file = path.resolve(
-      rendererDir,
-      '.' + (pathname === '/' ? '/index.html' : decodeURIComponent(pathname)),
-    );
-    if (!file.startsWith(rendererDir + path.sep)) return new Response('forbidden', { status: 403 });
+  protocol.handle(APP_SCHEME, async (request) => {
+    const target = appRequestTarget(rendererDir, request.url);
+    if (target.kind === 'refused') return new Response(target.message, { status: target.status });
     try {
-      const body = await readFile(file);
+      const body = await readFile(target.file);
       return new Response(body, {
         headers: {
-          'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+          'content-type': MIME[path.extname(target.file)] ?? 'application/octet-stream',
           'content-security-policy': CSP,
+          'x-content-type-options': 'nosniff',
         },
       });
     } catch {
@@ -74,36 +79,52 @@ function createWindow(workstation: App): void {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      webviewTag: false,
+      devTools: devToolsAllowed(app.isPackaged),
       spellcheck: false,
     },
   });
   const contents = window.webContents;
+  serveConnection(
+    workstation,
+    ipcConnection(ipcMain, contents, APP_ORIGIN, (line) => {
+      workstation.log(line);
+    }),
+    { log: workstation.log, redact: workstation.redact },
+  );
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+}
+
+/**
+ * Every web contents (the window, and anything a bug might create) stays on the app's page:
+ * navigations and redirects elsewhere stop, no <webview> attaches, new windows are refused
+ * and only allow-listed https links go to the user's browser.
+ */
+function guardContents(contents: WebContents): void {
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (externalLinkAllowed(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(ORIGIN)) event.preventDefault();
+    if (!navigationAllowed(url)) event.preventDefault();
   });
-  serveConnection(
-    workstation,
-    ipcConnection(ipcMain, contents, ORIGIN, (line) => {
-      console.warn(line);
-    }),
-    {
-      log: (line) => {
-        console.error(line);
-      },
-    },
-  );
-  void window.loadURL(`${ORIGIN}/index.html`);
+  contents.on('will-redirect', (event, url) => {
+    if (!navigationAllowed(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+  });
 }
 
 async function start(): Promise<void> {
-  await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => {
-    callback(false);
+  app.on('web-contents-created', (_event, contents) => {
+    guardContents(contents);
   });
+  await app.whenReady();
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => {
+    callback(permissionGranted(permission));
+  });
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => permissionGranted(permission));
   serveRenderer();
 
   const dataDir = resolveDataDir({

@@ -67,6 +67,18 @@ describe('ipc connection', () => {
     ]);
   });
 
+  it('refuses a look-alike origin that only shares the prefix', async () => {
+    const { window, refused, fromFrame } = setup();
+    fromFrame('app://workstation.evil/index.html')({ type: 'call', id: 1, command: 'app.info', params: {} });
+    fromFrame('app://workstation@evil/index.html')({ type: 'call', id: 2, command: 'app.info', params: {} });
+    await settle();
+    expect(window.sent).toEqual([]);
+    expect(refused).toEqual([
+      'ipc: refused a message from app://workstation.evil/index.html',
+      'ipc: refused a message from app://workstation@evil/index.html',
+    ]);
+  });
+
   it('ignores traffic of other windows', async () => {
     const { window, refused, fromFrame } = setup();
     fromFrame(
