@@ -36,21 +36,23 @@ async function main(): Promise<void> {
     homedir: homedir(),
   });
   ensureDataDir(dataDir);
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
   const app = createApp({
     dataDir,
     version: APP_VERSION,
     transport: 'websocket',
     workerEntry: new URL('../worker/features.js', import.meta.url),
-    log,
+    log: (line) => void process.stderr.write(`${line}\n`),
   });
+  // From here on every line goes through the App's redacting log.
+  const log = app.log;
+  keepServingAfterStrayErrors(log);
   const server = await startHeadlessServer({
     api: app,
     port,
     token: randomBytes(16).toString('hex'),
     staticDir: fileURLToPath(new URL('../renderer/', import.meta.url)),
     log,
+    redact: app.redact,
   });
   process.stdout.write(`${server.url}\n`);
   log(`Trading Workstation ${APP_VERSION}: demo market live, data in ${dataDir}. Ctrl+C stops.`);
@@ -73,6 +75,23 @@ async function main(): Promise<void> {
   });
   process.on('SIGTERM', () => {
     shutdown('SIGTERM');
+  });
+}
+
+/**
+ * The last resort: an exception no handler caught (a bug, or input nobody foresaw) is logged
+ * and the host keeps serving. Exiting would drop the recorder's unflushed batch and every
+ * connected window for one bad request; every request path answers its own errors, so
+ * anything reaching here is a bug to fix from the log, not a reason to stop recording.
+ */
+function keepServingAfterStrayErrors(log: (line: string) => void): void {
+  process.on('uncaughtException', (error) => {
+    log(`uncaught exception (host keeps running): ${error.stack ?? error.message}`);
+  });
+  process.on('unhandledRejection', (reason) => {
+    log(
+      `unhandled rejection (host keeps running): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   });
 }
 
