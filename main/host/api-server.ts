@@ -176,7 +176,8 @@ export function serveConnection(
         // name chosen at run time meets it, after the request passed that command's schema.
         const handler = api.commands[command] as (request: unknown) => unknown;
         Promise.resolve()
-          .then(() => handler(request.data))
+          // Calls still queued when the connection closed are not run: nobody will read them.
+          .then(() => (open ? handler(request.data) : undefined))
           .then(
             (value) => {
               send({ type: 'result', id, ok: true, value });
