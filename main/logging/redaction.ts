@@ -1,5 +1,8 @@
 /** What a redacted value reads as in a log line or an error message. */
 export const REDACTED = '[redacted]';
+// A value already redacted is left as it is, so scrubbing twice (a client error that is also
+// logged) changes nothing; the value pattern stops at ']', hence the prefix.
+const REDACTED_START = REDACTED.slice(0, -1);
 
 // Names whose value is a credential wherever they appear: query parameters (`signature=`,
 // `apiKey=`), headers (`X-MBX-APIKEY: ...`, `OK-ACCESS-SIGN: ...`) and JSON fields
@@ -49,13 +52,15 @@ export function redactCredentials(text: string, knownValues: Iterable<string> = 
   out = out.replace(
     NAMED_CREDENTIAL,
     (match, quote: string, name: string, separator: string, valueQuote: string, value: string) => {
-      if (isProse(quote + valueQuote, name, separator, value)) return match;
+      if (value.startsWith(REDACTED_START) || isProse(quote + valueQuote, name, separator, value))
+        return match;
       return `${quote}${name}${quote}${separator}${valueQuote}${REDACTED}`;
     },
   );
   out = out.replace(
     SIGN_PARAMETER,
-    (_match, before: string, name: string, separator: string) => `${before}${name}${separator}${REDACTED}`,
+    (match, before: string, name: string, separator: string, value: string) =>
+      value.startsWith(REDACTED_START) ? match : `${before}${name}${separator}${REDACTED}`,
   );
   return out;
 }

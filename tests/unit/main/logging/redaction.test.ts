@@ -37,6 +37,12 @@ describe('redactCredentials', () => {
     );
     expect(redactCredentials('design a signal; hasKeys: false')).toBe('design a signal; hasKeys: false');
   });
+
+  it('changes nothing when run on text it already redacted', () => {
+    const once = redactCredentials('GET /x?signature=abc&sign=def {"apiKey":"k"}');
+    expect(redactCredentials(once)).toBe(once);
+    expect(once).toBe(`GET /x?signature=${REDACTED}&sign=${REDACTED} {"apiKey":"${REDACTED}"}`);
+  });
 });
 
 describe('Redactor', () => {
