@@ -200,6 +200,7 @@ export function createApp(options: AppOptions): App {
     connections: () => exchanges.hub.configs(),
     connected: (exchange) => exchanges.status().some((s) => s.exchange === exchange && s.state === 'live'),
     secrets: exchanges.secrets,
+    keyChanges: (listener) => exchanges.secrets.onChange(listener),
     exportsDir: path.join(options.dataDir, 'exports'),
     models: {
       info: (id) => models.registry.info(id),
