@@ -2,7 +2,7 @@
 //   demo-history  record hours of the demo market at full speed into a workspace (for backtests)
 //   candles       print recorded candles of one instrument and timeframe as CSV
 //   info          what a workspace holds
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -15,6 +15,7 @@ import { LivePipeline } from './host/live-pipeline.js';
 import { openDatabase } from './storage/database.js';
 import { ensureDataDir, resolveDataDir, workspaceDatabasePath } from './storage/data-folder.js';
 import { MarketStore } from './storage/market-store.js';
+import { describeTightened, tightenWorkspace } from './storage/owner-only.js';
 import { Recorder } from './storage/recorder.js';
 import { FeatureWorker } from './workers/feature-worker.js';
 import type { MarketEvent } from '../shared/domain/market.js';
@@ -101,7 +102,8 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   const seconds = (Date.now() - began) / 1000;
   process.stdout.write(
     `recorded ${hours} h of ${market.instrument.id}: ${pipeline.eventsTotal} events, ` +
-      `${recorder.stats.recordedTrades} trades, ${signals} signals in ${seconds.toFixed(1)} s -> ${dataDir}\n`,
+      `${recorder.stats.recordedTrades} trades, ${signals} signals (${recorder.stats.recordedSignals} new) ` +
+      `in ${seconds.toFixed(1)} s -> ${dataDir}\n`,
   );
 }
 
@@ -151,6 +153,11 @@ async function main(): Promise<void> {
     platform: process.platform,
     homedir: homedir(),
   });
+  if (existsSync(dataDir)) {
+    // A workspace made by an older build, or copied in, may be readable by other users.
+    const tightened = tightenWorkspace(dataDir);
+    if (tightened.length > 0) process.stderr.write(`${describeTightened(tightened, dataDir)}\n`);
+  }
   const command = positionals[0];
   switch (command) {
     case 'demo-history':

@@ -19,6 +19,7 @@ import { createLiveModels } from '../models/live/live-models.js';
 import { retrainer } from '../models/live/retrain.js';
 import { workspaceFeatureSets } from '../models/live/workspace-sets.js';
 import { openDatabase } from '../storage/database.js';
+import { describeTightened, tightenWorkspace } from '../storage/owner-only.js';
 import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
 import { createTradingService } from '../trading/trading-service.js';
@@ -76,6 +77,9 @@ export function createApp(options: AppOptions): App {
   const clock = options.clock ?? Date.now;
   const log = options.log ?? (() => undefined);
   const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
+  // A workspace made by an older build, or copied in, may be readable by other users.
+  const tightened = tightenWorkspace(options.dataDir);
+  if (tightened.length > 0) log(describeTightened(tightened, options.dataDir));
   const db = openDatabase(
     databaseFile,
     options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
