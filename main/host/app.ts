@@ -7,6 +7,8 @@ import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
+import { applyPendingRestore, createBackupService } from '../backup/backup-service.js';
+import { holdWorkspace } from '../backup/workspace-backup.js';
 import { createExchangeService, type ExchangeService } from '../exchange/exchange-service.js';
 import type { SecretStore } from '../exchange/secret-store.js';
 import { createFeatureService } from '../features/feature-service.js';
@@ -80,6 +82,10 @@ export function createApp(options: AppOptions): App {
   // A workspace made by an older build, or copied in, may be readable by other users.
   const tightened = tightenWorkspace(options.dataDir);
   if (tightened.length > 0) log(describeTightened(tightened, options.dataDir));
+  // A restore staged from Settings replaces the database before anything opens it.
+  const restore = applyPendingRestore(options.dataDir, clock());
+  if (restore !== null) log(restore.message);
+  const releaseWorkspace = holdWorkspace(options.dataDir);
   const db = openDatabase(
     databaseFile,
     options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
@@ -88,6 +94,19 @@ export function createApp(options: AppOptions): App {
   const recorder = new Recorder(store);
   const jobs = new JobBoard(db, { clock });
   const jobApi = jobHandlers(jobs);
+  const backups = createBackupService({
+    db,
+    dataDir: options.dataDir,
+    jobs,
+    settings: {
+      get: (key) => store.getSetting(key),
+      set: (key, value) => {
+        store.setSetting(key, value);
+      },
+    },
+    clock,
+    log,
+  });
 
   const source: MarketSource = new DemoMarketSource({
     clock,
@@ -273,6 +292,7 @@ export function createApp(options: AppOptions): App {
       ...live.problems().map((problem) => `models: ${problem}`),
       ...trading.problems().map((problem) => `trading: ${problem}`),
       ...(storageError === null ? [] : [`storage: ${storageError}`]),
+      ...(restore === null || restore.restored ? [] : [restore.message]),
     ],
     connections: exchanges.status(),
   });
@@ -370,6 +390,7 @@ export function createApp(options: AppOptions): App {
       ...models.commands,
       ...live.commands,
       ...trading.commands,
+      ...backups.commands,
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);
@@ -438,6 +459,7 @@ export function createApp(options: AppOptions): App {
     stop() {
       stopped ??= (async () => {
         source.stop();
+        backups.stop();
         jobs.cancelAll();
         history.stop();
         live.stop();
@@ -449,6 +471,7 @@ export function createApp(options: AppOptions): App {
         await worker.stop();
         pipeline.flush();
         db.close();
+        releaseWorkspace();
       })();
       return stopped;
     },
