@@ -47,7 +47,12 @@ function workspace(dir: string, trades: number, entries: number): SqliteDatabase
     lotSize: 0.001,
   });
   store.insertTrades(Array.from({ length: trades }, (_, i) => trade({ ts: T0 + i, price: 100 + (i % 7) })));
-  const audit = new AuditLog(db, { get: (k) => store.getSetting(k), set: (k, v) => store.setSetting(k, v) });
+  const audit = new AuditLog(db, {
+    get: (k) => store.getSetting(k),
+    set: (k, v) => {
+      store.setSetting(k, v);
+    },
+  });
   for (let i = 0; i < entries; i++) audit.append(T0 + i, 'setting', { action: 'limits', n: i });
   return db;
 }
