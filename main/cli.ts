@@ -2,7 +2,8 @@
 //   demo-history  record hours of the demo market at full speed into a workspace (for backtests)
 //   candles       print recorded candles of one instrument and timeframe as CSV
 //   info          what a workspace holds
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
@@ -11,10 +12,12 @@ import {
   HistoryUsageError,
   runHistoryCommand,
 } from './history/cli-commands.js';
+import { checkBackup, backupWorkspace, pruneBackups, restoreWorkspace } from './backup/workspace-backup.js';
 import { LivePipeline } from './host/live-pipeline.js';
 import { openDatabase } from './storage/database.js';
 import { ensureDataDir, resolveDataDir, workspaceDatabasePath } from './storage/data-folder.js';
 import { MarketStore } from './storage/market-store.js';
+import { describeTightened, tightenWorkspace } from './storage/owner-only.js';
 import { Recorder } from './storage/recorder.js';
 import { FeatureWorker } from './workers/feature-worker.js';
 import type { MarketEvent } from '../shared/domain/market.js';
@@ -25,6 +28,9 @@ const USAGE = `usage: npm run cli -- <command> [--data-dir <dir>] [options]
   demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>]
   candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
   info
+  backup --to <folder> [--keep <n>]     copy the workspace (also while a host records in it)
+  backup-check --from <backup file>     check a backup (integrity, audit chain) without restoring it
+  restore --from <backup file>          replace the workspace with a checked backup (host stopped)
 ${HISTORY_CLI_USAGE}`;
 
 class UsageError extends Error {}
@@ -101,7 +107,8 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   const seconds = (Date.now() - began) / 1000;
   process.stdout.write(
     `recorded ${hours} h of ${market.instrument.id}: ${pipeline.eventsTotal} events, ` +
-      `${recorder.stats.recordedTrades} trades, ${signals} signals in ${seconds.toFixed(1)} s -> ${dataDir}\n`,
+      `${recorder.stats.recordedTrades} trades, ${signals} signals (${recorder.stats.recordedSignals} new) ` +
+      `in ${seconds.toFixed(1)} s -> ${dataDir}\n`,
   );
 }
 
@@ -118,6 +125,58 @@ function printCandles(dataDir: string, values: Record<string, string | undefined
     const time = new Date(c.openTime).toISOString();
     process.stdout.write(`${time},${c.open},${c.high},${c.low},${c.close},${c.volume},${c.trades}\n`);
   }
+}
+
+async function backup(dataDir: string, values: Record<string, string | undefined>): Promise<void> {
+  const folder = values.to === undefined ? undefined : path.resolve(values.to);
+  if (folder === undefined) throw new UsageError('backup needs --to <folder>');
+  const keep = values.keep === undefined ? undefined : numberOption(values.keep, 'keep', Number.NaN);
+  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
+    throw new UsageError(`--keep must be a whole number >= 1, got '${values.keep}'`);
+  const file = workspaceDatabasePath(dataDir);
+  if (!existsSync(file)) throw new Error(`no workspace in ${dataDir}: nothing to back up`);
+  const db = openDatabase(file);
+  const began = Date.now();
+  try {
+    const made = await backupWorkspace(db, folder, {
+      now: Date.now(),
+      onProgress: ({ copiedPages, totalPages }) => {
+        if (process.stderr.isTTY)
+          process.stderr.write(
+            `\r${progressLine(copiedPages, totalPages, began, Date.now(), `${copiedPages}/${totalPages} pages`)}`,
+          );
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    const removed = keep === undefined ? [] : pruneBackups(folder, keep);
+    process.stdout.write(
+      `backed up ${file} -> ${made.path} (${(made.bytes / 1e6).toFixed(1)} MB)` +
+        (removed.length === 0 ? '' : `; removed ${removed.length} older backup(s)`) +
+        '\n',
+    );
+  } finally {
+    db.close();
+  }
+}
+
+function restore(dataDir: string, values: Record<string, string | undefined>, checkOnly: boolean): void {
+  const from = values.from === undefined ? undefined : path.resolve(values.from);
+  if (from === undefined)
+    throw new UsageError(`${checkOnly ? 'backup-check' : 'restore'} needs --from <backup file>`);
+  if (checkOnly) {
+    const check = checkBackup(from);
+    if (!check.ok) throw new Error(`cannot be restored: ${check.reason}`);
+    process.stdout.write(
+      `${from} can be restored: integrity ok, schema version ${check.schemaVersion}, ${check.auditEntries} audit entries verified\n`,
+    );
+    return;
+  }
+  const result = restoreWorkspace(from, dataDir, { now: Date.now() });
+  process.stdout.write(
+    `restored ${workspaceDatabasePath(dataDir)} from ${from} (integrity ok, ${result.check.auditEntries} audit entries verified)` +
+      (result.keptAside === null ? '' : `; the replaced workspace is kept in ${result.keptAside}`) +
+      '\n',
+  );
 }
 
 function info(dataDir: string): void {
@@ -142,6 +201,7 @@ async function main(): Promise<void> {
       instrument: { type: 'string' },
       timeframe: { type: 'string' },
       limit: { type: 'string' },
+      keep: { type: 'string' },
       ...HISTORY_CLI_OPTIONS,
     },
   });
@@ -151,6 +211,11 @@ async function main(): Promise<void> {
     platform: process.platform,
     homedir: homedir(),
   });
+  if (existsSync(dataDir)) {
+    // A workspace made by an older build, or copied in, may be readable by other users.
+    const tightened = tightenWorkspace(dataDir);
+    if (tightened.length > 0) process.stderr.write(`${describeTightened(tightened, dataDir)}\n`);
+  }
   const command = positionals[0];
   switch (command) {
     case 'demo-history':
@@ -160,6 +225,14 @@ async function main(): Promise<void> {
       return;
     case 'info':
       info(dataDir);
+      return;
+    case 'backup':
+      return backup(dataDir, values);
+    case 'restore':
+      restore(dataDir, values, false);
+      return;
+    case 'backup-check':
+      restore(dataDir, values, true);
       return;
     case undefined:
       throw new UsageError('no command given');

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type {
@@ -13,6 +12,7 @@ import type { Metrics } from '../../shared/backtest/metrics.js';
 import type { CommandHandlers } from '../host/api-handlers.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { BacktestStore } from './backtest-store.js';
 import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
@@ -379,8 +379,8 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       const content = format === 'csv' ? renderRunCsv(detail) : renderRunHtml(detail);
       const fileName = `backtest-${id}-${fileStamp(clock())}.${format}`;
       const file = path.join(exportsDir, fileName);
-      mkdirSync(exportsDir, { recursive: true });
-      writeFileSync(file, content, 'utf8');
+      ensureOwnerDir(exportsDir);
+      writeOwnerFile(file, content);
       return {
         fileName,
         path: file,

@@ -116,6 +116,18 @@ export function createExchange(id: string, options: CreateExchangeOptions = {}):
 }
 
 /**
+ * Puts new credentials on a live ccxt instance, or takes them off (`null`). ccxt signs each
+ * request with the instance's fields when it is sent (after its rate-limit wait), so a request
+ * already queued on this instance is signed with what is set here, never with the keys it had
+ * when it was queued; without keys ccxt refuses a private call locally, sending nothing.
+ */
+export function applyKeys(exchange: Exchange, keys: ExchangeKeys | null): void {
+  exchange.apiKey = keys?.apiKey ?? '';
+  exchange.secret = keys?.secret ?? '';
+  exchange.password = keys?.password ?? '';
+}
+
+/**
  * Rewrites, in place, every URL under `urls.api` (nested: binance keeps its WebSocket URLs at
  * urls.api.ws): `https://api.binance.com/api/v3` -> `<rest>/api/v3`,
  * `wss://stream.binance.com:9443/ws` -> `<ws>/ws`. Paths stay, so the venue's routes work

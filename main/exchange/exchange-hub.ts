@@ -5,6 +5,7 @@ import type { Instrument, MarketEvent, Trade } from '../../shared/domain/market.
 import type { Gap } from '../storage/gap-ledger.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import {
+  applyKeys,
   createExchange,
   instrumentOf,
   isKnownExchange,
@@ -13,7 +14,7 @@ import {
   type EndpointOverride,
   type MarketSummary,
 } from './ccxt-exchange.js';
-import type { SecretStore } from './secret-store.js';
+import type { ExchangeKeys, SecretStore } from './secret-store.js';
 import { SymbolFeed, type FeedStatus } from './symbol-feed.js';
 
 /** One configured subscription: an exchange, its symbols and where to reach it. */
@@ -102,6 +103,17 @@ export class ExchangeHub {
         new Backoff(this.options.random, this.options.backoff ?? DEFAULT_BACKOFF),
       );
     }
+  }
+
+  /**
+   * An exchange's keys were saved, replaced or deleted: every instance of it this hub holds
+   * (feeds and the market lists) takes the new keys, or drops them, before its next request.
+   */
+  keysChanged(exchangeId: string, keys: ExchangeKeys | null): void {
+    for (const connection of this.connections.values())
+      if (connection.config.exchange === exchangeId) applyKeys(connection.exchange, keys);
+    for (const [key, cached] of this.marketCache)
+      if (key.startsWith(`${exchangeId}|`)) applyKeys(cached.exchange, keys);
   }
 
   /** The configured connections (exchange, symbols, endpoint): running ones and those being retried. */

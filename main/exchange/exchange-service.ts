@@ -7,6 +7,7 @@ import type { MarketStore } from '../storage/market-store.js';
 import { exchangeHandlers } from './api-handlers.js';
 import type { BackoffPolicy } from './backoff.js';
 import { ExchangeHub } from './exchange-hub.js';
+import { WatchedSecretStore } from './key-changes.js';
 import { PassphraseSecretStore, type SecretStore } from './secret-store.js';
 
 export interface ExchangeServiceOptions {
@@ -35,12 +36,13 @@ export const KEY_FILE = 'exchange-keys.enc.json';
  */
 export function createExchangeService(options: ExchangeServiceOptions) {
   const gaps = new GapLedger(options.db, options.clock);
-  const secrets =
+  const secrets = new WatchedSecretStore(
     options.secrets ??
-    new PassphraseSecretStore(
-      path.join(options.dataDir, KEY_FILE),
-      options.passphrase ?? process.env.WORKSTATION_PASSPHRASE,
-    );
+      new PassphraseSecretStore(
+        path.join(options.dataDir, KEY_FILE),
+        options.passphrase ?? process.env.WORKSTATION_PASSPHRASE,
+      ),
+  );
   const hub = new ExchangeHub({
     deliver: options.deliver,
     upsertInstrument: (instrument) => {
@@ -66,6 +68,9 @@ export function createExchangeService(options: ExchangeServiceOptions) {
     log: options.log,
     ...(options.backoff ? { backoff: options.backoff } : {}),
     ...(options.holeWaitMs === undefined ? {} : { holeWaitMs: options.holeWaitMs }),
+  });
+  secrets.onChange((change) => {
+    hub.keysChanged(change.exchange, change.keys);
   });
   return {
     hub,

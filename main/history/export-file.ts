@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { parquetWriteFile } from 'hyparquet-writer';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { OWNER_FILE_MODE, touchOwnerFile } from '../storage/owner-only.js';
 
 export interface ExportRequest {
   readonly instrument: string;
@@ -102,7 +103,8 @@ export async function exportRange(
 
   let written = 0;
   if (request.format === 'csv') {
-    const out = createWriteStream(request.out);
+    // Exported market data is the trader's own: readable by them only, like the workspace.
+    const out = createWriteStream(request.out, { mode: OWNER_FILE_MODE });
     const failed = new Promise<never>((_resolve, reject) => out.once('error', reject));
     out.write(
       isTrades
@@ -164,6 +166,8 @@ export async function exportRange(
       : name === 'id' || name === 'side'
         ? 'STRING'
         : 'DOUBLE';
+  // Created owner-only first: the writer truncates the file and keeps its mode.
+  touchOwnerFile(request.out);
   parquetWriteFile({
     filename: request.out,
     columnData: names.map((name) => ({ name, data: columns[name] ?? [], type: type(name) })),

@@ -7,6 +7,8 @@ import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
+import { applyPendingRestore, createBackupService } from '../backup/backup-service.js';
+import { holdWorkspace } from '../backup/workspace-backup.js';
 import { createExchangeService, KEY_FILE, type ExchangeService } from '../exchange/exchange-service.js';
 import { PassphraseSecretStore, type SecretStore } from '../exchange/secret-store.js';
 import { createFeatureService } from '../features/feature-service.js';
@@ -21,6 +23,7 @@ import { createLiveModels } from '../models/live/live-models.js';
 import { retrainer } from '../models/live/retrain.js';
 import { workspaceFeatureSets } from '../models/live/workspace-sets.js';
 import { openDatabase } from '../storage/database.js';
+import { describeTightened, tightenWorkspace } from '../storage/owner-only.js';
 import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
 import { createTradingService } from '../trading/trading-service.js';
@@ -91,6 +94,13 @@ export function createApp(options: AppOptions): App {
     redactor,
   );
   const databaseFile = path.join(options.dataDir, 'workspace.sqlite');
+  // A workspace made by an older build, or copied in, may be readable by other users.
+  const tightened = tightenWorkspace(options.dataDir);
+  if (tightened.length > 0) log(describeTightened(tightened, options.dataDir));
+  // A restore staged from Settings replaces the database before anything opens it.
+  const restore = applyPendingRestore(options.dataDir, clock());
+  if (restore !== null) log(restore.message);
+  const releaseWorkspace = holdWorkspace(options.dataDir);
   const db = openDatabase(
     databaseFile,
     options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
@@ -99,6 +109,19 @@ export function createApp(options: AppOptions): App {
   const recorder = new Recorder(store);
   const jobs = new JobBoard(db, { clock });
   const jobApi = jobHandlers(jobs);
+  const backups = createBackupService({
+    db,
+    dataDir: options.dataDir,
+    jobs,
+    settings: {
+      get: (key) => store.getSetting(key),
+      set: (key, value) => {
+        store.setSetting(key, value);
+      },
+    },
+    clock,
+    log,
+  });
 
   const source: MarketSource = new DemoMarketSource({
     clock,
@@ -215,6 +238,7 @@ export function createApp(options: AppOptions): App {
     connections: () => exchanges.hub.configs(),
     connected: (exchange) => exchanges.status().some((s) => s.exchange === exchange && s.state === 'live'),
     secrets: exchanges.secrets,
+    keyChanges: (listener) => exchanges.secrets.onChange(listener),
     exportsDir: path.join(options.dataDir, 'exports'),
     models: {
       info: (id) => models.registry.info(id),
@@ -283,6 +307,7 @@ export function createApp(options: AppOptions): App {
       ...live.problems().map((problem) => `models: ${problem}`),
       ...trading.problems().map((problem) => `trading: ${problem}`),
       ...(storageError === null ? [] : [`storage: ${storageError}`]),
+      ...(restore === null || restore.restored ? [] : [restore.message]),
     ],
     connections: exchanges.status(),
   });
@@ -382,6 +407,7 @@ export function createApp(options: AppOptions): App {
       ...models.commands,
       ...live.commands,
       ...trading.commands,
+      ...backups.commands,
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);
@@ -450,6 +476,7 @@ export function createApp(options: AppOptions): App {
     stop() {
       stopped ??= (async () => {
         source.stop();
+        backups.stop();
         jobs.cancelAll();
         history.stop();
         live.stop();
@@ -461,6 +488,7 @@ export function createApp(options: AppOptions): App {
         await worker.stop();
         pipeline.flush();
         db.close();
+        releaseWorkspace();
       })();
       return stopped;
     },

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { foldReportSchema, modelInfoSchema } from '../../shared/api/domains/models.js';
@@ -7,6 +7,7 @@ import { normalizationWireSchema } from '../../shared/models/training-protocol.j
 import { loadStackingModel } from '../../shared/models/stacking.js';
 import { loadTreeModel } from '../../shared/models/trees/artifact.js';
 import type { NewModel, ModelRegistry } from './registry.js';
+import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 
 /**
  * A model as a folder anyone can read: `model.json` (TensorFlow.js layers format with its
@@ -64,11 +65,11 @@ export function exportModel(
   const detail = registry.detail(id);
   if (loaded === null || detail === null) return null;
   const folder = path.join(exportsDir, `model-${id}`);
-  mkdirSync(folder, { recursive: true });
+  ensureOwnerDir(folder);
   const { artifact } = loaded;
   const files: string[] = [];
   const write = (name: string, data: string | Uint8Array): void => {
-    writeFileSync(path.join(folder, name), data);
+    writeOwnerFile(path.join(folder, name), data);
     files.push(name);
   };
   if (artifact.format === 'tfjs') {

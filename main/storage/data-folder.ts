@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ensureOwnerDir } from './owner-only.js';
 
 /** The command-line flag that chooses the data folder: `--data-dir <dir>` or `--data-dir=<dir>`. */
 export const DATA_DIR_FLAG = '--data-dir';
@@ -54,10 +54,9 @@ export function resolveDataDir(inputs: DataDirInputs): string {
   return paths.join(dataHome, 'trading-workstation');
 }
 
-/** Create the data folder (and its parents) if missing; returns it. */
+/** Create the data folder (and its parents) if missing, for the owner only (0700); returns it. */
 export function ensureDataDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return ensureOwnerDir(dir);
 }
 
 /** The workspace database file of a data folder. */

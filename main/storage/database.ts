@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { touchOwnerFile } from './owner-only.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -48,6 +49,8 @@ export function openDatabase(filename: string, options: OpenDatabaseOptions = {}
   const migrations = options.migrations ?? MIGRATIONS;
   const buildVersion = latestVersion(migrations);
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  // The file exists, owner-only, before SQLite opens it: its -wal and -shm take its mode.
+  if (filename !== ':memory:' && filename !== '') touchOwnerFile(filename);
   const db = new Database(filename, {
     timeout: busyTimeoutMs, // sets PRAGMA busy_timeout
     nativeBinding: options.nativeBinding,

@@ -44,9 +44,14 @@ export class GapLedger {
     private readonly clock: () => number,
   ) {
     this.sql = {
+      // A rerun over the same range finds the same hole again: it is recorded once.
       insert: db.prepare<[string, string, number, number, string, number]>(
         `INSERT INTO gap_ledger (instrument, kind, from_ts, to_ts, reason, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (instrument, kind, from_ts, to_ts) DO NOTHING`,
+      ),
+      same: db.prepare<[string, string, number, number], GapRow>(
+        `SELECT id, instrument, kind, from_ts, to_ts, reason, recorded_at FROM gap_ledger
+         WHERE instrument = ? AND kind = ? AND from_ts = ? AND to_ts = ?`,
       ),
       all: db.prepare<[number, number], GapRow>(
         `SELECT id, instrument, kind, from_ts, to_ts, reason, recorded_at FROM gap_ledger
@@ -59,13 +64,16 @@ export class GapLedger {
     };
   }
 
-  /** Appends one gap; an interval with toTs < fromTs is a caller bug and throws. */
+  /**
+   * Appends one gap, or returns the one already recorded for the same instrument, kind and
+   * interval; an interval with toTs < fromTs is a caller bug and throws.
+   */
   record(gap: Gap): RecordedGap {
     if (!Number.isSafeInteger(gap.fromTs) || !Number.isSafeInteger(gap.toTs) || gap.toTs < gap.fromTs) {
       throw new RangeError(`gap interval must be integer ms with from <= to, got ${gap.fromTs}..${gap.toTs}`);
     }
     const recordedAt = this.clock();
-    const { lastInsertRowid } = this.sql.insert.run(
+    const { changes, lastInsertRowid } = this.sql.insert.run(
       gap.instrument,
       gap.kind,
       gap.fromTs,
@@ -73,21 +81,29 @@ export class GapLedger {
       gap.reason,
       recordedAt,
     );
-    return { ...gap, id: Number(lastInsertRowid), recordedAt };
+    if (changes === 1) return { ...gap, id: Number(lastInsertRowid), recordedAt };
+    const kept = this.sql.same.get(gap.instrument, gap.kind, gap.fromTs, gap.toTs);
+    if (kept === undefined)
+      throw new Error(`gap ledger: ${gap.instrument} ${gap.kind} gap neither new nor kept`);
+    return rowToGap(kept);
   }
 
   /** Gaps overlapping [from, to] (everything when omitted), of one instrument or all, oldest first. */
   list(instrument?: string, from = 0, to = END_OF_TIME): RecordedGap[] {
     const rows =
       instrument === undefined ? this.sql.all.all(from, to) : this.sql.byInstrument.all(instrument, from, to);
-    return rows.map((row) => ({
-      id: row.id,
-      instrument: row.instrument,
-      kind: row.kind,
-      fromTs: row.from_ts,
-      toTs: row.to_ts,
-      reason: row.reason,
-      recordedAt: row.recorded_at,
-    }));
+    return rows.map(rowToGap);
   }
+}
+
+function rowToGap(row: GapRow): RecordedGap {
+  return {
+    id: row.id,
+    instrument: row.instrument,
+    kind: row.kind,
+    fromTs: row.from_ts,
+    toTs: row.to_ts,
+    reason: row.reason,
+    recordedAt: row.recorded_at,
+  };
 }

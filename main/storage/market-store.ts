@@ -149,7 +149,9 @@ export class MarketStore {
          WHERE instrument = ? AND timeframe = ? AND open_time = ?`,
       ),
       insertSignal: db.prepare<[number, number, string, string, number, number]>(
-        'INSERT INTO signals (instrument, ts, source, direction, strength, price) VALUES (?, ?, ?, ?, ?, ?)',
+        // A rerun over the same range computes the same signals: the one already recorded stays.
+        `INSERT INTO signals (instrument, ts, source, direction, strength, price) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (instrument, ts, source) DO NOTHING`,
       ),
       recentSignals: db.prepare<[number, number], SignalRow>(
         `SELECT ts, source, direction, strength, price FROM signals
@@ -357,7 +359,7 @@ export class MarketStore {
     })();
   }
 
-  /** Insert signals in one transaction. Returns the count. */
+  /** Insert signals in one transaction. Returns how many were new (a signal already recorded is kept). */
   insertSignals(signals: Iterable<Signal>): number {
     return this.transactions.insertSignals(signals);
   }
@@ -430,15 +432,14 @@ export class MarketStore {
   private writeSignals(signals: Iterable<Signal>): number {
     let inserted = 0;
     for (const signal of signals) {
-      this.sql.insertSignal.run(
+      inserted += this.sql.insertSignal.run(
         this.requireKey(signal.instrument),
         signal.ts,
         signal.source,
         signal.direction,
         signal.strength,
         signal.price,
-      );
-      inserted += 1;
+      ).changes;
     }
     return inserted;
   }

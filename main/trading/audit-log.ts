@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -9,6 +8,7 @@ import {
   type AuditKind,
 } from '../../shared/trading/audit-chain.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 
 /**
  * The trading audit log in the workspace database: every entry is chained to the one before
@@ -111,9 +111,9 @@ export class AuditLog {
   exportCsv(exportsDir: string, now: number): { fileName: string; path: string; content: string } {
     const content = auditCsv(this.sql.all.all().map(entryOf));
     const fileName = `audit-${new Date(now).toISOString().replace(/[:.]/g, '-')}.csv`;
-    mkdirSync(exportsDir, { recursive: true });
+    ensureOwnerDir(exportsDir);
     const file = path.join(exportsDir, fileName);
-    writeFileSync(file, content);
+    writeOwnerFile(file, content);
     return { fileName, path: file, content };
   }
 }

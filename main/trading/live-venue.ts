@@ -1,7 +1,7 @@
 import type { Exchange } from 'ccxt';
 import type { OrderSide, OrderType, TimeInForce } from '../../shared/backtest/orders.js';
 import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../shared/risk/gate.js';
-import { createExchange, type EndpointOverride } from '../exchange/ccxt-exchange.js';
+import { applyKeys, createExchange, type EndpointOverride } from '../exchange/ccxt-exchange.js';
 import type { ExchangeKeys } from '../exchange/secret-store.js';
 import { armPhrase, LiveBroker } from './live/live-broker.js';
 import type { LiveBrokerEvent, LiveOrderRequest, SubmitGuard } from './live/live-events.js';
@@ -93,6 +93,31 @@ export class LiveVenue {
   disarm(why: string): void {
     this.why = why;
     this.broker?.disarm(why);
+  }
+
+  /**
+   * The user replaced this exchange's keys: the venue's client signs its next request with
+   * them (a request already waiting in ccxt's rate limiter too). The venue stays as armed as
+   * it was: a wrong secret shows up as the exchange refusing the next request, where the user
+   * sees it, not as an order quietly sent with the old key.
+   */
+  replaceKeys(keys: ExchangeKeys): void {
+    if (this.exchange !== null) applyKeys(this.exchange, keys);
+  }
+
+  /**
+   * The user deleted this exchange's keys: disarmed at once (the broker's audited `armed`
+   * event carries `why`), the client's keys wiped first so nothing queued can still be signed
+   * with them, then the broker and client dropped. A later arm needs new keys.
+   */
+  dropKeys(why: string): void {
+    this.why = why;
+    if (this.exchange !== null) applyKeys(this.exchange, null);
+    this.broker?.disarm(why);
+    this.stop();
+    this.broker = null;
+    this.exchange = null;
+    this.balanceCache = {};
   }
 
   /** Places an order when armed; refuses (with no request) when not. */

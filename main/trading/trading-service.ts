@@ -29,6 +29,7 @@ import {
   type DecisionOptions,
 } from './decisions.js';
 import type { ConnectionConfig } from '../exchange/exchange-hub.js';
+import type { KeyChange } from '../exchange/key-changes.js';
 import type { SecretStore } from '../exchange/secret-store.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { AuditLog } from './audit-log.js';
@@ -98,6 +99,8 @@ export interface TradingServiceOptions {
   readonly connections: () => readonly ConnectionConfig[];
   readonly connected: (exchange: string) => boolean;
   readonly secrets: SecretStore;
+  /** Tells of every save, replace and delete of an exchange's keys (main/exchange/key-changes.ts). */
+  readonly keyChanges?: (listener: (change: KeyChange) => void) => () => void;
   readonly exportsDir: string;
   /** The live order book of an instrument (what a live strategy reads), or null before data. */
   readonly orderBook?: (instrument: string) => ReadonlyOrderBook | null;
@@ -404,6 +407,28 @@ export function createTradingService(options: TradingServiceOptions) {
     for (const id of liveVenues.keys()) ids.add(id);
     return [...ids].sort();
   }
+
+  /**
+   * Keys take effect at once. Replaced: the venue's client signs with the new ones from its
+   * next request. Deleted: the venue is disarmed, its strategy stopped and its client dropped,
+   * so re-arming is refused until keys are saved again. Each change is audited (never the keys).
+   */
+  function onKeyChange(change: KeyChange): void {
+    const { exchange, kind } = change;
+    record(clock(), 'setting', { venue: exchange, action: `keys_${kind}` });
+    const venue = liveVenues.get(exchange);
+    if (change.kind === 'deleted') {
+      if (venue !== undefined) {
+        liveStrategies.stop(exchange, 'API keys deleted');
+        venue.dropKeys(`the API keys of ${exchange} were deleted`);
+        liveVenues.delete(exchange);
+      }
+    } else {
+      venue?.replaceKeys(change.keys);
+    }
+    dirty = true;
+  }
+  const stopWatchingKeys = options.keyChanges?.(onKeyChange) ?? (() => undefined);
 
   // ---- state ---------------------------------------------------------------------------------
 
@@ -943,6 +968,7 @@ export function createTradingService(options: TradingServiceOptions) {
       liveStrategies.onEvents(events);
     },
     stop(): void {
+      stopWatchingKeys();
       for (const timer of timers) clearInterval(timer);
       endSignal();
       liveStrategies.dispose();

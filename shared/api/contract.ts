@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appCommands, appTopics } from './domains/app.js';
 import { backtestCommands } from './domains/backtests.js';
+import { backupCommands } from './domains/backup.js';
 import { exchangeCommands, exchangeTopics } from './domains/exchanges.js';
 import { featureCommands, featureTopics } from './domains/features.js';
 import { historyCommands } from './domains/history.js';
@@ -19,6 +20,7 @@ import { tradingCommands, tradingTopics } from './domains/trading.js';
 export const commands = {
   ...appCommands,
   ...backtestCommands,
+  ...backupCommands,
   ...exchangeCommands,
   ...featureCommands,
   ...historyCommands,

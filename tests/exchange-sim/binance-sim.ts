@@ -4,7 +4,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
-import { executionReport, PRIVATE_PATHS, PrivateApi, type OrderRequestLog } from './private-api.js';
+import {
+  executionReport,
+  PRIVATE_PATHS,
+  PrivateApi,
+  type OrderRequestLog,
+  type SignedRequestLog,
+} from './private-api.js';
 import { BinanceError } from './spot-venue.js';
 import { SpotVenue, type SimFill, type SimOrder, type SpotMarketRules } from './spot-venue.js';
 
@@ -329,6 +335,11 @@ export class BinanceSimulator {
   /** Authenticated POST/DELETE requests on the order paths, in order: what tried to trade. */
   get orderRequests(): readonly OrderRequestLog[] {
     return this.privateApi.orderRequests;
+  }
+
+  /** Every request to a private path, with the API key it named and its signature's verdict. */
+  get signedRequests(): readonly SignedRequestLog[] {
+    return this.privateApi.signedRequests;
   }
 
   /**

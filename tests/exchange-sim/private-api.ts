@@ -48,6 +48,19 @@ export interface OrderRequestLog {
   readonly params: Readonly<Record<string, string>>;
 }
 
+/**
+ * Every request to a private path, authenticated or not: which API key it named and whether
+ * its signature checked out against that account's secret. Lets a test prove which key signed
+ * what reached the exchange (e.g. nothing with a key the user deleted).
+ */
+export interface SignedRequestLog {
+  readonly method: string;
+  readonly path: string;
+  /** The X-MBX-APIKEY header, or null when the request named none. */
+  readonly apiKey: string | null;
+  readonly verdict: 'valid' | 'bad_signature' | 'unknown_key';
+}
+
 export interface PrivateApiHost {
   readonly venue: SpotVenue;
   readonly clock: () => number;
@@ -66,6 +79,8 @@ export class PrivateApi {
   readonly secrets = new Map<string, string>();
   /** Every POST/DELETE on an order path that passed authentication, in order. */
   readonly orderRequests: OrderRequestLog[] = [];
+  /** Every request to a private path, in order, with the key it named and its signature's verdict. */
+  readonly signedRequests: SignedRequestLog[] = [];
   private dropAfterAccept = 0;
   private delays: { remaining: number; ms: number }[] = [];
 
@@ -153,17 +168,29 @@ export class PrivateApi {
   private authenticate(request: IncomingMessage, url: URL, body: string): Record<string, string> {
     const apiKey = request.headers['x-mbx-apikey'];
     const secret = typeof apiKey === 'string' ? this.secrets.get(apiKey) : undefined;
-    if (typeof apiKey !== 'string' || secret === undefined)
+    const log = (verdict: SignedRequestLog['verdict']): void => {
+      this.signedRequests.push({
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        apiKey: typeof apiKey === 'string' ? apiKey : null,
+        verdict,
+      });
+    };
+    if (typeof apiKey !== 'string' || secret === undefined) {
+      log('unknown_key');
       throw new BinanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.');
+    }
     // Binance signs the query string followed directly by the body.
     const total = url.search.slice(1) + body;
     const at = total.lastIndexOf('signature=');
-    if (at < 0) throw ERRORS.mandatory('signature');
     const signed = total.slice(0, Math.max(0, at - 1));
-    const given = total.slice(at + 'signature='.length).split('&')[0] ?? '';
+    const given = at < 0 ? '' : (total.slice(at + 'signature='.length).split('&')[0] ?? '');
     const expected = createHmac('sha256', secret).update(signed).digest('hex');
-    if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
-      throw new BinanceError(400, -1022, 'Signature for this request is not valid.');
+    const valid =
+      given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+    log(valid ? 'valid' : 'bad_signature');
+    if (at < 0) throw ERRORS.mandatory('signature');
+    if (!valid) throw new BinanceError(400, -1022, 'Signature for this request is not valid.');
     const params: Record<string, string> = {};
     for (const [key, value] of new URLSearchParams(signed)) params[key] = value;
     const timestamp = Number(params.timestamp);
