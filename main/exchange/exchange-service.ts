@@ -7,6 +7,7 @@ import type { MarketStore } from '../storage/market-store.js';
 import { exchangeHandlers } from './api-handlers.js';
 import type { BackoffPolicy } from './backoff.js';
 import { ExchangeHub } from './exchange-hub.js';
+import type { Deliver } from './symbol-feed.js';
 import { PassphraseSecretStore, type SecretStore } from './secret-store.js';
 
 export interface ExchangeServiceOptions {
@@ -14,7 +15,7 @@ export interface ExchangeServiceOptions {
   readonly store: MarketStore;
   readonly dataDir: string;
   /** Where feeds deliver events: the live pipeline's ingest. */
-  readonly deliver: (events: MarketEvent[]) => void;
+  readonly deliver: Deliver;
   readonly clock: () => number;
   readonly log: (line: string) => void;
   /** The Electron shell passes its safeStorage store; the headless host gets a passphrase file. */

@@ -94,9 +94,7 @@ export function createApp(options: AppOptions): App {
     db,
     store,
     dataDir: options.dataDir,
-    deliver: (events) => {
-      pipeline.ingest(events);
-    },
+    deliver: (events) => pipeline.ingest(events),
     clock,
     log,
     secrets: options.secrets,

@@ -1,6 +1,6 @@
 import type { BookView } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
-import type { BookSnapshot, MarketEvent, Trade } from '../../shared/domain/market.js';
+import { isSameBookMessage, type BookSnapshot, type MarketEvent, type Trade } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
 import type { Recorder } from '../storage/recorder.js';
@@ -24,6 +24,13 @@ export interface LivePipelineOptions {
 const ANCHOR_DELTAS_PER_LEVEL = 8;
 /** Longest time between two anchors of a book, whatever its depth. */
 const MAX_ANCHOR_MS = 300_000;
+
+/** What became of one ingested batch, for the source that sent it. */
+export interface IngestReport {
+  readonly accepted: number;
+  /** Instruments whose book message (a snapshot or an update batch) was refused whole. */
+  readonly refusedBooks: ReadonlySet<string>;
+}
 
 /** Trades, candles, features and signals gathered since the host last published them. */
 export interface PipelineOutput {
@@ -66,17 +73,30 @@ export class LivePipeline {
     return this.eventsAccepted;
   }
 
-  /** Takes one batch from a source, in (ts, seq) order. Bad events are counted, never thrown. */
-  ingest(events: readonly MarketEvent[]): void {
-    const accepted: MarketEvent[] = [];
-    for (const event of events) {
-      this.eventsIn++;
-      if (!this.validator.accept(event)) continue;
-      accepted.push(event);
+  /**
+   * Takes one batch from a source, in (ts, seq) order, whole book messages only (see BookDelta).
+   * Bad events and messages are counted, never thrown; the report tells the source which books
+   * it must resnapshot because a message of theirs was refused.
+   */
+  ingest(events: readonly MarketEvent[]): IngestReport {
+    this.eventsIn += events.length;
+    const refusedBooks = new Set<string>();
+    const accepted = this.validator.acceptBatch(events, (event) => {
+      if (event.kind !== 'trade') refusedBooks.add(event.instrument);
+    });
+    for (let i = 0; i < accepted.length; i++) {
+      const event = accepted[i];
+      if (event === undefined) continue;
       this.apply(event);
+      // An anchor snapshot is only taken between messages: one taken inside a message would
+      // carry that message's (ts, seq) with only part of its levels in it.
+      const next = accepted[i + 1];
+      if (event.kind !== 'trade' && (next === undefined || !isSameBookMessage(event, next)))
+        this.touchBook(event);
     }
     this.eventsAccepted += accepted.length;
     this.options.features.send(accepted);
+    return { accepted: accepted.length, refusedBooks };
   }
 
   /** Called with what the feature worker computed for a batch. */
@@ -136,17 +156,18 @@ export class LivePipeline {
       case 'book_delta':
         // Deltas and source snapshots are stored as they come, so bookAt can rebuild any T.
         this.options.recorder.record(event);
-        this.touchBook(event.instrument, event.ts, event.seq);
+        this.bookVersions.set(event.instrument, this.bookVersion(event.instrument) + 1);
+        this.deltasSinceSnapshot.set(event.instrument, (this.deltasSinceSnapshot.get(event.instrument) ?? 0) + 1);
         return;
       default:
         event satisfies never;
     }
   }
 
-  private touchBook(instrument: string, ts: number, seq: number): void {
-    this.bookVersions.set(instrument, this.bookVersion(instrument) + 1);
-    const deltas = (this.deltasSinceSnapshot.get(instrument) ?? 0) + 1;
-    this.deltasSinceSnapshot.set(instrument, deltas);
+  /** After a whole book message: record an anchor snapshot of the book when one is due. */
+  private touchBook(message: Pick<BookSnapshot, 'instrument' | 'ts' | 'seq' | 'localTs'>): void {
+    const { instrument, ts, seq, localTs } = message;
+    const deltas = this.deltasSinceSnapshot.get(instrument) ?? 0;
     const last = this.lastSnapshotTs.get(instrument);
     if (last !== undefined && ts - last < this.snapshotIntervalMs) return;
     const book = this.validator.bookOf(instrument);
@@ -159,7 +180,7 @@ export class LivePipeline {
     this.lastSnapshotTs.set(instrument, ts);
     this.deltasSinceSnapshot.set(instrument, 0);
     const { bids, asks } = book.top(this.snapshotDepth);
-    const snapshot: BookSnapshot = { instrument, ts, seq, bids, asks };
+    const snapshot: BookSnapshot = { instrument, ts, seq, bids, asks, ...(localTs === undefined ? {} : { localTs }) };
     this.options.recorder.recordBookSnapshot(snapshot);
   }
 }
