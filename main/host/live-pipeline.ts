@@ -1,6 +1,11 @@
 import type { BookView } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
-import { isSameBookMessage, type BookSnapshot, type MarketEvent, type Trade } from '../../shared/domain/market.js';
+import {
+  isSameBookMessage,
+  type BookSnapshot,
+  type MarketEvent,
+  type Trade,
+} from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
 import type { Recorder } from '../storage/recorder.js';
@@ -157,7 +162,10 @@ export class LivePipeline {
         // Deltas and source snapshots are stored as they come, so bookAt can rebuild any T.
         this.options.recorder.record(event);
         this.bookVersions.set(event.instrument, this.bookVersion(event.instrument) + 1);
-        this.deltasSinceSnapshot.set(event.instrument, (this.deltasSinceSnapshot.get(event.instrument) ?? 0) + 1);
+        this.deltasSinceSnapshot.set(
+          event.instrument,
+          (this.deltasSinceSnapshot.get(event.instrument) ?? 0) + 1,
+        );
         return;
       default:
         event satisfies never;
@@ -180,7 +188,14 @@ export class LivePipeline {
     this.lastSnapshotTs.set(instrument, ts);
     this.deltasSinceSnapshot.set(instrument, 0);
     const { bids, asks } = book.top(this.snapshotDepth);
-    const snapshot: BookSnapshot = { instrument, ts, seq, bids, asks, ...(localTs === undefined ? {} : { localTs }) };
+    const snapshot: BookSnapshot = {
+      instrument,
+      ts,
+      seq,
+      bids,
+      asks,
+      ...(localTs === undefined ? {} : { localTs }),
+    };
     this.options.recorder.recordBookSnapshot(snapshot);
   }
 }

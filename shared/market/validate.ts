@@ -225,7 +225,8 @@ export class MarketEventValidator {
     if (first === undefined || to <= from) return true;
     for (let k = from; k < to; k++) {
       const event = events[k];
-      if (event === undefined || (k > from && !isSameBookMessage(first, event))) return this.refuse('malformed');
+      if (event === undefined || (k > from && !isSameBookMessage(first, event)))
+        return this.refuse('malformed');
       const reason = this.check(event);
       if (reason !== null) return this.refuse(reason);
       if (event.kind !== 'book_delta') return this.refuse('malformed');
