@@ -8,6 +8,7 @@ import {
 } from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
+import { BookAnchorPolicy } from '../storage/book-anchors.js';
 import type { Recorder } from '../storage/recorder.js';
 
 /** What the pipeline needs from the feature worker (a real thread in the App, a fake nowhere). */
@@ -24,11 +25,6 @@ export interface LivePipelineOptions {
   /** Levels a side in a recorded snapshot. Default: the whole book, which bookAt needs to be exact. */
   readonly snapshotDepth?: number;
 }
-
-/** Deltas per book level after which a new anchor snapshot is worth its bytes. */
-const ANCHOR_DELTAS_PER_LEVEL = 8;
-/** Longest time between two anchors of a book, whatever its depth. */
-const MAX_ANCHOR_MS = 300_000;
 
 /** What became of one ingested batch, for the source that sent it. */
 export interface IngestReport {
@@ -52,12 +48,10 @@ export interface PipelineOutput {
 export class LivePipeline {
   readonly validator: MarketEventValidator;
   private readonly bookVersions = new Map<string, number>();
-  private readonly lastSnapshotTs = new Map<string, number>();
-  private readonly deltasSinceSnapshot = new Map<string, number>();
+  private readonly anchors: BookAnchorPolicy;
   private readonly latestFeatures = new Map<string, BookFeatures>();
   private pendingTrades = new Map<string, Trade[]>();
   private pendingSignals: Signal[] = [];
-  private readonly snapshotIntervalMs: number;
   private readonly snapshotDepth: number;
   private eventsIn = 0;
   private eventsAccepted = 0;
@@ -66,7 +60,7 @@ export class LivePipeline {
     this.validator = new MarketEventValidator({ clock: options.clock });
     // Every 10 s: each anchor is the whole book, and bookAt replays at most 10 s of deltas
     // (measured in tests/bench/record.ts: 1 s anchors doubled the bytes per book event).
-    this.snapshotIntervalMs = options.snapshotIntervalMs ?? 10_000;
+    this.anchors = new BookAnchorPolicy(options.snapshotIntervalMs ?? 10_000);
     this.snapshotDepth = options.snapshotDepth ?? Number.MAX_SAFE_INTEGER;
   }
 
@@ -162,10 +156,7 @@ export class LivePipeline {
         // Deltas and source snapshots are stored as they come, so bookAt can rebuild any T.
         this.options.recorder.record(event);
         this.bookVersions.set(event.instrument, this.bookVersion(event.instrument) + 1);
-        this.deltasSinceSnapshot.set(
-          event.instrument,
-          (this.deltasSinceSnapshot.get(event.instrument) ?? 0) + 1,
-        );
+        this.anchors.applied(event.instrument, 1);
         return;
       default:
         event satisfies never;
@@ -175,18 +166,8 @@ export class LivePipeline {
   /** After a whole book message: record an anchor snapshot of the book when one is due. */
   private touchBook(message: Pick<BookSnapshot, 'instrument' | 'ts' | 'seq' | 'localTs'>): void {
     const { instrument, ts, seq, localTs } = message;
-    const deltas = this.deltasSinceSnapshot.get(instrument) ?? 0;
-    const last = this.lastSnapshotTs.get(instrument);
-    if (last !== undefined && ts - last < this.snapshotIntervalMs) return;
     const book = this.validator.bookOf(instrument);
-    if (book === null) return;
-    // A deep book (thousands of levels) is not stored whole every interval: only once the
-    // deltas since the last anchor outweigh it several times over (or after MAX_ANCHOR_MS),
-    // so anchors stay a small share of the bytes while bookAt replays a bounded run of deltas.
-    const levels = book.depth('bid') + book.depth('ask');
-    if (last !== undefined && deltas < ANCHOR_DELTAS_PER_LEVEL * levels && ts - last < MAX_ANCHOR_MS) return;
-    this.lastSnapshotTs.set(instrument, ts);
-    this.deltasSinceSnapshot.set(instrument, 0);
+    if (book === null || !this.anchors.due(instrument, ts, book.depth('bid') + book.depth('ask'))) return;
     const { bids, asks } = book.top(this.snapshotDepth);
     const snapshot: BookSnapshot = {
       instrument,

@@ -90,7 +90,14 @@ export class BookHistory {
    * give the second the first's (ts, seq) key. Run inside the caller's transaction. Returns the
    * number of chunk rows written.
    */
-  insertDeltas(instrument: string, columns: DeltaColumns, from = 0, to = columns.ts.length): number {
+  insertDeltas(
+    instrument: string,
+    columns: DeltaColumns,
+    from = 0,
+    to = columns.ts.length,
+    /** Adds the deltas of the chunks actually written (a chunk already stored is skipped whole). */
+    written?: { deltas: number },
+  ): number {
     const scales = this.scalesOf(instrument);
     let rows = 0;
     let start = from;
@@ -115,6 +122,7 @@ export class BookHistory {
         blob,
       );
       rows += changes;
+      if (written !== undefined && changes > 0) written.deltas += end - start;
       start = end;
     }
     return rows;

@@ -13,6 +13,10 @@ export const importFormatSchema = z.enum([
   'binance-klines',
   'csv',
   'parquet',
+  /** Tardis.dev incremental_book_L2 CSV (plain or .gz): one L2 message per run of rows. */
+  'tardis-book',
+  /** Per-level book CSV with its messages numbered: ts_ms,side,price,amount,is_snapshot,msg_id,... */
+  'book-csv',
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
