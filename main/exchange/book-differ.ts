@@ -1,10 +1,13 @@
-import type { BookSide, Level, MarketEvent } from '../../shared/domain/market.js';
+import type { BookDelta, BookSide, Level, MarketEvent } from '../../shared/domain/market.js';
 
 /** The full book as a ccxt order book holds it: [price, amount] pairs, best first. */
 export interface FullBook {
   readonly bids: readonly (readonly [number, number])[];
   readonly asks: readonly (readonly [number, number])[];
 }
+
+/** What every delta of one update shares. */
+type Message = Pick<BookDelta, 'instrument' | 'ts' | 'seq' | 'localTs'>;
 
 /**
  * Turns the full books a ccxt watchOrderBook loop hands back into the product's events: a
@@ -35,22 +38,27 @@ export class BookDiffer {
   }
 
   /**
-   * A snapshot when resynchronising, else the deltas from the previous book to this one:
-   * removals of both sides first, then new and changed levels. In that order no intermediate
-   * state crosses (a new bid at the price an ask just left comes after the ask's removal).
+   * A snapshot when resynchronising, else the deltas from the previous book to this one, as ONE
+   * book message: every delta shares (ts, seq) and is validated as a unit (see BookDelta).
+   * Removals of both sides still come first, then new and changed levels, so that even a
+   * consumer stepping level by level never sees a crossed book in between. `localTs` is when
+   * the update arrived here, kept beside the exchange time.
    */
-  update(book: FullBook, ts: number, nextSeq: () => number): MarketEvent[] {
+  update(book: FullBook, ts: number, nextSeq: () => number, localTs?: number): MarketEvent[] {
+    const seq = nextSeq();
+    const received = localTs === undefined ? {} : { localTs };
     if (!this.synced) {
       this.synced = true;
       const bids = this.remember('bid', book.bids);
       const asks = this.remember('ask', book.asks);
-      return [{ kind: 'book_snapshot', instrument: this.instrument, ts, seq: nextSeq(), bids, asks }];
+      return [{ kind: 'book_snapshot', instrument: this.instrument, ts, seq, bids, asks, ...received }];
     }
     const out: MarketEvent[] = [];
-    this.removals('bid', book.bids, ts, nextSeq, out);
-    this.removals('ask', book.asks, ts, nextSeq, out);
-    this.changes('bid', book.bids, ts, nextSeq, out);
-    this.changes('ask', book.asks, ts, nextSeq, out);
+    const message = { instrument: this.instrument, ts, seq, ...received };
+    this.removals('bid', book.bids, message, out);
+    this.removals('ask', book.asks, message, out);
+    this.changes('bid', book.bids, message, out);
+    this.changes('ask', book.asks, message, out);
     return out;
   }
 
@@ -70,13 +78,7 @@ export class BookDiffer {
     return out;
   }
 
-  private removals(
-    side: BookSide,
-    levels: FullBook['bids'],
-    ts: number,
-    nextSeq: () => number,
-    out: MarketEvent[],
-  ): void {
+  private removals(side: BookSide, levels: FullBook['bids'], message: Message, out: MarketEvent[]): void {
     const previous = this.last[side];
     const seen = this.seen[side];
     seen.clear();
@@ -88,17 +90,11 @@ export class BookDiffer {
     for (const price of previous.keys()) {
       if (seen.has(price)) continue;
       previous.delete(price);
-      out.push({ kind: 'book_delta', instrument: this.instrument, ts, seq: nextSeq(), side, price, size: 0 });
+      out.push({ kind: 'book_delta', ...message, side, price, size: 0 });
     }
   }
 
-  private changes(
-    side: BookSide,
-    levels: FullBook['bids'],
-    ts: number,
-    nextSeq: () => number,
-    out: MarketEvent[],
-  ): void {
+  private changes(side: BookSide, levels: FullBook['bids'], message: Message, out: MarketEvent[]): void {
     const previous = this.last[side];
     const n = Math.min(this.depth, levels.length);
     for (let i = 0; i < n; i++) {
@@ -107,7 +103,7 @@ export class BookDiffer {
       const [price, size] = level;
       if (!(size > 0) || previous.get(price) === size) continue;
       previous.set(price, size);
-      out.push({ kind: 'book_delta', instrument: this.instrument, ts, seq: nextSeq(), side, price, size });
+      out.push({ kind: 'book_delta', ...message, side, price, size });
     }
   }
 }

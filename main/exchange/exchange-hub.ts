@@ -15,7 +15,7 @@ import {
   type MarketSummary,
 } from './ccxt-exchange.js';
 import type { ExchangeKeys, SecretStore } from './secret-store.js';
-import { SymbolFeed, type FeedStatus } from './symbol-feed.js';
+import { SymbolFeed, type Deliver, type FeedStatus } from './symbol-feed.js';
 
 /** One configured subscription: an exchange, its symbols and where to reach it. */
 export interface ConnectionConfig {
@@ -36,7 +36,7 @@ const storedConnectionsSchema = z.array(
 
 export interface ExchangeHubOptions {
   /** Normalised events of every feed: the App's live pipeline. */
-  readonly deliver: (events: MarketEvent[]) => void;
+  readonly deliver: Deliver;
   readonly upsertInstrument: (instrument: Instrument) => void;
   readonly recordGap: (gap: Gap) => void;
   readonly candleAt: (instrument: string, openTime: number) => Candle | null;

@@ -8,6 +8,7 @@ import { exchangeHandlers } from './api-handlers.js';
 import type { BackoffPolicy } from './backoff.js';
 import { ExchangeHub } from './exchange-hub.js';
 import { WatchedSecretStore } from './key-changes.js';
+import type { Deliver } from './symbol-feed.js';
 import { PassphraseSecretStore, type SecretStore } from './secret-store.js';
 
 export interface ExchangeServiceOptions {
@@ -15,7 +16,7 @@ export interface ExchangeServiceOptions {
   readonly store: MarketStore;
   readonly dataDir: string;
   /** Where feeds deliver events: the live pipeline's ingest. */
-  readonly deliver: (events: MarketEvent[]) => void;
+  readonly deliver: Deliver;
   readonly clock: () => number;
   readonly log: (line: string) => void;
   /** The Electron shell passes its safeStorage store; the headless host gets a passphrase file. */

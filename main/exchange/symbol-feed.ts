@@ -8,6 +8,15 @@ import { BookDiffer } from './book-differ.js';
 import { TradeSequencer, type TradeHole } from './trade-sequencer.js';
 
 export type StreamKind = 'trades' | 'book' | 'candles';
+
+/** What the consumer made of a delivered batch (the live pipeline's ingest report). */
+export interface DeliveryReport {
+  /** Instruments whose book message was refused whole (crossed, non-finite, out of time). */
+  readonly refusedBooks: ReadonlySet<string>;
+}
+
+/** Where normalised events go; a report, when the consumer gives one, tells of refused books. */
+export type Deliver = (events: MarketEvent[]) => DeliveryReport | undefined;
 export type FeedState = 'starting' | 'live' | 'reconnecting' | 'stopped';
 
 export interface FeedDependencies {
@@ -16,7 +25,7 @@ export interface FeedDependencies {
   readonly instrument: Instrument;
   readonly consecutiveTradeIds: boolean;
   /** Where normalised events go: the App's live pipeline. */
-  readonly deliver: (events: MarketEvent[]) => void;
+  readonly deliver: Deliver;
   readonly recordGap: (gap: Gap) => void;
   /** The last trade recorded for the instrument (by this run or an earlier one), to resume from. */
   readonly lastRecordedTrade?: () => Pick<Trade, 'id' | 'ts'> | null;
@@ -56,6 +65,8 @@ export interface FeedStatus {
   readonly lastEventTs: number | null;
   readonly reconnects: number;
   readonly sequenceGaps: number;
+  /** Book messages the pipeline refused (each one resnapshots the book and ledgers a gap). */
+  readonly refusedBookMessages: number;
   readonly backfilledTrades: number;
   readonly gaps: number;
   readonly candlesChecked: number;
@@ -72,6 +83,9 @@ interface StreamState {
 }
 
 const TRADE_PAGE = 1_000;
+const SEQUENCE_GAP_REASON = 'sequence gap in book updates; resynchronised from a snapshot';
+const REFUSED_MESSAGE_REASON =
+  'a book message failed validation (counted by reason in the status bar); resynchronised from a snapshot';
 const MAX_BACKFILL_PAGES = 50;
 
 /**
@@ -103,6 +117,7 @@ export class SymbolFeed {
   private backfilling: Promise<void> | null = null;
   private counters = {
     sequenceGaps: 0,
+    refusedBookMessages: 0,
     backfilledTrades: 0,
     gaps: 0,
     candlesChecked: 0,
@@ -119,6 +134,8 @@ export class SymbolFeed {
   private readonly timeframe: Timeframe;
   /** Book time of the last good update before a sequence gap, until the resync. */
   private bookGapSince: number | null = null;
+  /** What the gap ledger says about that span. */
+  private bookGapReason = SEQUENCE_GAP_REASON;
   private readonly sleepers = new Set<() => void>();
 
   constructor(deps: FeedDependencies) {
@@ -198,12 +215,7 @@ export class SymbolFeed {
         backoff.reset();
         stream.state = 'live';
         if (kind === 'book' && this.bookGapSince !== null && this.differ.isSynced) {
-          this.recordGap(
-            'book',
-            this.bookGapSince,
-            this.lastBookTs,
-            'sequence gap in book updates; resynchronised from a snapshot',
-          );
+          this.recordGap('book', this.bookGapSince, this.lastBookTs, this.bookGapReason);
           this.bookGapSince = null;
         }
         if (stream.downSince !== null) {
@@ -222,6 +234,7 @@ export class SymbolFeed {
           this.counters.sequenceGaps++;
           this.differ.resync();
           this.deps.log(`${this.instrument.id}: book sequence gap, resynchronising (${message})`);
+          if (this.bookGapSince === null) this.bookGapReason = SEQUENCE_GAP_REASON;
           this.bookGapSince ??= this.lastBookTs || this.deps.clock();
           continue;
         }
@@ -268,14 +281,18 @@ export class SymbolFeed {
         const book = this.websocket
           ? await exchange.watchOrderBook(symbol)
           : await this.poll(() => exchange.fetchOrderBook(symbol));
-        const ts = Math.max(this.lastBookTs, book.timestamp ?? this.deps.clock());
+        const localTs = this.deps.clock();
+        const lastGoodTs = this.lastBookTs;
+        const ts = Math.max(this.lastBookTs, book.timestamp ?? localTs);
         this.lastBookTs = ts;
         const events = this.differ.update(
           { bids: book.bids as [number, number][], asks: book.asks as [number, number][] },
           ts,
           () => ++this.bookSeq,
+          localTs,
         );
-        this.emit(events);
+        const report = this.emit(events);
+        if (report?.refusedBooks.has(this.instrument.id) === true) this.onRefusedBook(lastGoodTs || ts);
         return;
       }
       case 'candles': {
@@ -353,17 +370,31 @@ export class SymbolFeed {
     this.emit(trades.map((trade) => ({ kind: 'trade', ...trade })));
   }
 
-  private emit(events: MarketEvent[]): void {
-    if (events.length === 0) return;
+  private emit(events: MarketEvent[]): DeliveryReport | undefined {
+    if (events.length === 0) return undefined;
     const last = events[events.length - 1];
     if (last !== undefined) this.lastEventTs = Math.max(this.lastEventTs ?? 0, last.ts);
     try {
-      this.deps.deliver(events);
+      return this.deps.deliver(events);
     } catch (error) {
       // A failing consumer is the App's problem to report; it must not look like (and be
       // retried as) a broken exchange stream.
       this.deps.log(`${this.instrument.id}: delivering ${events.length} events failed: ${String(error)}`);
+      return undefined;
     }
+  }
+
+  /**
+   * The pipeline refused a whole book message: its book no longer has what the exchange's has,
+   * so every following update is offered as a snapshot until one is accepted, and the span
+   * from the last good message to that snapshot goes to the gap ledger (as for a sequence gap).
+   */
+  private onRefusedBook(lastGoodTs: number): void {
+    this.counters.refusedBookMessages++;
+    this.differ.resync();
+    if (this.bookGapSince === null) this.bookGapReason = REFUSED_MESSAGE_REASON;
+    this.bookGapSince ??= lastGoodTs;
+    this.deps.log(`${this.instrument.id}: book message refused by validation; resnapshotting the book`);
   }
 
   /** A hole that waited long enough for late messages is backfilled, then ledgered if still open. */

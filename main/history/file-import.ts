@@ -435,6 +435,14 @@ function rowParser(
         },
       };
     }
+    // Book files (issue #12 item 4) never become rows: importFile hands them to book-import.ts.
+    case 'tardis-book':
+    case 'book-csv':
+      throw new ImportError(
+        file,
+        'line 1',
+        `a ${options.format} file is a book, imported message by message`,
+      );
     default:
       return options.format satisfies never;
   }

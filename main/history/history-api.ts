@@ -6,6 +6,7 @@ import { ApiError } from '../../shared/api/protocol.js';
 import { createExchange, instrumentOf, marketSummaries } from '../exchange/ccxt-exchange.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { BookHistory } from '../storage/book-history.js';
 import { GapLedger } from '../storage/gap-ledger.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { abortableSleep, runBackfill, type HistoryExchange } from './backfill.js';
@@ -18,6 +19,7 @@ import { applyRetention, readRetention, retentionLimits, writeRetention } from '
 
 export type HistoryCommandName =
   | 'history.context'
+  | 'history.book'
   | 'history.coverage'
   | 'history.retention.get'
   | 'history.retention.set'
@@ -63,6 +65,7 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
     ...(deps.liveBook ? { liveBook: deps.liveBook } : {}),
   });
   const coverage = new CoverageReader(db, new GapLedger(db, clock));
+  const books = new BookHistory(db);
 
   const known = (instrument: string): void => {
     if (!store.hasInstrument(instrument))
@@ -100,6 +103,27 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
       'history.context': (request) => {
         known(request.instrument);
         return context.read(request);
+      },
+      'history.book': ({ instrument, at, seq, depth }) => {
+        known(instrument);
+        const book = books.bookAt(instrument, at, depth, seq);
+        if (book === null) return null;
+        const bestBid = book.bids[0]?.[0];
+        const bestAsk = book.asks[0]?.[0];
+        const both = bestBid !== undefined && bestAsk !== undefined;
+        return {
+          instrument,
+          at,
+          seq: book.seq,
+          localTs: book.localTs ?? null,
+          bids: [...book.bids],
+          asks: [...book.asks],
+          mid: both ? (bestBid + bestAsk) / 2 : null,
+          spread: both ? bestAsk - bestBid : null,
+          anchorTs: book.anchorTs,
+          messagesApplied: book.messagesApplied,
+          messagesAtTs: [...book.messagesAtTs],
+        };
       },
       'history.coverage': ({ instrument, gapToleranceMs }) => {
         if (instrument !== undefined) known(instrument);

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { ColumnMapping, ImportFormat } from '../../shared/api/domains/history.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { importBookFile, type BookImportResult } from './book-import.js';
+import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
 import { detectFormat, parseFile } from './file-import.js';
 import { rowsRange } from './trade-batch.js';
@@ -56,7 +58,18 @@ export async function importFile(
   onProgress: ImportProgress = () => undefined,
   signal?: AbortSignal,
   chunkRows = IMPORT_CHUNK_ROWS,
-): Promise<ImportResult> {
+): Promise<ImportResult | BookImportResult> {
+  // ---- book files (issue #12 item 4): an L2 book file, named or found by its header, is
+  // imported message by message by book-import.ts. Keep this hook when importFile changes.
+  const bookLayout = await bookLayoutOf(request.path, request.format);
+  if (bookLayout !== null) {
+    return importBookFile(
+      db,
+      { path: request.path, instrument: request.instrument, layout: bookLayout },
+      { onProgress, ...(signal === undefined ? {} : { signal }) },
+    );
+  }
+  // ---- end of the book file hook
   const format = request.format ?? detectFormat(request.path);
   const bulk = new BulkStore(db);
   bulk.keyOf(request.instrument); // fail before reading a large file for an unknown instrument

@@ -132,9 +132,7 @@ export function createApp(options: AppOptions): App {
     db,
     store,
     dataDir: options.dataDir,
-    deliver: (events) => {
-      pipeline.ingest(events);
-    },
+    deliver: (events) => pipeline.ingest(events),
     clock,
     log,
     secrets,

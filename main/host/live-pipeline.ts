@@ -1,8 +1,14 @@
 import type { BookView } from '../../shared/api/schemas.js';
 import type { Candle } from '../../shared/domain/candle.js';
-import type { BookSnapshot, MarketEvent, Trade } from '../../shared/domain/market.js';
+import {
+  isSameBookMessage,
+  type BookSnapshot,
+  type MarketEvent,
+  type Trade,
+} from '../../shared/domain/market.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { MarketEventValidator } from '../../shared/market/validate.js';
+import { BookAnchorPolicy } from '../storage/book-anchors.js';
 import type { Recorder } from '../storage/recorder.js';
 
 /** What the pipeline needs from the feature worker (a real thread in the App, a fake nowhere). */
@@ -20,10 +26,12 @@ export interface LivePipelineOptions {
   readonly snapshotDepth?: number;
 }
 
-/** Deltas per book level after which a new anchor snapshot is worth its bytes. */
-const ANCHOR_DELTAS_PER_LEVEL = 8;
-/** Longest time between two anchors of a book, whatever its depth. */
-const MAX_ANCHOR_MS = 300_000;
+/** What became of one ingested batch, for the source that sent it. */
+export interface IngestReport {
+  readonly accepted: number;
+  /** Instruments whose book message (a snapshot or an update batch) was refused whole. */
+  readonly refusedBooks: ReadonlySet<string>;
+}
 
 /** Trades, candles, features and signals gathered since the host last published them. */
 export interface PipelineOutput {
@@ -40,12 +48,10 @@ export interface PipelineOutput {
 export class LivePipeline {
   readonly validator: MarketEventValidator;
   private readonly bookVersions = new Map<string, number>();
-  private readonly lastSnapshotTs = new Map<string, number>();
-  private readonly deltasSinceSnapshot = new Map<string, number>();
+  private readonly anchors: BookAnchorPolicy;
   private readonly latestFeatures = new Map<string, BookFeatures>();
   private pendingTrades = new Map<string, Trade[]>();
   private pendingSignals: Signal[] = [];
-  private readonly snapshotIntervalMs: number;
   private readonly snapshotDepth: number;
   private eventsIn = 0;
   private eventsAccepted = 0;
@@ -54,7 +60,7 @@ export class LivePipeline {
     this.validator = new MarketEventValidator({ clock: options.clock });
     // Every 10 s: each anchor is the whole book, and bookAt replays at most 10 s of deltas
     // (measured in tests/bench/record.ts: 1 s anchors doubled the bytes per book event).
-    this.snapshotIntervalMs = options.snapshotIntervalMs ?? 10_000;
+    this.anchors = new BookAnchorPolicy(options.snapshotIntervalMs ?? 10_000);
     this.snapshotDepth = options.snapshotDepth ?? Number.MAX_SAFE_INTEGER;
   }
 
@@ -66,17 +72,30 @@ export class LivePipeline {
     return this.eventsAccepted;
   }
 
-  /** Takes one batch from a source, in (ts, seq) order. Bad events are counted, never thrown. */
-  ingest(events: readonly MarketEvent[]): void {
-    const accepted: MarketEvent[] = [];
-    for (const event of events) {
-      this.eventsIn++;
-      if (!this.validator.accept(event)) continue;
-      accepted.push(event);
+  /**
+   * Takes one batch from a source, in (ts, seq) order, whole book messages only (see BookDelta).
+   * Bad events and messages are counted, never thrown; the report tells the source which books
+   * it must resnapshot because a message of theirs was refused.
+   */
+  ingest(events: readonly MarketEvent[]): IngestReport {
+    this.eventsIn += events.length;
+    const refusedBooks = new Set<string>();
+    const accepted = this.validator.acceptBatch(events, (event) => {
+      if (event.kind !== 'trade') refusedBooks.add(event.instrument);
+    });
+    for (let i = 0; i < accepted.length; i++) {
+      const event = accepted[i];
+      if (event === undefined) continue;
       this.apply(event);
+      // An anchor snapshot is only taken between messages: one taken inside a message would
+      // carry that message's (ts, seq) with only part of its levels in it.
+      const next = accepted[i + 1];
+      if (event.kind !== 'trade' && (next === undefined || !isSameBookMessage(event, next)))
+        this.touchBook(event);
     }
     this.eventsAccepted += accepted.length;
     this.options.features.send(accepted);
+    return { accepted: accepted.length, refusedBooks };
   }
 
   /** Called with what the feature worker computed for a batch. */
@@ -136,30 +155,28 @@ export class LivePipeline {
       case 'book_delta':
         // Deltas and source snapshots are stored as they come, so bookAt can rebuild any T.
         this.options.recorder.record(event);
-        this.touchBook(event.instrument, event.ts, event.seq);
+        this.bookVersions.set(event.instrument, this.bookVersion(event.instrument) + 1);
+        this.anchors.applied(event.instrument, 1);
         return;
       default:
         event satisfies never;
     }
   }
 
-  private touchBook(instrument: string, ts: number, seq: number): void {
-    this.bookVersions.set(instrument, this.bookVersion(instrument) + 1);
-    const deltas = (this.deltasSinceSnapshot.get(instrument) ?? 0) + 1;
-    this.deltasSinceSnapshot.set(instrument, deltas);
-    const last = this.lastSnapshotTs.get(instrument);
-    if (last !== undefined && ts - last < this.snapshotIntervalMs) return;
+  /** After a whole book message: record an anchor snapshot of the book when one is due. */
+  private touchBook(message: Pick<BookSnapshot, 'instrument' | 'ts' | 'seq' | 'localTs'>): void {
+    const { instrument, ts, seq, localTs } = message;
     const book = this.validator.bookOf(instrument);
-    if (book === null) return;
-    // A deep book (thousands of levels) is not stored whole every interval: only once the
-    // deltas since the last anchor outweigh it several times over (or after MAX_ANCHOR_MS),
-    // so anchors stay a small share of the bytes while bookAt replays a bounded run of deltas.
-    const levels = book.depth('bid') + book.depth('ask');
-    if (last !== undefined && deltas < ANCHOR_DELTAS_PER_LEVEL * levels && ts - last < MAX_ANCHOR_MS) return;
-    this.lastSnapshotTs.set(instrument, ts);
-    this.deltasSinceSnapshot.set(instrument, 0);
+    if (book === null || !this.anchors.due(instrument, ts, book.depth('bid') + book.depth('ask'))) return;
     const { bids, asks } = book.top(this.snapshotDepth);
-    const snapshot: BookSnapshot = { instrument, ts, seq, bids, asks };
+    const snapshot: BookSnapshot = {
+      instrument,
+      ts,
+      seq,
+      bids,
+      asks,
+      ...(localTs === undefined ? {} : { localTs }),
+    };
     this.options.recorder.recordBookSnapshot(snapshot);
   }
 }

@@ -4,11 +4,17 @@ import type { BookSide } from '../../shared/domain/market.js';
  * Packs a run of book deltas of one instrument into a blob, about 5-8 bytes a delta.
  *
  * Each delta is a flag byte then varints:
- *   flags: bit0 side (1 = ask), bit1 price is raw float64, bit2 size is raw float64
+ *   flags: bit0 side (1 = ask), bit1 price is raw float64, bit2 size is raw float64,
+ *          bit3 the local receive time follows
  *   dts    (unsigned varint, ms since the previous delta; the first is relative to first_ts)
  *   dseq   (zigzag varint, seq step from the previous delta; the first is relative to first_seq)
  *   price  (zigzag varint of ticks minus the previous delta's ticks, or 8 raw bytes)
  *   size   (unsigned varint of lots, or 8 raw bytes)
+ *   local  (zigzag varint, receive time minus ts; only with bit3)
+ * The deltas of one book message share (ts, seq) (see BookDelta): a message boundary is where
+ * either steps, so a message costs nothing extra. Its receive time is written once, on its
+ * first delta, and holds for the rest of it. Chunks written before bit3 existed have no
+ * receive times and decode as before.
  * Ticks and lots are units of 10^-d where d is the number of decimals of the instrument's
  * tick (lot) size, and a value is only encoded that way when `ticks / scale` gives back the
  * very same float64: decoding is exact, so a rebuilt book has the same price keys as the live
@@ -21,11 +27,14 @@ export interface DeltaColumns {
   readonly side: BookSide[];
   readonly price: number[];
   readonly size: number[];
+  /** Local receive time of each delta's message, ms; NaN (or the column absent) when unknown. */
+  readonly localTs?: number[];
 }
 
 const ASK = 1;
 const RAW_PRICE = 2;
 const RAW_SIZE = 4;
+const RECEIVED = 8;
 
 /** 10^d for the number of decimals d of a tick or lot size (0.01 -> 100, 0.5 -> 10, 5 -> 1). */
 export function decimalScale(step: number): number {
@@ -104,9 +113,12 @@ export function encodeDeltas(
   let prevTs = columns.ts[from] ?? 0;
   let prevSeq = columns.seq[from] ?? 0;
   let prevTicks = 0;
+  const localTs = columns.localTs;
   for (let i = from; i < to; i++) {
     const ts = columns.ts[i] ?? 0;
     const seq = columns.seq[i] ?? 0;
+    const messageStart = i === from || ts !== prevTs || seq !== prevSeq;
+    const received = messageStart && localTs !== undefined ? (localTs[i] ?? Number.NaN) : Number.NaN;
     const price = columns.price[i] ?? 0;
     const size = columns.size[i] ?? 0;
     const ticks = exactUnits(price, priceScale);
@@ -114,6 +126,8 @@ export function encodeDeltas(
     let flags = columns.side[i] === 'ask' ? ASK : 0;
     if (ticks === null) flags |= RAW_PRICE;
     if (lots === null) flags |= RAW_SIZE;
+    const keepReceived = Number.isSafeInteger(received);
+    if (keepReceived) flags |= RECEIVED;
     out.byte(flags);
     out.uvarint(ts - prevTs);
     out.svarint(seq - prevSeq);
@@ -124,14 +138,25 @@ export function encodeDeltas(
     }
     if (lots === null) out.float64(size);
     else out.uvarint(lots);
+    if (keepReceived) out.svarint(received - ts);
     prevTs = ts;
     prevSeq = seq;
   }
   return out.finish();
 }
 
-/** Receives decoded deltas one by one, without an object per delta; returns false to stop. */
-export type DeltaVisitor = (ts: number, seq: number, side: BookSide, price: number, size: number) => boolean;
+/**
+ * Receives decoded deltas one by one, without an object per delta; returns false to stop.
+ * `localTs` is the receive time of the delta's message, NaN when it was not recorded.
+ */
+export type DeltaVisitor = (
+  ts: number,
+  seq: number,
+  side: BookSide,
+  price: number,
+  size: number,
+  localTs: number,
+) => boolean;
 
 /**
  * Decode a chunk written by `encodeDeltas`, calling `visit` for each delta in order; `visit`
@@ -174,10 +199,17 @@ export function decodeDeltas(
   let ts = firstTs;
   let seq = firstSeq;
   let ticks = 0;
+  let localTs = Number.NaN;
+  let first = true;
   while (at < blob.byteLength) {
     const flags = blob[at++] ?? 0;
-    ts += uvarint();
-    seq += svarint();
+    const dts = uvarint();
+    const dseq = svarint();
+    // A new message: the previous one's receive time no longer applies.
+    if (first || dts !== 0 || dseq !== 0) localTs = Number.NaN;
+    first = false;
+    ts += dts;
+    seq += dseq;
     let price: number;
     if ((flags & RAW_PRICE) !== 0) price = float64();
     else {
@@ -185,6 +217,7 @@ export function decodeDeltas(
       price = ticks / priceScale;
     }
     const size = (flags & RAW_SIZE) !== 0 ? float64() : uvarint() / sizeScale;
-    if (!visit(ts, seq, (flags & ASK) !== 0 ? 'ask' : 'bid', price, size)) return;
+    if ((flags & RECEIVED) !== 0) localTs = ts + svarint();
+    if (!visit(ts, seq, (flags & ASK) !== 0 ? 'ask' : 'bid', price, size, localTs)) return;
   }
 }

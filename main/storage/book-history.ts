@@ -11,10 +11,17 @@ export const CHUNK_MAX_DELTAS = 8192;
 
 /** The book of an instrument at a time T as rebuilt from storage. */
 export interface BookAt extends BookSnapshot {
-  /** `ts` is T; `seq` the seq of the last event applied. Time of the snapshot the rebuild started from: */
+  /** `ts` is T; `seq` the seq of the last message applied. Time of the snapshot the rebuild started from: */
   readonly anchorTs: number;
   /** Deltas applied on top of the anchor. */
   readonly deltasApplied: number;
+  /** Book messages (update batches) applied on top of the anchor. */
+  readonly messagesApplied: number;
+  /**
+   * The seq of every stored message stamped exactly T, in order: several messages can share a
+   * millisecond, and `bookAt(.., T, .., seq)` gives the book after any one of them.
+   */
+  readonly messagesAtTs: readonly number[];
 }
 
 interface InstrumentScales {
@@ -36,6 +43,7 @@ interface SnapshotRow {
   seq: number;
   bids: Buffer;
   asks: Buffer;
+  local_ts: number | null;
 }
 
 /**
@@ -57,9 +65,13 @@ export class BookHistory {
         `INSERT INTO book_deltas (instrument, first_ts, first_seq, last_ts, count, price_scale, size_scale, deltas)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
-      anchor: db.prepare<[number, number], SnapshotRow>(
-        `SELECT ts, seq, bids, asks FROM book_snapshots
-         WHERE instrument = ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1`,
+      // The newest snapshot at or before (T, seq): (ts, seq) <= (T, seq) in row-value order.
+      anchor: db.prepare<[number, number, number], SnapshotRow>(
+        `SELECT ts, seq, bids, asks, local_ts FROM book_snapshots
+         WHERE instrument = ? AND (ts, seq) <= (?, ?) ORDER BY ts DESC, seq DESC LIMIT 1`,
+      ),
+      snapshotSeqsAt: db.prepare<[number, number], { seq: number }>(
+        'SELECT seq FROM book_snapshots WHERE instrument = ? AND ts = ? ORDER BY seq',
       ),
       // Chunks never span more than CHUNK_SPAN_MS, so one that holds deltas after the anchor
       // starts no earlier than anchor - CHUNK_SPAN_MS: a bounded primary-key range scan.
@@ -73,17 +85,30 @@ export class BookHistory {
 
   /**
    * Store deltas[from, to) of one instrument (in (ts, seq) order) as chunks of at most
-   * CHUNK_SPAN_MS and CHUNK_MAX_DELTAS. Run inside the caller's transaction. Returns the
+   * CHUNK_SPAN_MS and CHUNK_MAX_DELTAS. A chunk ends only between two book messages (a message
+   * larger than CHUNK_MAX_DELTAS makes a larger chunk): a message split over two chunks would
+   * give the second the first's (ts, seq) key. Run inside the caller's transaction. Returns the
    * number of chunk rows written.
    */
-  insertDeltas(instrument: string, columns: DeltaColumns, from = 0, to = columns.ts.length): number {
+  insertDeltas(
+    instrument: string,
+    columns: DeltaColumns,
+    from = 0,
+    to = columns.ts.length,
+    /** Adds the deltas of the chunks actually written (a chunk already stored is skipped whole). */
+    written?: { deltas: number },
+  ): number {
     const scales = this.scalesOf(instrument);
     let rows = 0;
     let start = from;
     while (start < to) {
       const firstTs = columns.ts[start] ?? 0;
       let end = start + 1;
-      while (end < to && end - start < CHUNK_MAX_DELTAS && (columns.ts[end] ?? 0) - firstTs < CHUNK_SPAN_MS)
+      while (
+        end < to &&
+        ((end - start < CHUNK_MAX_DELTAS && (columns.ts[end] ?? 0) - firstTs < CHUNK_SPAN_MS) ||
+          sameMessage(columns, end - 1, end))
+      )
         end++;
       const blob = encodeDeltas(columns, start, end, scales.priceScale, scales.sizeScale);
       const { changes } = this.sql.insertChunk.run(
@@ -97,24 +122,36 @@ export class BookHistory {
         blob,
       );
       rows += changes;
+      if (written !== undefined && changes > 0) written.deltas += end - start;
       start = end;
     }
     return rows;
   }
 
   /**
-   * The book at T (every delta with ts <= T applied), `depth` levels a side; null when no
-   * snapshot at or before T is stored (the book is unknown there).
+   * The book at T (every message with ts <= T applied), `depth` levels a side; with `seq`, the
+   * book right after the message (T, seq): messages stamped T with a higher seq are left out.
+   * Null when no snapshot at or before it is stored (the book is unknown there).
    */
-  bookAt(instrument: string, at: number, depth = Number.MAX_SAFE_INTEGER): BookAt | null {
+  bookAt(
+    instrument: string,
+    at: number,
+    depth = Number.MAX_SAFE_INTEGER,
+    seq = Number.MAX_SAFE_INTEGER,
+  ): BookAt | null {
     const scales = this.scalesOf(instrument, false);
     if (scales === null) return null;
-    const anchor = this.sql.anchor.get(scales.key, at);
+    const anchor = this.sql.anchor.get(scales.key, at, seq);
     if (anchor === undefined) return null;
     const book = new OrderBook(128);
     book.applySnapshot({ bids: decodeLevels(anchor.bids), asks: decodeLevels(anchor.asks) });
+    const seqsAt = new Set<number>();
+    for (const row of this.sql.snapshotSeqsAt.iterate(scales.key, at)) seqsAt.add(row.seq);
     let applied = 0;
+    let messages = 0;
+    let lastTs = Number.NaN;
     let lastSeq = anchor.seq;
+    let lastLocalTs = anchor.local_ts ?? Number.NaN;
     for (const chunk of this.sql.chunks.iterate(scales.key, anchor.ts - CHUNK_SPAN_MS, at, anchor.ts)) {
       decodeDeltas(
         chunk.deltas,
@@ -122,13 +159,18 @@ export class BookHistory {
         chunk.first_seq,
         chunk.price_scale,
         chunk.size_scale,
-        (ts, seq, side, price, size) => {
+        (ts, deltaSeq, side, price, size, localTs) => {
           if (ts > at) return false;
-          // The anchor already holds every delta up to its own (ts, seq).
-          if (ts < anchor.ts || (ts === anchor.ts && seq <= anchor.seq)) return true;
+          if (ts === at) seqsAt.add(deltaSeq);
+          // The anchor already holds every message up to its own (ts, seq).
+          if (ts < anchor.ts || (ts === anchor.ts && deltaSeq <= anchor.seq)) return true;
+          if (ts === at && deltaSeq > seq) return true;
           book.set(side, price, size);
           applied++;
-          lastSeq = seq;
+          if (ts !== lastTs || deltaSeq !== lastSeq) messages++;
+          lastTs = ts;
+          lastSeq = deltaSeq;
+          lastLocalTs = localTs;
           return true;
         },
       );
@@ -140,8 +182,11 @@ export class BookHistory {
       seq: lastSeq,
       bids: top.bids,
       asks: top.asks,
+      ...(Number.isFinite(lastLocalTs) ? { localTs: lastLocalTs } : {}),
       anchorTs: anchor.ts,
       deltasApplied: applied,
+      messagesApplied: messages,
+      messagesAtTs: [...seqsAt].sort((a, b) => a - b),
     };
   }
 
@@ -163,4 +208,9 @@ export class BookHistory {
     this.scales.set(instrument, scales);
     return scales;
   }
+}
+
+/** Do deltas i and j belong to one book message (same ts and seq)? */
+function sameMessage(columns: DeltaColumns, i: number, j: number): boolean {
+  return columns.ts[i] === columns.ts[j] && columns.seq[i] === columns.seq[j];
 }

@@ -110,8 +110,8 @@ export class MarketStore {
       countInstrumentTrades: db
         .prepare<[number], number>('SELECT count(*) FROM trades WHERE instrument = ?')
         .pluck(),
-      insertSnapshot: db.prepare<[number, number, number, Buffer, Buffer]>(
-        `INSERT INTO book_snapshots (instrument, ts, seq, bids, asks) VALUES (?, ?, ?, ?, ?)
+      insertSnapshot: db.prepare<[number, number, number, Buffer, Buffer, number | null]>(
+        `INSERT INTO book_snapshots (instrument, ts, seq, bids, asks, local_ts) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       ),
       latestSnapshot: db.prepare<[number, number], SnapshotRow>(
@@ -240,6 +240,9 @@ export class MarketStore {
       snapshot.seq,
       encodeLevels(snapshot.bids, depth),
       encodeLevels(snapshot.asks, depth),
+      snapshot.localTs !== undefined && Number.isSafeInteger(snapshot.localTs) && snapshot.localTs >= 0
+        ? snapshot.localTs
+        : null,
     );
     return changes > 0;
   }

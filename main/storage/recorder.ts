@@ -194,7 +194,14 @@ export class Recorder {
       return;
     }
     this.lastSnapshotTs.set(snapshot.instrument, snapshot.ts);
-    this.snapshots.push({ instrument: snapshot.instrument, ts: snapshot.ts, seq: snapshot.seq, bids, asks });
+    this.snapshots.push({
+      instrument: snapshot.instrument,
+      ts: snapshot.ts,
+      seq: snapshot.seq,
+      bids,
+      asks,
+      ...(snapshot.localTs === undefined ? {} : { localTs: snapshot.localTs }),
+    });
   }
 
   /** Keep a snapshot whatever the interval: the source replaced the whole book here. */
@@ -217,7 +224,7 @@ export class Recorder {
     }
     let columns = this.deltas.get(delta.instrument);
     if (columns === undefined) {
-      columns = { ts: [], seq: [], side: [], price: [], size: [] };
+      columns = { ts: [], seq: [], side: [], price: [], size: [], localTs: [] };
       this.deltas.set(delta.instrument, columns);
     }
     columns.ts.push(delta.ts);
@@ -225,6 +232,7 @@ export class Recorder {
     columns.side.push(delta.side);
     columns.price.push(delta.price);
     columns.size.push(delta.size);
+    columns.localTs?.push(delta.localTs ?? Number.NaN);
     this.pendingDeltas += 1;
   }
 

@@ -40,9 +40,19 @@ export interface BookSnapshot {
   readonly seq: number;
   readonly bids: readonly Level[];
   readonly asks: readonly Level[];
+  /** When this machine received it (ms UTC), beside the exchange's `ts`; absent when unknown. */
+  readonly localTs?: number;
 }
 
-/** The new total size resting at one price; size 0 removes the level. */
+/**
+ * The new total size resting at one price; size 0 removes the level.
+ *
+ * One exchange message (an update batch) often changes several levels. Its deltas share
+ * (instrument, ts, seq) and arrive one after another: they are one unit, validated once all
+ * of them are applied and accepted or refused whole (a bid may take a price that is still an
+ * ask until a later level of the same message removes that ask). A delta with a (ts, seq) of
+ * its own is a message of one level.
+ */
 export interface BookDelta {
   readonly instrument: string;
   readonly ts: number;
@@ -50,6 +60,8 @@ export interface BookDelta {
   readonly side: BookSide;
   readonly price: number;
   readonly size: number;
+  /** When this machine received the message (ms UTC), beside the exchange's `ts`; absent when unknown. */
+  readonly localTs?: number;
 }
 
 /** Everything a market source emits, in (ts, seq) order. */
@@ -59,3 +71,14 @@ export type MarketEvent =
   | ({ readonly kind: 'book_delta' } & BookDelta);
 
 export type MarketEventKind = MarketEvent['kind'];
+
+/** True when `next` continues the book message `first` began: deltas of one instrument, ts and seq. */
+export function isSameBookMessage(first: MarketEvent, next: MarketEvent): boolean {
+  return (
+    first.kind === 'book_delta' &&
+    next.kind === 'book_delta' &&
+    next.instrument === first.instrument &&
+    next.ts === first.ts &&
+    next.seq === first.seq
+  );
+}

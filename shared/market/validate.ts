@@ -1,4 +1,11 @@
-import type { BookDelta, BookSnapshot, MarketEvent, Trade } from '../domain/market.js';
+import {
+  isSameBookMessage,
+  type BookDelta,
+  type BookSide,
+  type BookSnapshot,
+  type MarketEvent,
+  type Trade,
+} from '../domain/market.js';
 import { OrderBook, type ReadonlyOrderBook } from './order-book.js';
 
 /** Why an event was refused at the edge; counted per reason and shown in the status bar. */
@@ -12,7 +19,7 @@ export type RejectReason =
   /** A snapshot level with size 0: only a delta may say "this level is gone". */
   | 'empty_level'
   | 'non_positive_amount'
-  /** The event would leave the instrument's book with best bid >= best ask. */
+  /** The event (a whole book message) would leave the instrument's book with best bid >= best ask. */
   | 'crossed_book'
   | 'time_backwards'
   | 'time_future'
@@ -146,22 +153,21 @@ function checkSnapshot(snapshot: BookSnapshot): RejectReason | 'crossed' | null 
   return bestBid >= bestAsk ? 'crossed' : null;
 }
 
-/** Would this delta leave the book with best bid >= best ask? Removals only widen the spread. */
-function crosses(book: OrderBook, delta: BookDelta): boolean {
-  if (delta.size === 0) return false;
-  if (delta.side === 'bid') {
-    const ask = book.bestAsk();
-    return ask !== null && delta.price >= ask;
-  }
-  const bid = book.bestBid();
-  return bid !== null && delta.price <= bid;
-}
+/** Called for each event of a refused book message (or each refused event), with the reason. */
+export type RefusalListener = (event: MarketEvent, reason: RejectReason) => void;
 
 /**
  * The edge check every incoming market event passes before anything records or computes on
  * it ("corrupt data is worse than no data"). A refused event is counted under one reason and
  * dropped; the validator never throws on bad input and keeps going. It keeps its own book per
  * instrument, because whether a delta crosses the book depends on the book.
+ *
+ * A book message is the unit: a snapshot, or the run of deltas sharing (instrument, ts, seq)
+ * (see BookDelta). Its levels are all applied before the book is checked, and a message that
+ * is bad anywhere (a non-finite level, time going back, crossed once every level is in) is
+ * refused whole and counted once under its reason. Checking level by level would refuse real
+ * messages whose levels are listed bids first: Bybit's orderbook.500 puts a new bid at a price
+ * that the same message's later ask levels vacate.
  */
 export class MarketEventValidator {
   private readonly clock: () => number;
@@ -171,6 +177,10 @@ export class MarketEventValidator {
   private readonly counts: Partial<Record<RejectReason, number>> = {};
   private lastReason: RejectReason | null = null;
   private acceptedCount = 0;
+  /** What a message's levels replaced, to back a refused message out; reused across messages. */
+  private readonly undoSide: BookSide[] = [];
+  private readonly undoPrice: number[] = [];
+  private readonly undoSize: number[] = [];
 
   constructor(options: MarketEventValidatorOptions) {
     this.clock = options.clock;
@@ -178,25 +188,92 @@ export class MarketEventValidator {
     this.tradeIdMemory = Math.max(1, Math.floor(options.tradeIdMemory ?? DEFAULT_TRADE_ID_MEMORY));
   }
 
-  /** True when the event is sound; it is then applied to the validator's book of its instrument. */
-  accept(event: MarketEvent): boolean {
-    const reason = this.check(event);
-    if (reason !== null) {
-      this.counts[reason] = (this.counts[reason] ?? 0) + 1;
-      this.lastReason = reason;
-      return false;
+  /**
+   * Checks a batch in (ts, seq) order and returns the events accepted, in order; the deltas of
+   * one book message are accepted or refused together (`onRefused` hears each of them). A
+   * message never spans two batches: a source hands over whole messages.
+   */
+  acceptBatch(events: readonly MarketEvent[], onRefused?: RefusalListener): MarketEvent[] {
+    const accepted: MarketEvent[] = [];
+    let i = 0;
+    while (i < events.length) {
+      const first = events[i];
+      if (first === undefined) break;
+      let end = i + 1;
+      if (first.kind === 'book_delta') {
+        while (end < events.length && isSameBookMessage(first, events[end] ?? first)) end++;
+      }
+      const ok = first.kind === 'book_delta' ? this.acceptMessage(events, i, end) : this.accept(first);
+      for (let k = i; k < end; k++) {
+        const event = events[k];
+        if (event === undefined) continue;
+        if (ok) accepted.push(event);
+        else onRefused?.(event, this.lastReason ?? 'malformed');
+      }
+      i = end;
     }
+    return accepted;
+  }
+
+  /**
+   * Checks the deltas events[from, to) as ONE book message (they must share instrument, ts and
+   * seq): every level is applied, then the book is checked. A refused message is counted once
+   * and leaves the book exactly as it was.
+   */
+  acceptMessage(events: readonly MarketEvent[], from = 0, to = events.length): boolean {
+    const first = events[from];
+    if (first === undefined || to <= from) return true;
+    for (let k = from; k < to; k++) {
+      const event = events[k];
+      if (event === undefined || (k > from && !isSameBookMessage(first, event)))
+        return this.refuse('malformed');
+      const reason = this.check(event);
+      if (reason !== null) return this.refuse(reason);
+      if (event.kind !== 'book_delta') return this.refuse('malformed');
+    }
+    const state = this.stateOf(first.instrument);
+    const book = state.book;
+    const { undoSide, undoPrice, undoSize } = this;
+    let levels = 0;
+    for (let k = from; k < to; k++) {
+      const delta = events[k] as BookDelta;
+      undoSide[levels] = delta.side;
+      undoPrice[levels] = delta.price;
+      undoSize[levels] = book.sizeAt(delta.side, delta.price);
+      levels++;
+      book.set(delta.side, delta.price, delta.size);
+    }
+    if (book.isCrossed()) {
+      // Back out in reverse, so a price the message touched twice gets its first size back.
+      for (let k = levels - 1; k >= 0; k--) {
+        book.set(undoSide[k] ?? 'bid', undoPrice[k] ?? 0, undoSize[k] ?? 0);
+      }
+      return this.refuse('crossed_book');
+    }
+    state.lastBookTs = first.ts;
+    this.acceptedCount += to - from;
+    return true;
+  }
+
+  /**
+   * True when the event is sound; it is then applied to the validator's book of its instrument.
+   * A delta on its own is a book message of one level.
+   */
+  accept(event: MarketEvent): boolean {
+    if (isRecord(event) && event.kind === 'book_delta') return this.acceptMessage([event]);
+    const reason = this.check(event);
+    if (reason !== null) return this.refuse(reason);
     const state = this.stateOf(event.instrument);
-    if (event.kind === 'trade') state.lastTradeTs = event.ts;
-    else state.lastBookTs = event.ts;
     switch (event.kind) {
       case 'trade':
+        state.lastTradeTs = event.ts;
         if (event.id !== '') state.tradeIds.add(event.id);
         break;
       case 'book_delta':
-        state.book.applyDelta(event);
-        break;
+        // Taken by acceptMessage above; here only for the exhaustive switch.
+        return this.acceptMessage([event]);
       case 'book_snapshot':
+        state.lastBookTs = event.ts;
         state.book.applySnapshot(event);
         break;
       default:
@@ -225,6 +302,13 @@ export class MarketEventValidator {
     return this.instruments.get(instrument)?.book ?? null;
   }
 
+  private refuse(reason: RejectReason): false {
+    this.counts[reason] = (this.counts[reason] ?? 0) + 1;
+    this.lastReason = reason;
+    return false;
+  }
+
+  /** One event's own soundness and time; a delta's effect on the book is checked per message. */
   private check(event: MarketEvent): RejectReason | null {
     if (!isWellFormed(event)) return 'malformed';
     if (!Number.isFinite(event.ts) || !Number.isFinite(event.seq)) return 'non_finite';
@@ -260,7 +344,6 @@ export class MarketEventValidator {
     if (crossedSnapshot) return 'crossed_book';
     if (state === undefined) return null;
     if (event.kind === 'trade' && event.id !== '' && state.tradeIds.has(event.id)) return 'duplicate_trade';
-    if (event.kind === 'book_delta' && crosses(state.book, event)) return 'crossed_book';
     return null;
   }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TIMEFRAMES } from '../../domain/timeframes.js';
-import { bookViewSchema, candleSchema, timeframeSchema, tradeSchema } from '../schemas.js';
+import { bookViewSchema, candleSchema, levelSchema, timeframeSchema, tradeSchema } from '../schemas.js';
 import type { CommandSpec } from '../spec.js';
 import { jobSchema } from './jobs.js';
 
@@ -13,6 +13,10 @@ export const importFormatSchema = z.enum([
   'binance-klines',
   'csv',
   'parquet',
+  /** Tardis.dev incremental_book_L2 CSV (plain or .gz): one L2 message per run of rows. */
+  'tardis-book',
+  /** Per-level book CSV with its messages numbered: ts_ms,side,price,amount,is_snapshot,msg_id,... */
+  'book-csv',
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
@@ -133,6 +137,36 @@ export const contextRequestSchema = z.object({
 });
 export type ContextRequest = z.input<typeof contextRequestSchema>;
 
+/** Which stored book to rebuild: at T, or right after one message of T (several can share a ms). */
+export const storedBookRequestSchema = z.object({
+  instrument: instrumentId,
+  at: timestamp,
+  /** The seq of a message stamped `at`: messages of `at` with a higher seq are left out. Default: all of them. */
+  seq: z.number().int().nonnegative().optional(),
+  depth: z.number().int().min(1).max(5000).default(50),
+});
+export type StoredBookRequest = z.input<typeof storedBookRequestSchema>;
+
+/** The book as stored history rebuilds it (bookAt): the anchor snapshot plus the messages after it. */
+export const storedBookSchema = z.object({
+  instrument: z.string(),
+  at: timestamp,
+  /** Seq of the last message applied (the anchor's when none followed it). */
+  seq: z.number().int(),
+  /** When that message was received here, where recorded. */
+  localTs: timestamp.nullable(),
+  bids: z.array(levelSchema),
+  asks: z.array(levelSchema),
+  mid: z.number().nullable(),
+  spread: z.number().nullable(),
+  /** Time of the stored snapshot the rebuild started from. */
+  anchorTs: timestamp,
+  messagesApplied: z.number().int().nonnegative(),
+  /** The seq of every stored message stamped exactly `at`, in order: each is a `seq` to ask for. */
+  messagesAtTs: z.array(z.number().int()),
+});
+export type StoredBook = z.infer<typeof storedBookSchema>;
+
 export const exportFormatSchema = z.enum(['csv', 'parquet']);
 
 export const historyCommands = {
@@ -141,6 +175,12 @@ export const historyCommands = {
       'get_inference_data: trades, book and candles in a window before T (or now), same shape live or historical.',
     request: contextRequestSchema,
     response: marketContextSchema,
+  },
+  'history.book': {
+    summary:
+      'The stored book at T, or right after message (T, seq) when several share the millisecond; null where no snapshot precedes it.',
+    request: storedBookRequestSchema,
+    response: storedBookSchema.nullable(),
   },
   'history.coverage': {
     summary: 'Recorded ranges, gaps, event counts and size on disk, per instrument.',

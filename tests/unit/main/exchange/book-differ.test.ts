@@ -40,7 +40,7 @@ describe('book differ', () => {
     ]);
   });
 
-  it('then emits only the levels that changed, removals of both sides before additions', () => {
+  it('then emits only the levels that changed as one message (one seq), removals of both sides before additions', () => {
     const differ = new BookDiffer(ID, 10);
     const seq = counter();
     differ.update(
@@ -68,8 +68,8 @@ describe('book differ', () => {
     );
     expect(events).toEqual([
       { kind: 'book_delta', instrument: ID, ts: 1_100, seq: 2, side: 'ask', price: 101, size: 0 },
-      { kind: 'book_delta', instrument: ID, ts: 1_100, seq: 3, side: 'bid', price: 101, size: 2 },
-      { kind: 'book_delta', instrument: ID, ts: 1_100, seq: 4, side: 'ask', price: 102, size: 6 },
+      { kind: 'book_delta', instrument: ID, ts: 1_100, seq: 2, side: 'bid', price: 101, size: 2 },
+      { kind: 'book_delta', instrument: ID, ts: 1_100, seq: 2, side: 'ask', price: 102, size: 6 },
     ]);
     expect(
       differ.update(

@@ -198,3 +198,95 @@ describe('market event validator', () => {
     });
   });
 });
+
+describe('market event validator, book messages', () => {
+  /** The deltas of one message: they share (ts, seq). */
+  const message = (seq: number, levels: readonly [BookDelta['side'], number, number][]): MarketEvent[] =>
+    levels.map(([side, price, size]) => deltaEvent({ seq, side, price, size }));
+
+  it('accepts a bid at a price that is an ask until a later level of the same message removes that ask', () => {
+    const validator = withBook();
+    const accepted = validator.acceptBatch(
+      message(2, [
+        ['bid', 100.5, 4],
+        ['ask', 100.5, 0],
+      ]),
+    );
+    expect(accepted).toHaveLength(2);
+    expect(validator.rejected()).toEqual({});
+    expect(validator.bookOf(TEST_INSTRUMENT)?.top(2)).toEqual({
+      bids: [
+        [100.5, 4],
+        [99.5, 2],
+      ],
+      asks: [[101, 3]],
+    });
+  });
+
+  it('refuses a message crossed once all its levels are in, counts it once and leaves the book as it was', () => {
+    const validator = withBook();
+    const refused: string[] = [];
+    const accepted = validator.acceptBatch(
+      [
+        // Sound levels, then an ask under the best bid: the whole message goes.
+        ...message(2, [
+          ['bid', 99.5, 7],
+          ['bid', 99.5, 8],
+          ['ask', 101, 0],
+          ['ask', 99, 1],
+        ]),
+        ...message(3, [['bid', 99.75, 1]]),
+      ],
+      (event, reason) => refused.push(`${event.kind} ${reason}`),
+    );
+    expect(accepted).toEqual(message(3, [['bid', 99.75, 1]]));
+    expect(refused).toEqual(Array<string>(4).fill('book_delta crossed_book'));
+    expect(validator.rejected()).toEqual({ crossed_book: 1 });
+    expect(validator.bookOf(TEST_INSTRUMENT)?.top(3)).toEqual({
+      bids: [
+        [99.75, 1],
+        [99.5, 2],
+        [99, 5],
+      ],
+      asks: [
+        [100.5, 1],
+        [101, 3],
+      ],
+    });
+  });
+
+  it('refuses a whole message for one non-finite level and checks time once per message', () => {
+    const validator = withBook();
+    expect(
+      validator.acceptMessage(
+        message(2, [
+          ['bid', 99.75, 1],
+          ['ask', Number.NaN, 1],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      validator.acceptMessage(
+        message(3, [
+          ['bid', 99.75, 1],
+          ['ask', 100.25, 1],
+        ]),
+      ),
+    ).toBe(true);
+    const late = [
+      deltaEvent({ ts: NOW - 1, seq: 4 }),
+      deltaEvent({ ts: NOW - 1, seq: 4, side: 'ask', price: 102 }),
+    ];
+    expect(validator.acceptMessage(late)).toBe(false);
+    expect(validator.rejected()).toEqual({ non_finite: 1, time_backwards: 1 });
+    expect(validator.bookOf(TEST_INSTRUMENT)?.top(1)).toEqual({ bids: [[99.75, 1]], asks: [[100.25, 1]] });
+  });
+
+  it('refuses as malformed a run of deltas that do not share (instrument, ts, seq)', () => {
+    const validator = withBook();
+    expect(validator.acceptMessage([deltaEvent({ seq: 2 }), deltaEvent({ seq: 3 })])).toBe(false);
+    expect(validator.rejected()).toEqual({ malformed: 1 });
+    // acceptBatch groups by (instrument, ts, seq) itself: the same two are two messages there.
+    expect(validator.acceptBatch([deltaEvent({ seq: 2 }), deltaEvent({ seq: 3 })])).toHaveLength(2);
+  });
+});
