@@ -92,6 +92,11 @@ export const METRIC_KEYS = [
   'exposure',
   'feesPaid',
   'slippage',
+  'ruined',
+  'reducedOrders',
+  'refusedOrders',
+  'liquidations',
+  'fundingPaid',
 ] as const satisfies readonly (keyof Metrics)[];
 
 const ESTIMATE_KEYS = [
