@@ -650,7 +650,8 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   /** Funding at `price` and `rate` (positive: longs pay shorts), where the data carries it. */
   protected payFunding(price: number, rate: number): void {
     const position = this.account.position;
-    if (position !== 0 && rate !== 0 && Number.isFinite(rate)) this.account.payFunding(position * price * rate);
+    if (position !== 0 && rate !== 0 && Number.isFinite(rate))
+      this.account.payFunding(position * price * rate);
   }
 }
 

@@ -75,7 +75,8 @@ export type RejectReason =
  * Why an order ended without being filled completely. `buying_power`: the account could not
  * pay for (spot) or margin (perpetual) the rest (accounting.ts, margin.ts).
  */
-export type ExpireReason = 'ioc_remainder' | 'no_liquidity' | 'good_till' | 'reduce_only_flat' | 'buying_power';
+export type ExpireReason =
+  'ioc_remainder' | 'no_liquidity' | 'good_till' | 'reduce_only_flat' | 'buying_power';
 
 export type OrderEvent =
   | { readonly kind: 'accepted'; readonly ts: number; readonly clientId: string }
