@@ -40,18 +40,18 @@ function fillsOf(result: ReturnType<typeof runCandleBacktest>): (string | number
 describe('built-in strategies', () => {
   it('SMA crossover buys when the fast average crosses above the slow one and sells when it crosses back', () => {
     // fast 2, slow 3. Bar 2: 8.5 < 9 (the first side seen: no cross). Bar 4: (9+11)/2 = 10 >
-    // 28/3 = 9.33: up-cross, buy at bar 5's open 11. Bar 7: (11+9)/2 = 10 < 32/3 = 10.67:
-    // down-cross, sell at bar 8's open 9. (shared/backtest/README.md has the conventions.)
+    // 28/3 = 9.33: up-cross, buy at bar 5's open 12. Bar 7: (11+9)/2 = 10 < 32/3 = 10.67:
+    // down-cross, sell at bar 8's open 8. (shared/backtest/README.md has the conventions.)
     const result = runCandleBacktest(
       config(smaCrossover.create(smaCrossover.params.parse({ fast: 2, slow: 3 }))),
       closes([10, 9, 8, 9, 11, 12, 11, 9, 8]),
     );
     expect(fillsOf(result)).toEqual([
-      ['buy', 5, 11, 1],
-      ['sell', 8, 9, 1],
+      ['buy', 5, 12, 1],
+      ['sell', 8, 8, 1],
     ]);
-    // -2 gross, fees 10 bp of 11 + 9 = 0.02.
-    expect(result.trips[0]?.netPnl).toBeCloseTo(-2.02, 12);
+    // -4 gross, fees 10 bp of 12 + 8 = 0.02.
+    expect(result.trips[0]?.netPnl).toBeCloseTo(-4.02, 12);
   });
 
   it('Bollinger reversion buys a close below the lower band and exits back at the mean', () => {
