@@ -343,3 +343,47 @@ export class BarVolatility {
     return Math.sqrt((squares / (n - 1)) * this.barsPerYear);
   }
 }
+
+/** A sizing rule as a backtest request gives it: vol-target measures the bars it runs on. */
+export type BarSizingRule =
+  | { readonly kind: 'fixed' }
+  | { readonly kind: 'fixed-fraction'; readonly fraction: number }
+  | { readonly kind: 'all-in' }
+  | {
+      readonly kind: 'vol-target';
+      readonly annualVol: number;
+      readonly lookback: number;
+      readonly maxLeverage: number;
+    };
+
+/**
+ * A strategy inside a backtest's sizing: `withSizing` with the rule's volatility read from the
+ * closes of the bars the run has seen (BarVolatility), so nothing after a bar is used to size
+ * at that bar.
+ */
+export function withBarSizing(
+  inner: Strategy,
+  rule: BarSizingRule,
+  options: Omit<SizingOptions, 'sizing'> & { readonly barMs: number },
+): Strategy {
+  if (rule.kind !== 'vol-target') return withSizing(inner, { ...options, sizing: rule });
+  const volatility = new BarVolatility(rule.lookback, (365 * 24 * 3600 * 1000) / options.barMs);
+  const sized = withSizing(inner, {
+    ...options,
+    sizing: {
+      kind: 'vol-target',
+      annualVol: rule.annualVol,
+      maxLeverage: rule.maxLeverage,
+      assetVol: () => volatility.annualised(),
+    },
+  });
+  const wrapped: Strategy = {
+    onBar: (bar, ctx) => {
+      volatility.push(bar.close);
+      return sized.onBar?.(bar, ctx) ?? null;
+    },
+  };
+  if (sized.onEvent !== undefined) wrapped.onEvent = sized.onEvent;
+  if (sized.onOrderEvent !== undefined) wrapped.onOrderEvent = sized.onOrderEvent;
+  return wrapped;
+}

@@ -38,6 +38,10 @@ function singleRun(overrides: Partial<BacktestRunDetail> = {}): BacktestRunDetai
       candleFill: 'open',
       riskFreeRate: 0.03,
       latency: { submitMs: 50, cancelMs: [10, 20, 30] },
+      account: { kind: 'spot', allowShort: true },
+      sizing: { kind: 'fixed' },
+      lot: 0,
+      tick: 0,
     },
     sweep: null,
     walkForward: null,
@@ -272,6 +276,7 @@ describe('report export', () => {
           params: { fast, slow, quantity: 1 },
           metrics: { sharpe: fast * 0.1 + slow * 0.01, totalReturn: 0, maxDrawdown: 0, trades: 4 },
           periodSharpe: 0.01,
+          probabilisticSharpe: 0.9,
         })),
       );
       expect(heatmapAxes(rows)).toEqual(['fast', 'slow']);
@@ -281,7 +286,15 @@ describe('report export', () => {
           curve: null,
           honesty: null,
           trades: [],
-          sweep: { trials: 6, workers: 2, best: 5, sharpeVariance: 0.01, deflatedSharpe: 0.42, rows },
+          sweep: {
+            trials: 6,
+            workers: 2,
+            best: 5,
+            skipped: [],
+            sharpeVariance: 0.01,
+            deflatedSharpe: 0.42,
+            rows,
+          },
         }),
       );
       expect(sweepHtml.match(/<rect class="cell"/g)).toHaveLength(6);
