@@ -12,6 +12,7 @@ import type { BackendInfo, FoldReport, Scores, ValidationSpec } from '../shared/
 import { CandleBacktest, type CandleSeries } from '../shared/backtest/engine.js';
 import { resultMetrics } from '../shared/backtest/metrics.js';
 import { MlSignal, mlSignalParams } from '../shared/backtest/strategies/ml-signal.js';
+import { withSizing } from '../shared/trading/sized-strategy.js';
 import { upProbability } from '../shared/models/up-probability.js';
 import { PredictionFeed } from '../shared/trading/prediction-feed.js';
 import {
@@ -245,15 +246,18 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
 
 /**
  * The ML-signal strategy on the candles of one test fold: at each bar close it sees the up
- * probability of the latest test row known by then (none before the first), trading the whole
- * initial cash in notional, long above 0.55 and short below 0.45, net of the fees given.
+ * probability of the latest test row known by then (none before the first), sized all-in by the
+ * shared sizing module (equity / (price x (1 + taker fee))), long above 0.55 and short below
+ * 0.45, net of the fees given, on a spot account whose shorts are collateralised 1:1 (orders
+ * beyond buying power are reduced). A fold whose equity reaches zero stops there: its return is
+ * -100% and its Sharpe null, so a ruined fold never ranks best in the fold table.
  */
 export function foldBacktest(
   candles: CandleSeries,
   rowTs: Float64Array,
   up: Float64Array,
   costs: TrainRequest['costs'],
-): { sharpe: number; totalReturn: number } | null {
+): { sharpe: number; totalReturn: number; ruined: boolean } | null {
   const from = rowTs[0] ?? Number.NaN;
   const to = rowTs[rowTs.length - 1] ?? Number.NaN;
   let first = 0;
@@ -277,10 +281,12 @@ export function foldBacktest(
   // row at or before its close.
   const feed = new PredictionFeed();
   for (let i = 0; i < rowTs.length; i++) feed.push(rowTs[i] ?? Number.NaN, up[i] ?? Number.NaN);
-  const strategy = new MlSignal(
-    mlSignalParams.parse({ quantity: costs.initialCash / price, on: 'bar' }),
-    feed,
-  );
+  const strategy = withSizing(new MlSignal(mlSignalParams.parse({ quantity: 1, on: 'bar' }), feed), {
+    sizing: { kind: 'all-in' },
+    unit: 1,
+    lot: 0,
+    takerFee: costs.fees.taker,
+  });
   const result = new CandleBacktest({
     strategy,
     initialCash: costs.initialCash,
@@ -294,7 +300,11 @@ export function foldBacktest(
     periodsPerYear: (365 * 24 * 3600 * 1000) / candles.barMs,
     riskFreeRate: costs.riskFreeRate,
   });
-  return { sharpe: metrics.sharpe, totalReturn: metrics.totalReturn };
+  return {
+    sharpe: result.ruined ? Number.NaN : metrics.sharpe,
+    totalReturn: metrics.totalReturn,
+    ruined: result.ruined,
+  };
 }
 
 /** Every k-th point and the last, at most `max`. */

@@ -8,6 +8,7 @@ import type {
   WalkForwardSummary,
 } from '../../shared/api/domains/backtests.js';
 import { ApiError } from '../../shared/api/protocol.js';
+import { probabilisticSharpeRatio } from '../../shared/backtest/honesty.js';
 import type { Metrics } from '../../shared/backtest/metrics.js';
 import type { CommandHandlers } from '../host/api-handlers.js';
 import type { JobBoard } from '../jobs/job-board.js';
@@ -16,7 +17,14 @@ import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { BacktestStore } from './backtest-store.js';
 import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
-import { GridError, strategyDefinition, sweepConfigurations, type StrategyKind } from './param-grid.js';
+import {
+  GridError,
+  strategyDefinition,
+  sweepConfigurations,
+  type SkippedConfiguration,
+  type StrategyKind,
+  type SweepPlan,
+} from './param-grid.js';
 import { renderRunCsv, renderRunHtml } from './report-export.js';
 import { runHonesty } from './run-honesty.js';
 import { runSingle, runSweep, type SweepOutcome } from './sweep-pool.js';
@@ -51,12 +59,20 @@ export function metricsToWire(metrics: Metrics): BacktestMetricsWire {
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-/** The wire form of a finished sweep: every configuration in order, the best and its DSR. */
-export function sweepToWire(outcome: SweepOutcome): SweepSummary {
+/**
+ * The wire form of a finished sweep: every configuration in order with its PSR (from the same
+ * per-period estimate as the DSR, so a sweep of 45k bars has one), the best, its DSR, and the
+ * grid combinations skipped.
+ */
+export function sweepToWire(
+  outcome: SweepOutcome,
+  skipped: readonly SkippedConfiguration[] = [],
+): SweepSummary {
   return {
     trials: outcome.rows.length,
     workers: outcome.workers,
     best: outcome.best,
+    skipped: [...skipped],
     sharpeVariance: finiteOrNull(outcome.sharpeVariance),
     deflatedSharpe: finiteOrNull(outcome.deflatedSharpe),
     rows: outcome.rows.map((row) => ({
@@ -64,6 +80,7 @@ export function sweepToWire(outcome: SweepOutcome): SweepSummary {
       params: row.params,
       metrics: metricsToWire(row.metrics),
       periodSharpe: finiteOrNull(row.estimate.sharpe),
+      probabilisticSharpe: finiteOrNull(probabilisticSharpeRatio(row.estimate)),
     })),
   };
 }
@@ -82,9 +99,13 @@ function thin(values: Float64Array, maxPoints: number): number[] {
 }
 
 /** The wire form of a finished walk-forward evaluation. */
-export function walkForwardToWire(outcome: WalkForwardOutcome): WalkForwardSummary {
+export function walkForwardToWire(
+  outcome: WalkForwardOutcome,
+  skipped: readonly SkippedConfiguration[] = [],
+): WalkForwardSummary {
   return {
     trials: outcome.trials,
+    skipped: [...skipped],
     folds: outcome.folds.map((fold) => ({
       trainFrom: fold.trainFrom,
       trainTo: fold.trainTo,
@@ -152,7 +173,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
     strategy: StrategyKind,
     grid: RangeRequest['grid'],
     base: RangeRequest['base'],
-  ): Record<string, unknown>[] => {
+  ): SweepPlan => {
     try {
       return sweepConfigurations(strategy, grid, base);
     } catch (error) {
@@ -238,7 +259,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
     },
     'backtests.sweep': (request) => {
       const range = rangeOf(request);
-      const configurations = configurationsOf(request.strategy, request.grid, request.base);
+      const { configurations, skipped } = configurationsOf(request.strategy, request.grid, request.base);
       const costs: RunCosts = request.costs;
       const { job } = jobs.start(
         {
@@ -265,8 +286,9 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
               },
             },
           );
-          const sweep = sweepToWire(outcome);
+          const sweep = sweepToWire(outcome, skipped);
           const best = outcome.best === null ? null : outcome.rows[outcome.best];
+          const bestRow = outcome.best === null ? undefined : sweep.rows[outcome.best];
           const runId = store.insert({
             createdAt: clock(),
             kind: 'sweep',
@@ -279,7 +301,15 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             costs,
             sweep,
             walkForward: null,
-            honesty: null,
+            // The best configuration's PSR; a sweep keeps no curve to bootstrap or trades to reshuffle.
+            honesty:
+              bestRow === undefined
+                ? null
+                : {
+                    probabilisticSharpe: bestRow.probabilisticSharpe,
+                    sharpeInterval: { lower: null, upper: null },
+                    monteCarlo: null,
+                  },
             curve: null,
             trips: [],
           });
@@ -290,7 +320,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
     },
     'backtests.walkForward': (request) => {
       const range = rangeOf(request);
-      const configurations = configurationsOf(request.strategy, request.grid, request.base);
+      const { configurations, skipped } = configurationsOf(request.strategy, request.grid, request.base);
       const costs: RunCosts = request.costs;
       // Candle mode cuts the folds at the stored bars; event mode at the bar grid of `timeframe`
       // over the range (the bars its strategies see are built from trades on that grid).
@@ -345,7 +375,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
               context.progress(done, total);
             },
           });
-          const walkForward = walkForwardToWire(outcome);
+          const walkForward = walkForwardToWire(outcome, skipped);
           const runId = store.insert({
             createdAt: clock(),
             kind: 'walk-forward',

@@ -2,6 +2,8 @@ import type { RoundTrip } from '../../shared/backtest/accounting.js';
 import type { EquityCurve } from '../../shared/backtest/engine.js';
 import {
   backtestCostsSchema,
+  sweepSummarySchema,
+  walkForwardSummarySchema,
   type BacktestHonesty,
   type BacktestMetricsWire,
   type BacktestMode,
@@ -136,8 +138,11 @@ export class BacktestStore {
     return {
       ...summaryOf(row),
       costs: row.costs == null ? DEFAULT_COSTS : backtestCostsSchema.parse(JSON.parse(row.costs)),
-      sweep: column.sweep,
-      walkForward: row.walk_forward == null ? null : (JSON.parse(row.walk_forward) as WalkForwardSummary),
+      // Parsed, so runs stored before a field existed (skipped combinations, PSR per row) read
+      // back with its default.
+      sweep: column.sweep === null ? null : sweepSummarySchema.parse(column.sweep),
+      walkForward:
+        row.walk_forward == null ? null : walkForwardSummarySchema.parse(JSON.parse(row.walk_forward)),
       honesty: row.honesty == null ? null : (JSON.parse(row.honesty) as BacktestHonesty),
       curve: row.equity_curve === null || row.equity_curve === undefined ? null : curveOf(row.equity_curve),
       trips: row.trades === null || row.trades === undefined ? [] : unpackTrips(floats(row.trades)),

@@ -1,10 +1,16 @@
 import type { z } from 'zod';
 import type { backtestCostsSchema } from '../../shared/api/domains/backtests.js';
 import type { RoundTrip } from '../../shared/backtest/accounting.js';
-import { CandleBacktest, type BacktestResult, type CandleSeries } from '../../shared/backtest/engine.js';
+import {
+  CandleBacktest,
+  type BacktestConfig,
+  type BacktestResult,
+  type CandleSeries,
+} from '../../shared/backtest/engine.js';
 import { sharpeEstimate, type SharpeEstimate } from '../../shared/backtest/honesty.js';
 import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtest/metrics.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
+import { withBarSizing } from '../../shared/trading/sized-strategy.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { strategyDefinition, type StrategyKind } from './param-grid.js';
 
@@ -43,6 +49,36 @@ export interface RunOutcome {
   readonly estimate: SharpeEstimate;
 }
 
+/**
+ * What both modes share of a run's engine config: the strategy inside its sizing (the same
+ * module paper and live trading use), the account rules, fees and the lot step a size beyond
+ * buying power is floored to.
+ */
+export function runConfig(
+  kind: StrategyKind,
+  params: unknown,
+  costs: RunCosts,
+  barMs: number,
+): Pick<BacktestConfig, 'strategy' | 'initialCash' | 'fees' | 'account' | 'lotStep'> {
+  const definition = strategyDefinition(kind);
+  const parsed = definition.params.parse(params);
+  const unit = (parsed as { quantity?: unknown }).quantity;
+  const strategy = withBarSizing(definition.create(parsed), costs.sizing, {
+    unit: typeof unit === 'number' && unit > 0 ? unit : 1,
+    lot: costs.lot,
+    tick: costs.tick,
+    takerFee: costs.fees.taker,
+    barMs,
+  });
+  return {
+    strategy,
+    initialCash: costs.initialCash,
+    fees: costs.fees,
+    account: costs.account,
+    lotStep: costs.lot,
+  };
+}
+
 /** One configuration over the series: the engine, its metrics and its per-period Sharpe estimate. */
 export function runCandleConfiguration(
   series: CandleSeries,
@@ -51,12 +87,8 @@ export function runCandleConfiguration(
   costs: RunCosts,
   timeframe: Timeframe,
 ): RunOutcome {
-  const definition = strategyDefinition(kind);
-  const strategy = definition.create(definition.params.parse(params));
   const result = new CandleBacktest({
-    strategy,
-    initialCash: costs.initialCash,
-    fees: costs.fees,
+    ...runConfig(kind, params, costs, TIMEFRAME_MS[timeframe]),
     slippageBps: costs.slippageBps,
     candleFill: costs.candleFill,
     log: 'trades',
@@ -92,6 +124,11 @@ export const METRIC_KEYS = [
   'exposure',
   'feesPaid',
   'slippage',
+  'ruined',
+  'reducedOrders',
+  'refusedOrders',
+  'liquidations',
+  'fundingPaid',
 ] as const satisfies readonly (keyof Metrics)[];
 
 const ESTIMATE_KEYS = [

@@ -3,8 +3,8 @@ import { EventBacktest } from '../../shared/backtest/engine.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
-import { outcomeOf, type RunCosts, type RunOutcome } from './candle-run.js';
-import { strategyDefinition, type StrategyKind } from './param-grid.js';
+import { outcomeOf, runConfig, type RunCosts, type RunOutcome } from './candle-run.js';
+import type { StrategyKind } from './param-grid.js';
 
 /** Feeds recorded events, in (ts, seq) order, to `visit` (RecordedEvents.replay or an array). */
 export type EventReplay = (visit: (event: MarketEvent) => void) => void;
@@ -73,12 +73,9 @@ export function runEventConfiguration(
   timeframe: Timeframe,
   seed: number,
 ): RunOutcome {
-  const definition = strategyDefinition(kind);
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
-    strategy: definition.create(definition.params.parse(params)),
-    initialCash: costs.initialCash,
-    fees: costs.fees,
+    ...runConfig(kind, params, costs, barMs),
     latency: latencyConfig(costs.latency),
     seed,
     barMs,

@@ -78,26 +78,49 @@ export function expandGrid(grid: ParamGrid): Record<string, ParamValue>[] {
   return out;
 }
 
+/** A configuration of the grid the strategy's schema refuses, and why. */
+export interface SkippedConfiguration {
+  readonly params: Record<string, ParamValue>;
+  readonly reason: string;
+}
+
+export interface SweepPlan {
+  /** Valid configurations, defaults filled in, in grid order: the trials. */
+  readonly configurations: Record<string, unknown>[];
+  /** The combinations left out (e.g. fast >= slow), in grid order, with the schema's reason. */
+  readonly skipped: SkippedConfiguration[];
+}
+
 /**
  * Every configuration of the grid over `base` parameters, each checked by the strategy's zod
- * schema (defaults filled in). A configuration the schema refuses fails the whole sweep with
- * its index and the reason: a sweep that silently skips configurations under-counts the
- * trials the deflated Sharpe ratio corrects for.
+ * schema (defaults filled in). A combination the schema refuses (fast >= slow) is skipped and
+ * listed with its reason, so one impossible corner does not refuse the whole grid; skipped
+ * combinations were never tried, so they are not trials for the deflated Sharpe ratio. A grid
+ * with no valid configuration at all (a misspelt parameter) is refused with the first reason.
  */
 export function sweepConfigurations(
   kind: StrategyKind,
   grid: ParamGrid,
   base: Readonly<Record<string, unknown>> = {},
-): Record<string, unknown>[] {
+): SweepPlan {
   const schema: z.ZodType = strategyDefinition(kind).params;
-  return expandGrid(grid).map((values, index) => {
+  const configurations: Record<string, unknown>[] = [];
+  const skipped: SkippedConfiguration[] = [];
+  for (const values of expandGrid(grid)) {
     const parsed = schema.safeParse({ ...base, ...values });
-    if (!parsed.success)
-      throw new GridError(
-        `configuration ${index} (${JSON.stringify(values)}) is invalid for ${kind}: ${parsed.error.issues
+    if (parsed.success) configurations.push(parsed.data as Record<string, unknown>);
+    else
+      skipped.push({
+        params: values,
+        reason: parsed.error.issues
           .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-          .join('; ')}`,
-      );
-    return parsed.data as Record<string, unknown>;
-  });
+          .join('; '),
+      });
+  }
+  const first = skipped[0];
+  if (configurations.length === 0 && first !== undefined)
+    throw new GridError(
+      `no configuration of the grid is valid for ${kind}: ${JSON.stringify(first.params)}: ${first.reason}`,
+    );
+  return { configurations, skipped };
 }

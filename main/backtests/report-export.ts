@@ -1,4 +1,10 @@
 import type { BacktestRunDetail } from '../../shared/api/domains/backtests.js';
+import {
+  formatDuration,
+  formatMetric,
+  metricLabel,
+  metricRows,
+} from '../../shared/backtest/metric-format.js';
 
 // A stored run written out for people without the workstation: a CSV for spreadsheets and one
 // HTML file that opens anywhere, offline, forever. Hence no scripts, no fonts, no CDN: every
@@ -53,6 +59,10 @@ function runInfo(detail: BacktestRunDetail): [string, string | number][] {
     ['costs.riskFreeRate', costs.riskFreeRate],
     ['costs.latency.submitMs', latencyText(costs.latency.submitMs)],
     ['costs.latency.cancelMs', latencyText(costs.latency.cancelMs)],
+    ['costs.account', JSON.stringify(costs.account)],
+    ['costs.sizing', JSON.stringify(costs.sizing)],
+    ['costs.lot', costs.lot],
+    ['costs.tick', costs.tick],
   ];
 }
 
@@ -88,15 +98,16 @@ function tradeFields(t: Round): (string | number)[] {
 
 /**
  * The run as CSV in four sections, each opened by a `section,<name>` row and its header and
- * closed by an empty line: run (info and costs), metrics (name,value; undefined metrics are
- * empty), trades (one row per round trip), equity (ISO time, equity).
+ * closed by an empty line: run (info and costs), metrics (name, plain label, exact value and
+ * the value as shown with its unit; undefined metrics are empty), trades (one row per round
+ * trip, prices as filled), equity (ISO time, equity).
  */
 export function renderRunCsv(detail: BacktestRunDetail): string {
   const lines: string[] = [];
   lines.push(csvRow(['section', 'run']), csvRow(['field', 'value']));
   for (const [field, value] of runInfo(detail)) lines.push(csvRow([field, value]));
-  lines.push('', csvRow(['section', 'metrics']), csvRow(['name', 'value']));
-  for (const [name, value] of Object.entries(detail.metrics)) lines.push(csvRow([name, value]));
+  lines.push('', csvRow(['section', 'metrics']), csvRow(['name', 'label', 'value', 'shown']));
+  for (const row of metricRows(detail.metrics)) lines.push(csvRow([row.key, row.label, row.value, row.text]));
   lines.push('', csvRow(['section', 'trades']), csvRow(TRADE_COLUMNS));
   for (const trade of detail.trades) lines.push(csvRow(tradeFields(trade)));
   lines.push('', csvRow(['section', 'equity']), csvRow(['ts', 'equity']));
@@ -387,9 +398,9 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], cl
   return `<table class="${className}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** Metric values as written in the report: full value, '—' where undefined. */
-export function metricText(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : String(value);
+/** A metric as the report shows it (shared/backtest/metric-format.ts): unit, rounding, '—' where undefined. */
+export function metricText(name: string, value: number | null | undefined): string {
+  return formatMetric(name, value);
 }
 
 const STYLE = `
@@ -413,14 +424,14 @@ function honestySection(detail: BacktestRunDetail): string {
   const dsr = detail.walkForward?.deflatedSharpe ?? detail.sweep?.deflatedSharpe ?? null;
   const rows: string[][] = [];
   if (honesty !== null) {
-    rows.push(['Probabilistic Sharpe (P[SR > 0])', metricText(honesty.probabilisticSharpe)]);
+    rows.push([metricLabel('psr'), metricText('psr', honesty.probabilisticSharpe)]);
     rows.push([
       'Sharpe 95% interval (block bootstrap)',
-      `${metricText(honesty.sharpeInterval.lower)} .. ${metricText(honesty.sharpeInterval.upper)}`,
+      `${metricText('sharpe', honesty.sharpeInterval.lower)} .. ${metricText('sharpe', honesty.sharpeInterval.upper)}`,
     ]);
   }
   if (detail.sweep !== null || detail.walkForward !== null)
-    rows.push(['Deflated Sharpe (over the configurations tried)', metricText(dsr)]);
+    rows.push(['Deflated Sharpe (over the configurations tried)', metricText('dsr', dsr)]);
   if (rows.length > 0) parts.push(table(['Test', 'Value'], rows, 'honesty'));
   const mc = honesty?.monteCarlo ?? null;
   if (mc !== null) {
@@ -442,17 +453,28 @@ function sweepSection(detail: BacktestRunDetail): string {
   if (sweep === null) return '';
   const axes = heatmapAxes(sweep.rows);
   const names = Object.keys(sweep.rows[0]?.params ?? {});
-  const metricNames = ['sharpe', 'totalReturn', 'maxDrawdown', 'trades'];
+  const metricNames = ['sharpe', 'totalReturn', 'maxDrawdown', 'trades', 'ruined'];
   const rows = sweep.rows.map((r) => [
     String(r.index),
     ...names.map((n) => JSON.stringify(r.params[n])),
-    ...metricNames.map((m) => metricText(r.metrics[m])),
+    ...metricNames.map((m) => metricText(m, r.metrics[m])),
+    metricText('psr', r.probabilisticSharpe),
   ]);
+  const skipped =
+    sweep.skipped.length === 0
+      ? ''
+      : `<p class="note">${sweep.skipped.length} combination(s) of the grid skipped (not run, not trials):</p>` +
+        table(
+          ['Parameters', 'Reason'],
+          sweep.skipped.map((k) => [JSON.stringify(k.params), k.reason]),
+          'skipped',
+        );
   return (
     `<h2>Sweep: ${sweep.trials} configurations on ${sweep.workers} workers</h2>` +
-    `<p class="note">Best configuration: ${sweep.best === null ? '—' : `#${sweep.best}`}; deflated Sharpe ${escapeHtml(metricText(sweep.deflatedSharpe))}.</p>` +
+    `<p class="note">Best configuration (never a ruined one): ${sweep.best === null ? '—' : `#${sweep.best}`}; deflated Sharpe ${escapeHtml(metricText('dsr', sweep.deflatedSharpe))}.</p>` +
     (axes === null ? '' : heatmapSvg(sweep, axes, 'sharpe')) +
-    table(['#', ...names, ...metricNames], rows, 'sweep')
+    table(['#', ...names, ...metricNames.map(metricLabel), metricLabel('psr')], rows, 'sweep') +
+    skipped
   );
 }
 
@@ -465,14 +487,14 @@ function walkForwardSection(detail: BacktestRunDetail): string {
     iso(f.trainTo),
     iso(f.testFrom),
     iso(f.testTo),
-    JSON.stringify(f.bestParams),
-    metricText(f.inSampleSharpe),
-    metricText(f.outOfSample.sharpe),
-    metricText(f.outOfSample.totalReturn),
+    f.bestIndex === null ? 'none: every configuration ruined' : JSON.stringify(f.bestParams),
+    metricText('sharpe', f.inSampleSharpe),
+    metricText('sharpe', f.outOfSample.sharpe),
+    metricText('totalReturn', f.outOfSample.totalReturn),
   ]);
   return (
     `<h2>Walk-forward: ${wf.folds.length} folds, ${wf.trials} configurations each</h2>` +
-    `<p class="note">Sharpe decay (in-sample minus out-of-sample): ${escapeHtml(metricText(wf.sharpeDecay))}; deflated Sharpe of the stitched out-of-sample curve: ${escapeHtml(metricText(wf.deflatedSharpe))}.</p>` +
+    `<p class="note">Sharpe decay (in-sample minus out-of-sample): ${escapeHtml(metricText('decay', wf.sharpeDecay))}; deflated Sharpe of the stitched out-of-sample curve: ${escapeHtml(metricText('dsr', wf.deflatedSharpe))}.</p>` +
     table(
       [
         'Fold',
@@ -511,7 +533,7 @@ export function renderRunHtml(detail: BacktestRunDetail): string {
         `<h2>Drawdown</h2><div class="drawdown">${lineChartSvg('Drawdown', curve.ts, drawdownSeries(curve.equity), percent)}</div>`;
   const metrics = table(
     ['Metric', 'Value'],
-    Object.entries(detail.metrics).map(([name, value]) => [name, metricText(value)]),
+    metricRows(detail.metrics).map((row) => [row.label, row.text]),
     'metrics',
   );
   const trades =
@@ -519,7 +541,14 @@ export function renderRunHtml(detail: BacktestRunDetail): string {
       ? '<p class="note">No round trips.</p>'
       : table(
           TRADE_COLUMNS,
-          detail.trades.map((t) => tradeFields(t).map(String)),
+          detail.trades.map((t) =>
+            // Prices as filled (exact); the holding time as d/h/m.
+            tradeFields(t).map((field, k) =>
+              TRADE_COLUMNS[k] === 'holding_ms' && typeof field === 'number'
+                ? formatDuration(field)
+                : String(field),
+            ),
+          ),
           'trades',
         );
   return [

@@ -115,7 +115,11 @@ export async function runSweep(spec: SweepSpec, options: BacktestPoolOptions): P
   return { rows, bars: results[0]?.bars ?? 0, workers: chunks.length, ...deflate(rows) };
 }
 
-/** The best configuration by per-period Sharpe estimate, and its DSR over every configuration tried. */
+/**
+ * The best configuration by per-period Sharpe estimate, and its DSR over every configuration
+ * tried. A ruined configuration (equity reached zero) is a trial, and its Sharpe counts in the
+ * variance the DSR deflates by, but it never ranks best: whatever its Sharpe, it lost everything.
+ */
 export function deflate(rows: readonly SweepRow[]): {
   best: number | null;
   sharpeVariance: number;
@@ -123,7 +127,10 @@ export function deflate(rows: readonly SweepRow[]): {
 } {
   const finite = rows.filter((r) => Number.isFinite(r.estimate.sharpe));
   let best: SweepRow | null = null;
-  for (const row of finite) if (best === null || row.estimate.sharpe > best.estimate.sharpe) best = row;
+  for (const row of finite) {
+    if (row.metrics.ruined > 0) continue;
+    if (best === null || row.estimate.sharpe > best.estimate.sharpe) best = row;
+  }
   if (best === null) return { best: null, sharpeVariance: Number.NaN, deflatedSharpe: Number.NaN };
   const mean = finite.reduce((s, r) => s + r.estimate.sharpe, 0) / finite.length;
   const sharpeVariance =

@@ -24,7 +24,8 @@ export interface WalkForwardFold {
   readonly trainTo: number;
   readonly testFrom: number;
   readonly testTo: number;
-  readonly bestIndex: number;
+  /** Null when every configuration was ruined in-sample: the fold's test then stays flat. */
+  readonly bestIndex: number | null;
   readonly bestParams: Record<string, unknown>;
   /** Annualised in-sample Sharpe of the chosen configuration (NaN when undefined). */
   readonly inSampleSharpe: number;
@@ -99,8 +100,11 @@ export async function runWalkForward(
   let tradedNotional = 0;
   let carried = initialCash;
   let unitsBefore = 0;
+  let ruined = false;
+  const counts = { reducedOrders: 0, refusedOrders: 0, liquidations: 0, fundingPaid: 0 };
 
   for (const { train, test } of windows) {
+    if (ruined) break; // nothing is left to trade with
     const progress = (done: number): void => options.onProgress?.(unitsBefore + done, total);
     const sweep = await runSweep(
       { ...spec, range: train },
@@ -111,7 +115,39 @@ export async function runWalkForward(
         },
       },
     );
-    const bestIndex = sweep.best ?? 0;
+    if (sweep.best === null) {
+      // Every configuration was ruined in-sample (or had no Sharpe): none is chosen, the fold
+      // stays flat at the equity carried in.
+      progress(n + 1);
+      unitsBefore += n + 1;
+      const flat = { ts: [test.from, test.to], equity: [carried, carried] };
+      ts.push(test.from, test.to);
+      equity.push(carried, carried);
+      position.push(0, 0);
+      folds.push({
+        trainFrom: train.from,
+        trainTo: train.to,
+        testFrom: test.from,
+        testTo: test.to,
+        bestIndex: null,
+        bestParams: {},
+        inSampleSharpe: Number.NaN,
+        sharpeVariance: sweep.sharpeVariance,
+        outOfSample: computeMetrics(
+          {
+            ts: Float64Array.from(flat.ts),
+            equity: Float64Array.from(flat.equity),
+            position: new Float64Array(2),
+            trips: [],
+            feesPaid: 0,
+            tradedNotional: 0,
+          },
+          { periodsPerYear: perYear, riskFreeRate: spec.costs.riskFreeRate },
+        ),
+      });
+      continue;
+    }
+    const bestIndex = sweep.best;
     const bestRow = sweep.rows[bestIndex];
     const bestParams = spec.configurations[bestIndex] ?? {};
     const outcome = await runSingle(
@@ -128,10 +164,22 @@ export async function runWalkForward(
     // The fold starts from the equity the previous fold ended on: its PnL is added to it.
     const offset = carried - initialCash;
     for (let i = 0; i < outcome.curve.ts.length; i++) {
+      const value = (outcome.curve.equity[i] ?? Number.NaN) + offset;
       ts.push(outcome.curve.ts[i] ?? Number.NaN);
-      equity.push((outcome.curve.equity[i] ?? Number.NaN) + offset);
       position.push(outcome.curve.position[i] ?? 0);
+      // The stitched account is ruined where it reaches zero, whatever the fold alone shows.
+      if (!(value > 0)) {
+        equity.push(0);
+        ruined = true;
+        break;
+      }
+      equity.push(value);
     }
+    if (outcome.metrics.ruined > 0) ruined = true;
+    counts.reducedOrders += outcome.metrics.reducedOrders;
+    counts.refusedOrders += outcome.metrics.refusedOrders;
+    counts.liquidations += outcome.metrics.liquidations;
+    counts.fundingPaid += outcome.metrics.fundingPaid;
     carried = equity.at(-1) ?? carried;
     trips.push(...outcome.trips);
     feesPaid += outcome.metrics.feesPaid;
@@ -158,7 +206,7 @@ export async function runWalkForward(
   };
   const riskFreeRate = spec.costs.riskFreeRate;
   const outOfSample = computeMetrics(
-    { ...curve, trips, feesPaid, tradedNotional },
+    { ...curve, trips, feesPaid, tradedNotional, accounting: { ruined, ...counts } },
     { periodsPerYear: perYear, riskFreeRate },
   );
   const inSample = folds.map((f) => f.inSampleSharpe).filter((s) => Number.isFinite(s));

@@ -5,73 +5,23 @@ import type { Candle } from '../../shared/domain/candle.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { ExitTracker, type ExitLevels, type ExitSignal } from '../../shared/trading/exits.js';
-import {
-  cappedKellyFraction,
-  fixedFractionQuantity,
-  roundToMarket,
-  volatilityTargetQuantity,
-} from '../../shared/trading/sizing.js';
+import { withSizing, type SizingDecision, type SizingRule } from '../../shared/trading/sized-strategy.js';
 import { alignedReturns } from './risk-report.js';
 
 /**
- * Decisions between a paper strategy and the gate: position sizing and exits.
+ * Decisions between a paper or live strategy and the gate: position sizing and exits.
  *
- * The built-in strategies think in units of their own `quantity` (target +q, -q or 0). Sizing
- * keeps that logic untouched: the strategy sees its position divided by a scale k (sized
- * quantity per strategy unit), and its orders are multiplied by k and rounded down to the lot.
- * k is fixed when the position is flat (equity and price then), so one position is opened and
- * closed in the same units and the strategy's own "am I there yet" test still holds.
+ * Sizing is the one module every mode uses (shared/trading/sized-strategy.ts): the same
+ * strategy, rule and numbers give the same sizes here as in a backtest.
  *
  * Exits watch the real position on every trade: a stop-loss, take-profit or trailing stop
  * touched sends one reduce-only market order for the whole position, through the same gate
  * (the broker gates every intent a strategy returns).
  */
 
-export type PaperSizing =
-  | { readonly kind: 'fixed' }
-  | { readonly kind: 'fixed-fraction'; readonly fraction: number }
-  | {
-      readonly kind: 'vol-target';
-      /** Target annualised volatility of the position (0.2 = 20%). */
-      readonly annualVol: number;
-      readonly maxLeverage: number;
-      /** The instrument's annualised volatility now (NaN when too little is recorded). */
-      readonly assetVol: () => number;
-    }
-  | {
-      readonly kind: 'kelly';
-      readonly scale: number;
-      readonly cap: number;
-      /** Win / loss ratio of a trade. */
-      readonly payoff: number;
-      readonly maxLeverage: number;
-      /** The stop-loss exit (fraction of the entry): f of equity is what it may lose. */
-      readonly stopLoss: number | null;
-      /** The model's probability of an up move now (NaN when it has none). */
-      readonly upProbability: () => number;
-    };
-
-export interface SizingDecision {
-  readonly ts: number;
-  readonly rule: PaperSizing['kind'];
-  readonly equity: number;
-  readonly price: number;
-  /** fixed-fraction: the fraction of equity; vol-target: the notional / equity it came to. */
-  readonly fraction: number;
-  /** vol-target only: the target and the instrument's annualised volatility. */
-  readonly targetVol?: number;
-  readonly assetVol?: number;
-  /** kelly only: P(win) of the side opened (P(up) for a long), the payoff and the capped Kelly f. */
-  readonly winProbability?: number;
-  readonly payoff?: number;
-  readonly kelly?: number;
-  readonly lot: number;
-  /** The strategy's unit quantity and the sized quantity one unit stands for. */
-  readonly unit: number;
-  readonly sized: number;
-  readonly ok: boolean;
-  readonly reason: string | null;
-}
+/** The sizing rules paper and live trading offer (all of sized-strategy.ts's). */
+export type PaperSizing = SizingRule;
+export type { SizingDecision };
 
 export interface DecisionHooks {
   readonly onSizing: (decision: SizingDecision) => void;
@@ -85,157 +35,26 @@ export interface DecisionOptions {
   readonly unit: number;
   /** Amount step orders are rounded down to. */
   readonly lot: number;
-}
-
-/** A quantity that is a whole number of strategy units within float noise. */
-function clean(value: number): number {
-  return Math.round(value * 1e9) / 1e9;
+  /** Taker fee rate (the all-in rule pays its own fee). */
+  readonly takerFee?: number;
 }
 
 export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: DecisionHooks): Strategy {
-  const { sizing, exits, unit, lot } = options;
+  const { exits } = options;
+  const sizedInner = withSizing(
+    inner,
+    {
+      sizing: options.sizing,
+      unit: options.unit,
+      lot: options.lot,
+      ...(options.takerFee === undefined ? {} : { takerFee: options.takerFee }),
+    },
+    hooks.onSizing,
+  );
   const hasExits =
     exits.stopLoss !== undefined || exits.takeProfit !== undefined || exits.trailing !== undefined;
-  let scale = 1;
   let tracker: ExitTracker | null = null;
   let tracked = { position: 0, entry: 0 };
-  let refused: string | null = null;
-
-  /** Fixes the scale while flat: the sized quantity per strategy unit. */
-  /** A size that cannot be traded, recorded once (it is asked again on every event). */
-  const untradeable = (ctx: StrategyContext, price: number, reason: string, extra: object): boolean => {
-    scale = 0;
-    if (refused === reason) return false;
-    refused = reason;
-    hooks.onSizing({
-      ts: ctx.ts,
-      rule: sizing.kind,
-      equity: ctx.equity,
-      price,
-      fraction: Number.NaN,
-      ...extra,
-      lot,
-      unit,
-      sized: 0,
-      ok: false,
-      reason,
-    });
-    return false;
-  };
-
-  const resize = (ctx: StrategyContext, price: number, side: 'buy' | 'sell'): boolean => {
-    if (sizing.kind === 'fixed') return true;
-    if (ctx.position !== 0) return scale > 0;
-    const equity = Math.max(0, ctx.equity);
-    let raw: number;
-    let fraction: number;
-    let vol: { targetVol: number; assetVol: number } | null = null;
-    let kelly: { winProbability: number; payoff: number; kelly: number } | null = null;
-    if (sizing.kind === 'kelly') {
-      const up = sizing.upProbability();
-      if (!(up >= 0 && up <= 1)) return untradeable(ctx, price, 'no prediction of the model to size on', {});
-      const winProbability = side === 'buy' ? up : 1 - up;
-      const f = cappedKellyFraction({
-        winProbability,
-        payoff: sizing.payoff,
-        cap: sizing.cap,
-        scale: sizing.scale,
-      });
-      kelly = { winProbability, payoff: sizing.payoff, kelly: f };
-      // The reason names no probability: it changes on every prediction, and is recorded once.
-      if (!(f > 0)) return untradeable(ctx, price, 'no edge: the Kelly fraction is 0', kelly);
-      const quantity = fixedFractionQuantity({
-        equity,
-        fraction: f,
-        price,
-        ...(sizing.stopLoss === null ? {} : { stopDistance: price * sizing.stopLoss }),
-      });
-      raw = Math.min(quantity, (equity * sizing.maxLeverage) / price);
-      fraction = equity > 0 ? (raw * price) / equity : 0;
-    } else if (sizing.kind === 'fixed-fraction') {
-      fraction = sizing.fraction;
-      raw = fixedFractionQuantity({ equity, fraction, price });
-    } else {
-      const assetVol = sizing.assetVol();
-      vol = { targetVol: sizing.annualVol, assetVol };
-      if (!(assetVol > 0) || !Number.isFinite(assetVol))
-        return untradeable(ctx, price, 'no volatility of the instrument recorded yet', vol);
-      raw = volatilityTargetQuantity({
-        equity,
-        targetVol: sizing.annualVol,
-        assetVol,
-        price,
-        maxLeverage: sizing.maxLeverage,
-      });
-      fraction = equity > 0 ? (raw * price) / equity : 0;
-    }
-    const rounded = roundToMarket(
-      { side: 'buy', quantity: raw, price },
-      { precision: { amount: lot }, limits: {} },
-      'tick',
-    );
-    scale = rounded.ok ? rounded.quantity / unit : 0;
-    // A size that cannot be traded is asked again on every event: it is recorded once.
-    if (!rounded.ok && refused === rounded.reason) return false;
-    refused = rounded.ok ? null : rounded.reason;
-    hooks.onSizing({
-      ts: ctx.ts,
-      rule: sizing.kind,
-      equity: ctx.equity,
-      price,
-      fraction,
-      ...(vol ?? {}),
-      ...(kelly ?? {}),
-      lot,
-      unit,
-      sized: rounded.quantity,
-      ok: rounded.ok,
-      reason: rounded.ok ? null : rounded.reason,
-    });
-    return rounded.ok;
-  };
-
-  const view = (ctx: StrategyContext): StrategyContext => {
-    if (sizing.kind === 'fixed' || scale <= 0) return ctx;
-    const k = scale;
-    // Working orders are shown as they are: the built-ins only ask whether any is working.
-    return {
-      ts: ctx.ts,
-      position: clean(ctx.position / k),
-      cash: ctx.cash,
-      avgEntryPrice: ctx.avgEntryPrice,
-      mark: ctx.mark,
-      equity: ctx.equity,
-      book: ctx.book,
-      features: ctx.features,
-      openOrders: () => ctx.openOrders(),
-      order: (clientId) => ctx.order(clientId),
-      nextClientId: (prefix) => ctx.nextClientId(prefix),
-    };
-  };
-
-  const sized = (
-    intents: readonly OrderIntent[] | null,
-    ctx: StrategyContext,
-  ): readonly OrderIntent[] | null => {
-    if (intents === null || sizing.kind === 'fixed') return intents;
-    const out: OrderIntent[] = [];
-    for (const intent of intents) {
-      if (intent.kind !== 'submit') {
-        out.push(intent);
-        continue;
-      }
-      const price = intent.order.price ?? ctx.mark;
-      if (!Number.isFinite(price) || !resize(ctx, price, intent.order.side)) continue;
-      const rounded = roundToMarket(
-        { side: intent.order.side, quantity: intent.order.quantity * scale, price },
-        { precision: { amount: lot }, limits: {} },
-        'tick',
-      );
-      if (rounded.ok) out.push({ kind: 'submit', order: { ...intent.order, quantity: rounded.quantity } });
-    }
-    return out.length > 0 ? out : null;
-  };
 
   /** Follows the real position; the exit intent when a level is touched. */
   const watch = (event: MarketEvent, ctx: StrategyContext): OrderIntent[] | null => {
@@ -272,13 +91,13 @@ export function withDecisions(inner: Strategy, options: DecisionOptions, hooks: 
       // While an exit is working the strategy waits: it would otherwise trade against it.
       if (exit !== null) return exit;
       if (tracker?.done === true) return null;
-      return sized(inner.onEvent?.(event, view(ctx)) ?? null, ctx);
+      return sizedInner.onEvent?.(event, ctx) ?? null;
     },
     onBar: (bar: BarView, ctx) => {
       if (tracker?.done === true) return null;
-      return sized(inner.onBar?.(bar, view(ctx)) ?? null, ctx);
+      return sizedInner.onBar?.(bar, ctx) ?? null;
     },
-    onOrderEvent: (event, ctx) => sized(inner.onOrderEvent?.(event, view(ctx)) ?? null, ctx),
+    onOrderEvent: (event, ctx) => sizedInner.onOrderEvent?.(event, ctx) ?? null,
   };
   return wrapped;
 }
@@ -298,6 +117,8 @@ export function decisionSizing(
       return sizing;
     case 'fixed-fraction':
       return { kind: sizing.kind, fraction: sizing.fraction };
+    case 'all-in':
+      return { kind: sizing.kind };
     case 'vol-target':
       return {
         kind: sizing.kind,

@@ -17,7 +17,10 @@ export interface RoundTrip {
   readonly holdingMs: number;
   /** Total base quantity opened during the trip (adds included). */
   readonly quantity: number;
-  /** Size-weighted entry and exit prices. */
+  /**
+   * Size-weighted entry and exit prices; a side filled at one price (the usual case) reports
+   * that price exactly, never one recomputed from notional / quantity (46367.00000000001).
+   */
   readonly entryPrice: number;
   readonly exitPrice: number;
   /** Gross PnL (quote), fees excluded. */
@@ -44,6 +47,8 @@ export class Account {
   /** Sum of |price * quantity| over all fills (for turnover). */
   tradedNotional = 0;
   fillCount = 0;
+  /** Perpetual funding paid (quote, negative = received); already out of `cash`. */
+  fundingPaid = 0;
   readonly trips: RoundTrip[] = [];
 
   private tripDirection: 1 | -1 = 1;
@@ -52,6 +57,9 @@ export class Account {
   private tripEntryNotional = 0;
   private tripExitQuantity = 0;
   private tripExitNotional = 0;
+  /** The one price every entry (exit) fill of the trip had so far; NaN once they differ. */
+  private tripEntryPrice = Number.NaN;
+  private tripExitPrice = Number.NaN;
   private tripPnl = 0;
   private tripFees = 0;
   private tripSlippage = 0;
@@ -72,6 +80,13 @@ export class Account {
     this.avgEntryPrice = avgEntryPrice;
     this.tripEntryQuantity = Math.abs(quantity);
     this.tripEntryNotional = Math.abs(quantity) * avgEntryPrice;
+    this.tripEntryPrice = avgEntryPrice;
+  }
+
+  /** Pays funding (negative: receives it). */
+  payFunding(amount: number): void {
+    this.cash -= amount;
+    this.fundingPaid += amount;
   }
 
   /** Books one fill. `sign` is +1 for a buy, -1 for a sell; `slippage` as in RoundTrip. */
@@ -87,6 +102,7 @@ export class Account {
       const share = closing / quantity;
       const pnl = closing * (price - this.avgEntryPrice) * Math.sign(this.position);
       this.realizedPnl += pnl;
+      this.tripExitPrice = this.tripExitQuantity === 0 || this.tripExitPrice === price ? price : Number.NaN;
       this.tripExitQuantity += closing;
       this.tripExitNotional += closing * price;
       this.tripPnl += pnl;
@@ -106,6 +122,7 @@ export class Account {
     this.avgEntryPrice = (this.avgEntryPrice * held + price * rest) / (held + rest);
     this.position += sign * rest;
     const share = rest / quantity;
+    this.tripEntryPrice = this.tripEntryQuantity === 0 || this.tripEntryPrice === price ? price : Number.NaN;
     this.tripEntryQuantity += rest;
     this.tripEntryNotional += rest * price;
     this.tripFees += fee * share;
@@ -127,6 +144,8 @@ export class Account {
     this.tripEntryNotional = 0;
     this.tripExitQuantity = 0;
     this.tripExitNotional = 0;
+    this.tripEntryPrice = Number.NaN;
+    this.tripExitPrice = Number.NaN;
     this.tripPnl = 0;
     this.tripFees = 0;
     this.tripSlippage = 0;
@@ -139,8 +158,12 @@ export class Account {
       exitTs: ts,
       holdingMs: ts - this.tripEntryTs,
       quantity: this.tripEntryQuantity,
-      entryPrice: this.tripEntryNotional / this.tripEntryQuantity,
-      exitPrice: this.tripExitNotional / this.tripExitQuantity,
+      entryPrice: Number.isNaN(this.tripEntryPrice)
+        ? this.tripEntryNotional / this.tripEntryQuantity
+        : this.tripEntryPrice,
+      exitPrice: Number.isNaN(this.tripExitPrice)
+        ? this.tripExitNotional / this.tripExitQuantity
+        : this.tripExitPrice,
       pnl: this.tripPnl,
       fees: this.tripFees,
       netPnl: this.tripPnl - this.tripFees,

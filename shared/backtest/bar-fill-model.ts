@@ -1,4 +1,4 @@
-import type { FillListener, Venue } from './fill-model.js';
+import { cutShort, type FillListener, type Venue } from './fill-model.js';
 import type { WorkingOrder } from './orders.js';
 
 /** Candle mode: which price of the NEXT bar a market order gets. */
@@ -62,9 +62,10 @@ export class BarFillModel implements Venue {
       if (order === undefined) continue;
       const through = order.side === 'buy' ? low < order.price : high > order.price;
       if (!through) continue;
-      const quantity = Math.min(order.remaining, this.listener.capacity(order));
+      const quantity = Math.min(order.remaining, this.listener.capacity(order, order.price, 'maker'));
       if (quantity > 0) this.listener.fill(order, order.price, quantity, 'maker', ts);
-      else this.listener.expired(order, 'reduce_only_flat', ts);
+      if (quantity <= 0 || (order.working && order.shortOfBuyingPower))
+        this.listener.expired(order, cutShort(order), ts);
       if (!order.working) this.resting.splice(i--, 1);
     }
     for (let i = 0; i < this.stops.length; i++) {
@@ -110,14 +111,17 @@ export class BarFillModel implements Venue {
     }
   }
 
+  /**
+   * A taker fill of what the owner allows at `price` (worsened by the slippage); a rest the
+   * owner holds back expires, since a bar gives a market order one chance.
+   */
   private taker(order: WorkingOrder, price: number, ts: number, slip = true): void {
-    const quantity = Math.min(order.remaining, this.listener.capacity(order));
-    if (quantity <= 0) {
-      this.listener.expired(order, 'reduce_only_flat', ts);
-      return;
-    }
-    const worse = slip ? 1 + (order.sign * this.slippageBps) / 10_000 : 1;
-    this.listener.fill(order, price * worse, quantity, 'taker', ts);
+    // At 0 bps the price is the bar's price itself, not a product that rounds differently.
+    const filled =
+      slip && this.slippageBps !== 0 ? price * (1 + (order.sign * this.slippageBps) / 10_000) : price;
+    const quantity = Math.min(order.remaining, this.listener.capacity(order, filled, 'taker'));
+    if (quantity > 0) this.listener.fill(order, filled, quantity, 'taker', ts, price);
+    if (order.working) this.listener.expired(order, cutShort(order), ts);
   }
 }
 

@@ -13,6 +13,13 @@ import {
 } from './costs.js';
 import { FillModel, type FillListener, type Venue } from './fill-model.js';
 import {
+  affordable,
+  buyingPowerQuantity,
+  liquidationPrice,
+  SPOT_ACCOUNT,
+  type AccountRules,
+} from './margin.js';
+import {
   validateOrderRequest,
   WorkingOrder,
   type ExpireReason,
@@ -64,6 +71,20 @@ export interface BacktestConfig {
   readonly candleFill?: CandleFillPrice;
   /** Candle mode: taker fills are worsened by this many basis points. */
   readonly slippageBps?: number;
+  /**
+   * What the account may hold and how much of an order it can pay for (margin.ts). Default:
+   * spot, shorts collateralised 1:1. An order beyond buying power is reduced to what it
+   * allows (floored to `lotStep`) or refused when nothing is left; both are counted.
+   */
+  readonly account?: AccountRules;
+  /** Amount step a reduced order is floored to (0: none). */
+  readonly lotStep?: number;
+  /**
+   * A run whose equity reaches zero stops there and is marked ruined: its curve ends at 0 and
+   * no order is sent after. Default: on for backtests (no `initialPosition`); an account taken
+   * over (the paper venue's) may start at zero cash and is not stopped.
+   */
+  readonly stopOnRuin?: boolean;
   /**
    * What the result keeps. `full` (default): every fill and order event, for the report's
    * tables. `trades`: round trips and the equity curve only, all that metrics need; sweeps
@@ -122,6 +143,16 @@ export interface BacktestResult {
   readonly orderEvents: readonly OrderEvent[];
   /** Events or bars replayed. */
   readonly steps: number;
+  /** Equity reached zero: the run stopped at `ruinedAt` (market time; NaN when not ruined). */
+  readonly ruined: boolean;
+  readonly ruinedAt: number;
+  /** Orders the buying power cut short (some filled) or refused (none filled). */
+  readonly reducedOrders: number;
+  readonly refusedOrders: number;
+  /** Perpetual positions closed at the maintenance margin. */
+  readonly liquidations: number;
+  /** Funding paid (quote, negative = received). */
+  readonly fundingPaid: number;
 }
 
 type ActionKind = 'submit' | 'cancel' | 'replace' | 'expire';
@@ -218,6 +249,14 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   protected readonly curvePosition = new Column();
   protected abstract readonly venue: Venue;
   protected steps = 0;
+  protected readonly rules: AccountRules;
+  private readonly lotStep: number;
+  private readonly stopOnRuin: boolean;
+  protected ruined = false;
+  private ruinedAt = Number.NaN;
+  private reducedOrders = 0;
+  private refusedOrders = 0;
+  private liquidations = 0;
 
   // StrategyContext fields, kept current by the modes.
   ts = Number.NaN;
@@ -244,6 +283,10 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
     if (held !== undefined && held.quantity !== 0) this.account.hold(held.quantity, held.avgEntryPrice);
     this.fees = config.fees;
     this.latency = createLatency(latency, createRng(config.seed ?? 0));
+    this.rules = config.account ?? SPOT_ACCOUNT;
+    this.lotStep = config.lotStep ?? 0;
+    if (!(this.lotStep >= 0)) throw new RangeError(`lotStep must be >= 0, got ${this.lotStep}`);
+    this.stopOnRuin = config.stopOnRuin ?? held === undefined;
     this.keepLog = (config.log ?? 'full') === 'full';
     this.wantEvents = this.keepLog || config.strategy.onOrderEvent !== undefined;
   }
@@ -297,6 +340,12 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
       trips: a.trips,
       orderEvents: this.eventLog,
       steps: this.steps,
+      ruined: this.ruined,
+      ruinedAt: this.ruinedAt,
+      reducedOrders: this.reducedOrders,
+      refusedOrders: this.refusedOrders,
+      liquidations: this.liquidations,
+      fundingPaid: a.fundingPaid,
     };
   }
 
@@ -304,7 +353,7 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
 
   /** Turns a strategy's answer into orders and timed actions. `zeroDelay`: candle mode. */
   protected decide(intents: readonly OrderIntent[] | null, ts: number, zeroDelay: boolean): void {
-    if (intents === null) return;
+    if (intents === null || this.ruined) return;
     for (const intent of intents) {
       switch (intent.kind) {
         case 'submit': {
@@ -435,15 +484,30 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
 
   // ---- FillListener ------------------------------------------------------------------------
 
-  capacity(order: WorkingOrder): number {
-    return order.reduceOnly ? Math.min(order.remaining, this.reduceRoom(order)) : order.remaining;
+  capacity(order: WorkingOrder, price: number, liquidity: Liquidity): number {
+    const room = order.reduceOnly ? Math.min(order.remaining, this.reduceRoom(order)) : order.remaining;
+    if (!(room > 0)) return 0;
+    const a = this.account;
+    const feeRate = liquidity === 'maker' ? this.fees.maker : this.fees.taker;
+    const power = buyingPowerQuantity(this.rules, order.sign, a.position, a.equity(price), price, feeRate);
+    const allowed = affordable(room, power, this.lotStep);
+    if (allowed < room) order.shortOfBuyingPower = true;
+    return allowed;
   }
 
-  fill(order: WorkingOrder, price: number, quantity: number, liquidity: Liquidity, ts: number): void {
+  fill(
+    order: WorkingOrder,
+    price: number,
+    quantity: number,
+    liquidity: Liquidity,
+    ts: number,
+    reference = Number.NaN,
+  ): void {
     const fee = feeOf(this.fees, liquidity, price * quantity);
-    const slippage = Number.isNaN(order.decisionMid)
-      ? 0
-      : order.sign * (price - order.decisionMid) * quantity;
+    // Slippage is measured against the venue's own price when it gives one (candle mode: the
+    // open or close before `slippageBps`), else against the mid at the decision.
+    const base = Number.isNaN(reference) ? order.decisionMid : reference;
+    const slippage = Number.isNaN(base) ? 0 : order.sign * (price - base) * quantity;
     this.account.applyFill(order.sign, price, quantity, fee, slippage, ts);
     order.filled += quantity;
     order.filledNotional += price * quantity;
@@ -493,6 +557,10 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   }
 
   expired(order: WorkingOrder, reason: ExpireReason, ts: number): void {
+    if (reason === 'buying_power') {
+      if (order.filled > 0) this.reducedOrders++;
+      else this.refusedOrders++;
+    }
     this.close(order, 'expired');
     this.emit({ kind: 'expired', ts, clientId: order.clientId, reason });
   }
@@ -517,9 +585,73 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   }
 
   protected sample(ts: number): void {
+    const equity = this.account.equity(this.mark);
     this.curveTs.push(ts);
-    this.curveEquity.push(this.account.equity(this.mark));
     this.curvePosition.push(this.account.position);
+    if (this.stopOnRuin && !(equity > 0)) {
+      // The curve ends at zero: what lies below (a gap through a stop) is lost all the same,
+      // and returns past zero would have no meaning.
+      this.curveEquity.push(0);
+      this.ruin(ts);
+      return;
+    }
+    this.curveEquity.push(equity);
+  }
+
+  /** Equity reached zero: every working order is cancelled and nothing more is sent. */
+  private ruin(ts: number): void {
+    if (this.ruined) return;
+    this.ruined = true;
+    this.ruinedAt = ts;
+    for (const order of [...this.working]) {
+      if (order.status !== 'pending') this.venue.cancel(order, ts);
+      this.close(order, 'cancelled');
+      this.emit({ kind: 'cancelled', ts, clientId: order.clientId });
+    }
+  }
+
+  /**
+   * Perpetual accounts: the position is closed when the mark reaches its liquidation price
+   * (margin.ts). `worst` is the least favourable price seen since the last check (candle mode:
+   * the bar's low for a long, high for a short), `open` the first: a gap through the level
+   * fills at the open, otherwise the close-out is at the liquidation price itself, taker.
+   */
+  protected checkLiquidation(open: number, low: number, high: number, ts: number): void {
+    const position = this.account.position;
+    if (position === 0 || this.rules.kind !== 'perpetual') return;
+    const level = liquidationPrice(this.rules, position, this.account.cash);
+    if (!(level > 0)) return;
+    let at: number;
+    if (position > 0) {
+      if (low > level) return;
+      at = open <= level ? open : level;
+    } else {
+      if (high < level) return;
+      at = open >= level ? open : level;
+    }
+    for (const order of [...this.working]) {
+      if (order.status !== 'pending') this.venue.cancel(order, ts);
+      this.close(order, 'cancelled');
+      this.emit({ kind: 'cancelled', ts, clientId: order.clientId });
+    }
+    const quantity = Math.abs(position);
+    const close = new WorkingOrder(
+      this.nextClientId('liquidation'),
+      position > 0 ? 'sell' : 'buy',
+      'market',
+      { clientId: '', side: position > 0 ? 'sell' : 'buy', type: 'market', quantity, reduceOnly: true },
+      ts,
+      at,
+    );
+    this.liquidations++;
+    this.fill(close, at, quantity, 'taker', ts, at);
+  }
+
+  /** Funding at `price` and `rate` (positive: longs pay shorts), where the data carries it. */
+  protected payFunding(price: number, rate: number): void {
+    const position = this.account.position;
+    if (position !== 0 && rate !== 0 && Number.isFinite(rate))
+      this.account.payFunding(position * price * rate);
   }
 }
 
@@ -555,6 +687,7 @@ export class EventBacktest extends BacktestCore {
     }
     this.lastTs = ts;
     this.lastSeq = event.seq;
+    if (this.ruined) return;
     this.steps++;
     this.advanceTo(ts);
     switch (event.kind) {
@@ -574,6 +707,8 @@ export class EventBacktest extends BacktestCore {
     }
     const mid = this.book.mid();
     this.mark = mid ?? this.lastTrade;
+    if (this.rules.kind === 'perpetual' && this.position !== 0)
+      this.checkLiquidation(this.mark, this.mark, this.mark, ts);
     const source = this.featureSource;
     if (source !== null) {
       source.onEvent?.(event);
@@ -650,6 +785,11 @@ export interface CandleSeries {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  /**
+   * Perpetuals: the funding rate paid at each bar's open (NaN or 0: none at that bar), where the
+   * data has it. A long pays position x open x rate (a negative rate pays longs).
+   */
+  readonly fundingRate?: Float64Array;
 }
 
 /** Candle mode: OHLCV bars only, BarFillModel fills, the same core and strategy interface. */
@@ -671,8 +811,10 @@ export class CandleBacktest extends BacktestCore {
     this.curveEquity.reserve(series.length + 1);
     this.curvePosition.reserve(series.length + 1);
     const source = this.featureSource;
+    const funding = series.fundingRate ?? null;
+    const perpetual = this.rules.kind === 'perpetual';
     let previous = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < series.length; i++) {
+    for (let i = 0; i < series.length && !this.ruined; i++) {
       const t = openTime[i] ?? 0;
       // Corrupt data is worse than none: bars must come in time order, each once.
       if (!(t > previous)) throw new RangeError(`bars out of order at index ${i} (openTime ${t})`);
@@ -682,9 +824,11 @@ export class CandleBacktest extends BacktestCore {
       const l = low[i] ?? 0;
       const c = close[i] ?? 0;
       this.ts = t;
+      if (funding !== null) this.payFunding(o, funding[i] ?? 0);
       // Orders decided at the previous close reach the venue at this bar's open.
       if (this.nextActionAt <= t) this.runActions(t);
       if (this.venue.hasOrders) this.venue.onBar(t, t + barMs, o, h, l, c);
+      if (perpetual) this.checkLiquidation(o, l, h, t);
       bar.openTime = t;
       bar.closeTime = t + barMs;
       bar.open = o;
@@ -696,6 +840,7 @@ export class CandleBacktest extends BacktestCore {
       this.ts = bar.closeTime;
       this.steps++;
       this.sample(bar.closeTime);
+      if (this.ruined) break;
       if (source !== null) {
         source.onBar?.(bar);
         this.features = source.current();

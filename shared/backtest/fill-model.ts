@@ -19,11 +19,23 @@ export interface Venue {
 /** What a venue tells its owner (the backtest engine, or the paper broker live). */
 export interface FillListener {
   /**
-   * How much of `order` may fill now. The owner clips reduce-only orders to the position
-   * here, so the clipping follows the position as other fills change it.
+   * How much of `order` may fill now at `price`. The owner clips reduce-only orders to the
+   * position and every order to the account's buying power here (setting
+   * `order.shortOfBuyingPower`), so the clipping follows the account as other fills change it.
    */
-  capacity(order: WorkingOrder): number;
-  fill(order: WorkingOrder, price: number, quantity: number, liquidity: Liquidity, ts: number): void;
+  capacity(order: WorkingOrder, price: number, liquidity: Liquidity): number;
+  /**
+   * One execution. `reference`: the price the venue would have given without slippage (candle
+   * mode), which the owner measures slippage against; NaN: the mid at the decision.
+   */
+  fill(
+    order: WorkingOrder,
+    price: number,
+    quantity: number,
+    liquidity: Liquidity,
+    ts: number,
+    reference?: number,
+  ): void;
   accepted(order: WorkingOrder, ts: number): void;
   rejected(order: WorkingOrder, reason: RejectReason, ts: number): void;
   triggered(order: WorkingOrder, ts: number): void;
@@ -206,9 +218,9 @@ export class FillModel implements Venue {
       const available =
         (buy ? this.book.askSize(i) : this.book.bidSize(i)) - this.consumed(overlaySide, price);
       if (available <= 0) continue;
-      const quantity = Math.min(available, order.remaining, this.listener.capacity(order));
+      const quantity = Math.min(available, order.remaining, this.listener.capacity(order, price, 'taker'));
       if (quantity <= 0) {
-        this.listener.expired(order, 'reduce_only_flat', ts);
+        this.listener.expired(order, cutShort(order), ts);
         return;
       }
       this.consume(overlaySide, price, quantity);
@@ -239,9 +251,10 @@ export class FillModel implements Venue {
 
   /** Fills a resting order at its price; true if it left the resting list. */
   private fillResting(order: WorkingOrder, quantity: number, ts: number): boolean {
-    const allowed = Math.min(quantity, this.listener.capacity(order));
+    const allowed = Math.min(quantity, this.listener.capacity(order, order.price, 'maker'));
     if (allowed > 0) this.listener.fill(order, order.price, allowed, 'maker', ts);
-    else this.listener.expired(order, 'reduce_only_flat', ts);
+    if (allowed <= 0 || (order.working && order.shortOfBuyingPower))
+      this.listener.expired(order, cutShort(order), ts);
     if (order.working) return false;
     remove(this.resting, order);
     return true;
@@ -355,6 +368,11 @@ export class FillModel implements Venue {
     this.overlayPrice = prices;
     this.overlayAmount = amounts;
   }
+}
+
+/** Why an order the owner would not let fill (further) ends. */
+export function cutShort(order: WorkingOrder): 'buying_power' | 'reduce_only_flat' {
+  return order.shortOfBuyingPower ? 'buying_power' : 'reduce_only_flat';
 }
 
 function remove(list: WorkingOrder[], order: WorkingOrder): boolean {

@@ -4,7 +4,9 @@ import type { RoundTrip } from './accounting.js';
  * Performance metrics of a run, from its mark-to-market equity curve and its round trips.
  *
  * Conventions (the report shows them next to the numbers):
- * - Period returns are simple returns between consecutive curve points, r_i = e_i / e_{i-1} - 1.
+ * - Period returns are simple returns between consecutive curve points, r_i = e_i / e_{i-1} - 1,
+ *   up to the first point where equity is zero or below (a ruined run: that return is -100%
+ *   and nothing follows), so every ratio is computed from returns a trader could have had.
  *   `periodsPerYear` says how many curve intervals make a year (365 * 24 * 60 for a 1-minute
  *   curve of a market that never closes).
  * - The risk-free rate is annual and simple; per period it is riskFreeRate / periodsPerYear.
@@ -19,6 +21,8 @@ import type { RoundTrip } from './accounting.js';
  * - Win rate, profit factor and average trade use NET round-trip PnL (fees included).
  * - Turnover = traded notional / mean equity; exposure = share of curve time with a
  *   non-zero position (time-weighted by the intervals' lengths).
+ * - The accounting counts (ruined 0/1, orders reduced or refused for buying power,
+ *   liquidations, funding) come from the run as they are, for the report and the rankings.
  */
 export interface MetricsInput {
   readonly ts: Float64Array;
@@ -28,6 +32,17 @@ export interface MetricsInput {
   readonly trips: readonly RoundTrip[];
   readonly feesPaid: number;
   readonly tradedNotional: number;
+  /** What the account refused or forced (engine.ts); zeros when absent. */
+  readonly accounting?: RunAccounting;
+}
+
+/** The accounting outcome of a run, as BacktestResult reports it. */
+export interface RunAccounting {
+  readonly ruined: boolean;
+  readonly reducedOrders: number;
+  readonly refusedOrders: number;
+  readonly liquidations: number;
+  readonly fundingPaid: number;
 }
 
 export interface MetricsOptions {
@@ -57,13 +72,28 @@ export interface Metrics {
   readonly feesPaid: number;
   /** Sum of round-trip slippage against the mid at decision (quote). */
   readonly slippage: number;
+  /** 1 when equity reached zero and the run stopped, else 0 (a number: metrics are packed as numbers). */
+  readonly ruined: number;
+  readonly reducedOrders: number;
+  readonly refusedOrders: number;
+  readonly liquidations: number;
+  readonly fundingPaid: number;
 }
 
-/** Simple returns between consecutive points. */
+/**
+ * Simple returns between consecutive points, up to the first point at or below zero (its
+ * return is -100%: a loss beyond everything is still everything).
+ */
 export function periodReturns(equity: Float64Array): Float64Array {
-  const n = Math.max(0, equity.length - 1);
+  let n = Math.max(0, equity.length - 1);
+  for (let i = 1; i <= n; i++) {
+    if (!((equity[i] ?? 0) > 0)) {
+      n = i;
+      break;
+    }
+  }
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = (equity[i + 1] ?? 0) / (equity[i] ?? 0) - 1;
+  for (let i = 0; i < n; i++) out[i] = Math.max(-1, (equity[i + 1] ?? 0) / (equity[i] ?? 0) - 1);
   return out;
 }
 
@@ -115,7 +145,7 @@ export function maxDrawdown(ts: Float64Array, equity: Float64Array): Drawdown {
       continue;
     }
     below = true;
-    const fall = (peak - e) / peak;
+    const fall = Math.min(1, (peak - e) / peak);
     if (fall > worst) worst = fall;
   }
   const last = equity.length - 1;
@@ -137,7 +167,7 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
   const n = returns.length;
   const first = equity[0] ?? Number.NaN;
   const last = equity[equity.length - 1] ?? Number.NaN;
-  const totalReturn = last / first - 1;
+  const totalReturn = Math.max(-1, last / first - 1);
   const annualizedReturn = n > 0 ? Math.pow(1 + totalReturn, periodsPerYear / n) - 1 : Number.NaN;
   const std = sampleStd(returns);
   const excess = mean(returns) - rf;
@@ -196,6 +226,11 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
     exposure: span > 0 ? exposed / span : 0,
     feesPaid: input.feesPaid,
     slippage,
+    ruined: input.accounting?.ruined === true ? 1 : 0,
+    reducedOrders: input.accounting?.reducedOrders ?? 0,
+    refusedOrders: input.accounting?.refusedOrders ?? 0,
+    liquidations: input.accounting?.liquidations ?? 0,
+    fundingPaid: input.accounting?.fundingPaid ?? 0,
   };
 }
 
@@ -210,7 +245,7 @@ export function resultMetrics(
     readonly trips: readonly RoundTrip[];
     readonly feesPaid: number;
     readonly tradedNotional: number;
-  },
+  } & Partial<RunAccounting>,
   options: MetricsOptions,
 ): Metrics {
   return computeMetrics(
@@ -221,6 +256,13 @@ export function resultMetrics(
       trips: result.trips,
       feesPaid: result.feesPaid,
       tradedNotional: result.tradedNotional,
+      accounting: {
+        ruined: result.ruined ?? false,
+        reducedOrders: result.reducedOrders ?? 0,
+        refusedOrders: result.refusedOrders ?? 0,
+        liquidations: result.liquidations ?? 0,
+        fundingPaid: result.fundingPaid ?? 0,
+      },
     },
     options,
   );

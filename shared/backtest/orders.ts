@@ -71,8 +71,12 @@ export type RejectReason =
   | 'unknown_order'
   | 'order_not_working';
 
-/** Why an order ended without being filled completely. */
-export type ExpireReason = 'ioc_remainder' | 'no_liquidity' | 'good_till' | 'reduce_only_flat';
+/**
+ * Why an order ended without being filled completely. `buying_power`: the account could not
+ * pay for (spot) or margin (perpetual) the rest (accounting.ts, margin.ts).
+ */
+export type ExpireReason =
+  'ioc_remainder' | 'no_liquidity' | 'good_till' | 'reduce_only_flat' | 'buying_power';
 
 export type OrderEvent =
   | { readonly kind: 'accepted'; readonly ts: number; readonly clientId: string }
@@ -152,6 +156,8 @@ export class WorkingOrder {
   queueAhead = 0;
   /** Fill model: traded volume at our level not yet reflected by a book update. */
   tradedUnseen = 0;
+  /** Set when the account's buying power held back part of this order (the rest then expires). */
+  shortOfBuyingPower = false;
 
   constructor(
     readonly clientId: string,

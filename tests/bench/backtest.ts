@@ -198,7 +198,7 @@ async function yearSweep(
   workspace: { databaseFile: string; instrument: string },
   workers: number,
 ): Promise<{ seconds: number; outcome: SweepOutcome }> {
-  const configurations = sweepConfigurations('sma-crossover', {
+  const { configurations } = sweepConfigurations('sma-crossover', {
     fast: [2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
     slow: [25, 50, 75, 100, 125, 150, 175, 200, 225, 250],
   });
@@ -222,6 +222,10 @@ async function yearSweep(
         candleFill: 'open',
         riskFreeRate: 0,
         latency: { submitMs: 0, cancelMs: 0 },
+        account: { kind: 'spot', allowShort: true },
+        sizing: { kind: 'fixed' },
+        lot: 0,
+        tick: 0,
       },
       configurations,
       workers,

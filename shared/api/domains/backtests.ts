@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountRulesSchema } from '../../backtest/margin.js';
 import { TIMEFRAMES } from '../../domain/timeframes.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -20,6 +21,26 @@ const timestamp = z.number().int().nonnegative();
 const maybeNumber = z.number().nullable();
 const paramValue = z.union([z.number(), z.boolean(), z.string()]);
 
+/**
+ * How much a backtest trades (shared/trading/sized-strategy.ts, the same rules as paper and
+ * live): the strategy's own `quantity` (`fixed`), a fraction of equity, all of it (its fee
+ * paid) rounded down to the lot, or a volatility target measured on the last `lookback` bars.
+ * Capped Kelly needs a model's probability and is offered where a model runs (paper, live).
+ */
+export const backtestSizingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed') }),
+  z.object({ kind: z.literal('fixed-fraction'), fraction: z.number().gt(0).max(10) }),
+  z.object({ kind: z.literal('all-in') }),
+  z.object({
+    kind: z.literal('vol-target'),
+    /** Target annualised volatility of the position (0.2 = 20%). */
+    annualVol: z.number().gt(0).max(10),
+    lookback: z.number().int().min(10).max(5_000).default(60),
+    maxLeverage: z.number().positive().max(100).default(1),
+  }),
+]);
+export type BacktestSizing = z.output<typeof backtestSizingSchema>;
+
 export const backtestCostsSchema = z.object({
   initialCash: z.number().positive().default(100_000),
   fees: z
@@ -39,6 +60,16 @@ export const backtestCostsSchema = z.object({
       cancelMs: z.union([z.number().min(0), z.array(z.number().min(0)).min(1).max(100_000)]),
     })
     .default({ submitMs: 0, cancelMs: 0 }),
+  /**
+   * The account (shared/backtest/margin.ts): spot (shorts collateralised 1:1, or none) or a
+   * perpetual with leverage and a maintenance margin. An order beyond buying power is reduced
+   * to what it allows, or refused; both are counted in the metrics.
+   */
+  account: accountRulesSchema.default({ kind: 'spot', allowShort: true }),
+  sizing: backtestSizingSchema.default({ kind: 'fixed' }),
+  /** The instrument's amount step (sizes round down to it) and price tick; 0: none. */
+  lot: z.number().min(0).default(0),
+  tick: z.number().min(0).default(0),
 });
 
 const dataRange = z
@@ -61,6 +92,10 @@ const dataRange = z
       candleFill: 'open',
       riskFreeRate: 0,
       latency: { submitMs: 0, cancelMs: 0 },
+      account: { kind: 'spot', allowShort: true },
+      sizing: { kind: 'fixed' },
+      lot: 0,
+      tick: 0,
     }),
   })
   .refine((r) => r.to > r.from, { message: 'to must be after from' })
@@ -78,12 +113,26 @@ export const sweepRowSchema = z.object({
   metrics: backtestMetricsSchema,
   /** Per-period Sharpe estimate, the one the deflated Sharpe ratio uses. */
   periodSharpe: maybeNumber,
+  /** Probability that this configuration's true Sharpe is above 0 (PSR of its returns). */
+  probabilisticSharpe: maybeNumber.default(null),
+});
+
+/** A grid combination the strategy refuses (e.g. fast >= slow): left out, with why. */
+export const skippedConfigurationSchema = z.object({
+  params: z.record(z.string(), z.unknown()),
+  reason: z.string(),
 });
 
 export const sweepSummarySchema = z.object({
   trials: z.number().int().positive(),
   workers: z.number().int().positive(),
+  /**
+   * The configuration with the highest Sharpe among those not ruined; null when none has one.
+   * A ruined run (equity reached zero) never ranks best.
+   */
   best: z.number().int().nonnegative().nullable(),
+  /** Combinations of the grid not run, with the reason (not trials). */
+  skipped: z.array(skippedConfigurationSchema).default([]),
   sharpeVariance: maybeNumber,
   /** DSR of the best configuration over the configurations tried; above 0.95 is significant at 5%. */
   deflatedSharpe: maybeNumber,
@@ -99,8 +148,11 @@ export const walkForwardFoldSchema = z.object({
   trainTo: timestamp,
   testFrom: timestamp,
   testTo: timestamp,
-  /** The configuration with the best in-sample Sharpe, its index in the grid. */
-  bestIndex: z.number().int().nonnegative(),
+  /**
+   * The configuration with the best in-sample Sharpe among those not ruined, its index among the
+   * valid configurations; null when every one was ruined in-sample: the fold then stays flat.
+   */
+  bestIndex: z.number().int().nonnegative().nullable(),
   bestParams: z.record(z.string(), z.unknown()),
   inSampleSharpe: maybeNumber,
   outOfSample: backtestMetricsSchema,
@@ -108,6 +160,8 @@ export const walkForwardFoldSchema = z.object({
 
 export const walkForwardSummarySchema = z.object({
   trials: z.number().int().positive(),
+  /** Combinations of the grid not run, with the reason (not trials). */
+  skipped: z.array(skippedConfigurationSchema).default([]),
   folds: z.array(walkForwardFoldSchema),
   /** Metrics of the stitched out-of-sample equity curve (the run's curve). */
   outOfSample: backtestMetricsSchema,

@@ -172,6 +172,11 @@ export const paperSizingSchema = z.discriminatedUnion('kind', [
     lot: z.number().positive().default(0.0001),
   }),
   z.object({
+    /** The whole equity, its taker fee paid, rounded down to the lot. */
+    kind: z.literal('all-in'),
+    lot: z.number().positive().default(0.0001),
+  }),
+  z.object({
     kind: z.literal('vol-target'),
     /** Target annualised volatility of the position (0.2 = 20%). */
     annualVol: z.number().gt(0).max(10),

@@ -6,6 +6,7 @@ import { useBacktests } from '../../stores/context.js';
 import { ExportButtons } from './ExportButtons.js';
 import { Plot } from './Plot.js';
 import { drawdownOf, finalPnl, tradeMarkers } from './reportSeries.js';
+import { metricRows } from '../../../../shared/backtest/metric-format.js';
 import { MetricCell } from './RunsList.js';
 import { SweepResults, WalkForwardResults } from './SweepResults.js';
 import { TradesTable } from './TradesTable.js';
@@ -205,10 +206,10 @@ function MetricsTable({
       </h4>
       <table className="backtest-table metrics" data-testid="bt-metrics">
         <tbody>
-          {Object.entries(metrics).map(([name, value]) => (
-            <tr key={name} data-testid={`bt-metric-${name}`}>
-              <td>{name}</td>
-              <MetricCell name={name} value={value} />
+          {metricRows(metrics).map(({ key, label, value }) => (
+            <tr key={key} data-testid={`bt-metric-${key}`}>
+              <td title={key}>{label}</td>
+              <MetricCell name={key} value={value} />
             </tr>
           ))}
         </tbody>

@@ -3,6 +3,7 @@ import type { BacktestRunInfo } from '../../../../shared/api/domains/backtests.j
 import { baseLayout, palette, type Data, type Layout } from '../../charts/plotly.js';
 import { useBacktests } from '../../stores/context.js';
 import { Plot } from './Plot.js';
+import { metricLabel, metricRows } from '../../../../shared/backtest/metric-format.js';
 import { metricText, normalisedEquity } from './reportSeries.js';
 import { utcText } from '../utcTime.js';
 
@@ -125,7 +126,8 @@ export function CompareRuns() {
   const names = useMemo(() => {
     const all = new Set<string>();
     for (const d of details) for (const name of Object.keys(d.metrics)) all.add(name);
-    return [...all];
+    // Report order (shared metric-format), whatever order each run stored them in.
+    return metricRows(Object.fromEntries([...all].map((name) => [name, null]))).map((row) => row.key);
   }, [details]);
   const traces = useMemo<Data[]>(
     () =>
@@ -184,7 +186,7 @@ export function CompareRuns() {
           <tbody>
             {names.map((name) => (
               <tr key={name}>
-                <td>{name}</td>
+                <td title={name}>{metricLabel(name)}</td>
                 {details.map((d) => (
                   <MetricCell key={d.id} name={name} value={d.metrics[name]} />
                 ))}

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { BacktestRunDetail } from '../../../../shared/api/domains/backtests.js';
 import { baseLayout, palette, type Data, type Layout } from '../../charts/plotly.js';
+import { metricLabel } from '../../../../shared/backtest/metric-format.js';
 import { Plot } from './Plot.js';
 import {
   heatmapGrid,
@@ -13,7 +14,15 @@ import {
 import { MetricCell } from './RunsList.js';
 import { utcText } from '../utcTime.js';
 
-const TABLE_METRICS = ['sharpe', 'totalReturn', 'maxDrawdown', 'profitFactor', 'trades', 'feesPaid'];
+const TABLE_METRICS = [
+  'sharpe',
+  'totalReturn',
+  'maxDrawdown',
+  'profitFactor',
+  'trades',
+  'feesPaid',
+  'ruined',
+];
 
 /** Every configuration of a sweep in a table, and one metric over two parameters as a heatmap. */
 export function SweepResults({ report }: { report: BacktestRunDetail }) {
@@ -51,8 +60,8 @@ export function SweepResults({ report }: { report: BacktestRunDetail }) {
       <h4>
         Sweep{' '}
         <span className="backtest-note">
-          {sweep.trials} configurations on {sweep.workers} workers · best #{sweep.best ?? '—'} · deflated
-          Sharpe {metricText('dsr', sweep.deflatedSharpe)}
+          {sweep.trials} configurations on {sweep.workers} workers · best #{sweep.best ?? '—'} (never a ruined
+          one) · deflated Sharpe {metricText('dsr', sweep.deflatedSharpe)}
         </span>
       </h4>
       <div className="heatmap-controls">
@@ -89,8 +98,11 @@ export function SweepResults({ report }: { report: BacktestRunDetail }) {
                 <th key={p}>{p}</th>
               ))}
               {TABLE_METRICS.map((m) => (
-                <th key={m}>{m}</th>
+                <th key={m} title={m}>
+                  {metricLabel(m)}
+                </th>
               ))}
+              <th title="psr">{metricLabel('psr')}</th>
             </tr>
           </thead>
           <tbody>
@@ -103,11 +115,33 @@ export function SweepResults({ report }: { report: BacktestRunDetail }) {
                 {TABLE_METRICS.map((m) => (
                   <MetricCell key={m} name={m} value={row.metrics[m]} />
                 ))}
+                <MetricCell name="psr" value={row.probabilisticSharpe} />
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+      <SkippedList skipped={sweep.skipped} />
+    </div>
+  );
+}
+
+/** Grid combinations the strategy refused (e.g. fast >= slow), each with why: not run, not trials. */
+function SkippedList({ skipped }: { skipped: NonNullable<BacktestRunDetail['sweep']>['skipped'] }) {
+  if (skipped.length === 0) return null;
+  return (
+    <div data-testid="bt-skipped">
+      <p className="backtest-note">
+        {skipped.length} combination{skipped.length === 1 ? '' : 's'} of the grid skipped (not run, not
+        counted as trials):
+      </p>
+      <ul className="backtest-note">
+        {skipped.map((s, i) => (
+          <li key={i}>
+            {JSON.stringify(s.params)}: {s.reason}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }
@@ -231,7 +265,9 @@ export function WalkForwardResults({ report }: { report: BacktestRunDetail }) {
                 <td>
                   {utcText(f.testFrom)} → {utcText(f.testTo)}
                 </td>
-                <td>{JSON.stringify(f.bestParams)}</td>
+                <td>
+                  {f.bestIndex === null ? 'none: every configuration ruined' : JSON.stringify(f.bestParams)}
+                </td>
                 <MetricCell name="sharpe" value={f.inSampleSharpe} />
                 <MetricCell name="sharpe" value={f.outOfSample.sharpe} />
                 <MetricCell name="totalReturn" value={f.outOfSample.totalReturn} />

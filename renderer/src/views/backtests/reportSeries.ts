@@ -1,4 +1,5 @@
 import type { BacktestRunDetail, SweepSummary } from '../../../../shared/api/domains/backtests.js';
+import { formatDuration, formatMetric, formatPercent } from '../../../../shared/backtest/metric-format.js';
 
 export type RoundTrip = BacktestRunDetail['trades'][number];
 
@@ -148,33 +149,13 @@ export const LOWER_IS_BETTER = new Set([
   'turnover',
 ]);
 
-/** A metric as shown in tables: ratios as percent where the name says so, '—' for undefined. */
+/** A metric as shown in tables: the shared formatting (shared/backtest/metric-format.ts). */
 export function metricText(name: string, value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (/Return$|^maxDrawdown$|^winRate$|^exposure$|^volatility$/.test(name)) return percentText(value);
-  if (/Ms$/.test(name)) return durationText(value);
-  if (Number.isInteger(value)) return value.toLocaleString('en');
-  return Math.abs(value) >= 1000
-    ? value.toLocaleString('en', { maximumFractionDigits: 2 })
-    : value.toPrecision(4);
+  return formatMetric(name, value);
 }
 
-/** `3d 4h`, `12m 5s`: a holding time or a drawdown's length. */
-export function durationText(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  const s = Math.round(ms / 1000);
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  if (m > 0) return `${m}m ${sec}s`;
-  return `${sec}s`;
-}
+/** `3d 4h`, `2h 05m`: a holding time or a drawdown's length. */
+export const durationText = formatDuration;
 
-/** A fraction as percent: two decimals, or three significant digits when that would read 0.00%. */
-export function percentText(fraction: number): string {
-  const pct = fraction * 100;
-  return `${pct === 0 || Math.abs(pct) >= 0.01 ? pct.toFixed(2) : pct.toPrecision(3)}%`;
-}
+/** A fraction as percent with 2 decimals. */
+export const percentText = formatPercent;

@@ -100,6 +100,7 @@ describe('the backtest store', () => {
       outOfSample: { sharpe: -0.5 },
       sharpeDecay: 3,
       deflatedSharpe: 0.1,
+      skipped: [],
     };
     const id = store.insert(single({ kind: 'walk-forward', mode: 'event', walkForward }));
     const stored = store.get(id);
@@ -115,9 +116,22 @@ describe('the backtest store', () => {
       best: 1,
       sharpeVariance: 0.0001,
       deflatedSharpe: 0.4,
+      skipped: [{ params: { fast: 40 }, reason: '(root): fast must be shorter than slow' }],
       rows: [
-        { index: 0, params: { fast: 5 }, metrics: { sharpe: 0.1 }, periodSharpe: 0.001 },
-        { index: 1, params: { fast: 10 }, metrics: { sharpe: 0.3 }, periodSharpe: 0.003 },
+        {
+          index: 0,
+          params: { fast: 5 },
+          metrics: { sharpe: 0.1 },
+          periodSharpe: 0.001,
+          probabilisticSharpe: 0.6,
+        },
+        {
+          index: 1,
+          params: { fast: 10 },
+          metrics: { sharpe: 0.3 },
+          periodSharpe: 0.003,
+          probabilisticSharpe: 0.8,
+        },
       ],
     };
     const id = store.insert(

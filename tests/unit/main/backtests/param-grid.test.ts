@@ -32,15 +32,25 @@ describe('the parameter grid', () => {
 
   it("checks every configuration against the strategy's schema and fills in its defaults", () => {
     const configs = sweepConfigurations('sma-crossover', { fast: [5, 10], slow: [30] }, { quantity: 2 });
-    expect(configs).toEqual([
+    expect(configs.skipped).toEqual([]);
+    expect(configs.configurations).toEqual([
       { fast: 5, slow: 30, quantity: 2, allowShort: false },
       { fast: 10, slow: 30, quantity: 2, allowShort: false },
     ]);
   });
 
-  it('fails the whole sweep on an invalid configuration, naming it', () => {
-    expect(() => sweepConfigurations('sma-crossover', { fast: [10, 40], slow: [30] })).toThrow(
-      /configuration 1 .*fast must be shorter than slow/,
+  it('skips an invalid combination with its reason and runs the rest', () => {
+    const plan = sweepConfigurations('sma-crossover', { fast: [10, 30, 40], slow: [30] });
+    expect(plan.configurations).toEqual([{ fast: 10, slow: 30, quantity: 1, allowShort: false }]);
+    expect(plan.skipped).toEqual([
+      { params: { fast: 30, slow: 30 }, reason: '(root): fast must be shorter than slow' },
+      { params: { fast: 40, slow: 30 }, reason: '(root): fast must be shorter than slow' },
+    ]);
+  });
+
+  it('refuses a grid with no valid configuration, naming the first and why', () => {
+    expect(() => sweepConfigurations('sma-crossover', { fast: [40], slow: [30] })).toThrow(
+      /no configuration of the grid is valid for sma-crossover: \{"fast":40,"slow":30\}: .*fast must be shorter than slow/,
     );
     expect(() => sweepConfigurations('sma-crossover', { fast: [10], slow: [30], nope: [1] })).toThrow(
       GridError,

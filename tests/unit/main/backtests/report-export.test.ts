@@ -38,6 +38,10 @@ function singleRun(overrides: Partial<BacktestRunDetail> = {}): BacktestRunDetai
       candleFill: 'open',
       riskFreeRate: 0.03,
       latency: { submitMs: 50, cancelMs: [10, 20, 30] },
+      account: { kind: 'spot', allowShort: true },
+      sizing: { kind: 'fixed' },
+      lot: 0,
+      tick: 0,
     },
     sweep: null,
     walkForward: null,
@@ -136,11 +140,18 @@ describe('report export', () => {
       const rows = parseCsv(renderRunCsv(run));
 
       const metrics = section(rows, 'metrics');
-      expect(metrics.header).toEqual(['name', 'value']);
+      expect(metrics.header).toEqual(['name', 'label', 'value', 'shown']);
       const metricMap = Object.fromEntries(
-        metrics.body.map(([n = '', v = '']) => [n, v === '' ? null : Number(v)]),
+        metrics.body.map(([n = '', , v = '']) => [n, v === '' ? null : Number(v)]),
       );
       expect(metricMap).toEqual(run.metrics);
+      // Plain names and units beside the exact values, in report order.
+      expect(metrics.body).toEqual([
+        ['totalReturn', 'Total return', '0.01', '1.00%'],
+        ['sharpe', 'Sharpe ratio', '1.2345678901234567', '1.23'],
+        ['maxDrawdown', 'Max drawdown', '0.007481', '0.75%'],
+        ['profitFactor', 'Profit factor', '', '—'],
+      ]);
 
       const trades = section(rows, 'trades');
       expect(trades.header[0]).toBe('direction');
@@ -201,11 +212,11 @@ describe('report export', () => {
     });
 
     it('shows every metric value and an undefined metric as a dash', () => {
-      expect(html).toContain('<td>sharpe</td><td>1.2345678901234567</td>');
-      expect(html).toContain('<td>maxDrawdown</td><td>0.007481</td>');
-      expect(html).toContain('<td>profitFactor</td><td>—</td>');
-      expect(html).toContain('<td>0.8125</td>');
-      expect(html).toContain('-0.5 .. 2.75');
+      expect(html).toContain('<td>Sharpe ratio</td><td>1.23</td>');
+      expect(html).toContain('<td>Max drawdown</td><td>0.75%</td>');
+      expect(html).toContain('<td>Profit factor</td><td>—</td>');
+      expect(html).toContain('<td>Probabilistic Sharpe (P[SR &gt; 0])</td><td>0.813</td>');
+      expect(html).toContain('-0.50 .. 2.75');
     });
 
     it('draws equity and drawdown as paths with one point per curve point', () => {
@@ -272,6 +283,7 @@ describe('report export', () => {
           params: { fast, slow, quantity: 1 },
           metrics: { sharpe: fast * 0.1 + slow * 0.01, totalReturn: 0, maxDrawdown: 0, trades: 4 },
           periodSharpe: 0.01,
+          probabilisticSharpe: 0.9,
         })),
       );
       expect(heatmapAxes(rows)).toEqual(['fast', 'slow']);
@@ -281,7 +293,15 @@ describe('report export', () => {
           curve: null,
           honesty: null,
           trades: [],
-          sweep: { trials: 6, workers: 2, best: 5, sharpeVariance: 0.01, deflatedSharpe: 0.42, rows },
+          sweep: {
+            trials: 6,
+            workers: 2,
+            best: 5,
+            skipped: [],
+            sharpeVariance: 0.01,
+            deflatedSharpe: 0.42,
+            rows,
+          },
         }),
       );
       expect(sweepHtml.match(/<rect class="cell"/g)).toHaveLength(6);

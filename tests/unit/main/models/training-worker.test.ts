@@ -162,6 +162,15 @@ describe('what the ML backtest trades on', () => {
     const wrong = foldBacktest(candles(closes), ts, new Float64Array(50).fill(0.1), costs);
     expect(wrong?.totalReturn).toBeLessThan(-0.3);
   });
+
+  it('stops a fold whose equity reaches zero: return -100%, no Sharpe to rank it by', () => {
+    // Short all-in at 100 (collateralised 1:1), the price doubles by bar 34: equity 2C - q x p
+    // reaches zero and the fold stops, ruined.
+    const closes = Array.from({ length: 50 }, (_, i) => 100 + 3 * i);
+    const ts = Float64Array.from({ length: 50 }, (_, i) => i * 1_000);
+    const ruined = foldBacktest(candles(closes), ts, new Float64Array(50).fill(0.1), costs);
+    expect(ruined).toEqual({ sharpe: Number.NaN, totalReturn: -1, ruined: true });
+  });
 });
 
 describe('a training run in the worker', () => {

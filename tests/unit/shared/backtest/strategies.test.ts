@@ -39,15 +39,16 @@ function fillsOf(result: ReturnType<typeof runCandleBacktest>): (string | number
 
 describe('built-in strategies', () => {
   it('SMA crossover buys when the fast average crosses above the slow one and sells when it crosses back', () => {
-    // fast 2, slow 3. Bar 2: 20/2 = 30/3, not above. Bar 3: (10+11)/2 = 10.5 > 31/3 = 10.33: buy,
-    // filled at bar 4's open 12. Bar 6: (11+9)/2 = 10 < (12+11+9)/3 = 10.67: sell, at bar 7's open 8.
+    // fast 2, slow 3. Bar 2: 8.5 < 9 (the first side seen: no cross). Bar 4: (9+11)/2 = 10 >
+    // 28/3 = 9.33: up-cross, buy at bar 5's open 12. Bar 7: (11+9)/2 = 10 < 32/3 = 10.67:
+    // down-cross, sell at bar 8's open 8. (shared/backtest/README.md has the conventions.)
     const result = runCandleBacktest(
       config(smaCrossover.create(smaCrossover.params.parse({ fast: 2, slow: 3 }))),
-      closes([10, 10, 10, 11, 12, 11, 9, 8]),
+      closes([10, 9, 8, 9, 11, 12, 11, 9, 8]),
     );
     expect(fillsOf(result)).toEqual([
-      ['buy', 4, 12, 1],
-      ['sell', 7, 8, 1],
+      ['buy', 5, 12, 1],
+      ['sell', 8, 8, 1],
     ]);
     // -4 gross, fees 10 bp of 12 + 8 = 0.02.
     expect(result.trips[0]?.netPnl).toBeCloseTo(-4.02, 12);
