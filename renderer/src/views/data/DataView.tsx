@@ -12,6 +12,7 @@ import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import { utcText } from '../utcTime.js';
 import { CoverageTimeline } from './CoverageTimeline.js';
+import { InstrumentStepsPanel } from './InstrumentStepsPanel.js';
 import './data.css';
 
 /**
@@ -40,6 +41,7 @@ export function DataView() {
       <div className="data-column">
         <CoveragePanel />
         <ImportPanel />
+        <InstrumentStepsPanel />
       </div>
       <div className="data-column">
         <JobsPanel />
@@ -155,7 +157,8 @@ function ImportPanel() {
   const [path, setPath] = useState('');
   const [instrument, setInstrument] = useState('');
   // A dump of a market the workspace has never seen goes into a new instrument.
-  const [newInstrument, setNewInstrument] = useState({ id: '', tick: '0.01', lot: '0.00001' });
+  // Steps left blank are inferred from the file (the finest decimal step of its prices and amounts).
+  const [newInstrument, setNewInstrument] = useState({ id: '', tick: '', lot: '' });
   const [kind, setKind] = useState<'trades' | 'candles'>('trades');
   const [timeframe, setTimeframe] = useState<Timeframe>('1m');
   // The mapping belongs to one preview: a new preview starts from the guess from its header.
@@ -207,7 +210,12 @@ function ImportPanel() {
       instrument: created === '' ? target : created,
       ...(created === ''
         ? {}
-        : { create: { tickSize: Number(newInstrument.tick), lotSize: Number(newInstrument.lot) } }),
+        : {
+            create: {
+              ...(newInstrument.tick.trim() === '' ? {} : { tickSize: Number(newInstrument.tick) }),
+              ...(newInstrument.lot.trim() === '' ? {} : { lotSize: Number(newInstrument.lot) }),
+            },
+          }),
       ...(columnMapping === undefined ? {} : { mapping: columnMapping }),
       ...(preview?.format === 'binance-klines' && preview.timeframe === null ? { timeframe } : {}),
     });
@@ -321,6 +329,7 @@ function ImportPanel() {
                 Tick size
                 <input
                   size={8}
+                  placeholder="from the file"
                   value={newInstrument.tick}
                   onChange={(e) => {
                     setNewInstrument({ ...newInstrument, tick: e.target.value });
@@ -331,6 +340,7 @@ function ImportPanel() {
                 Lot size
                 <input
                   size={8}
+                  placeholder="from the file"
                   value={newInstrument.lot}
                   onChange={(e) => {
                     setNewInstrument({ ...newInstrument, lot: e.target.value });

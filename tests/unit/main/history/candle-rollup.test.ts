@@ -19,13 +19,25 @@ function minuteBars(n: number, start = START, shift = 0): CandleColumns {
     const close = 100 + ((i * 5) % 11) / 4 + shift;
     const high = Math.max(open, close) + (i % 3) / 8;
     const low = Math.min(open, close) - (i % 4) / 8;
-    rows.push(start + i * MINUTE, open, high, low, close, 0.1 * (1 + (i % 7)), 10 * (1 + (i % 5)), 1 + (i % 9));
+    rows.push(
+      start + i * MINUTE,
+      open,
+      high,
+      low,
+      close,
+      0.1 * (1 + (i % 7)),
+      10 * (1 + (i % 5)),
+      1 + (i % 9),
+    );
   }
   return rows;
 }
 
 /** The plain recomputation the roll-up must equal: group 1m bars by the longer bar's start. */
-function recompute(bars: readonly Candle[], timeframe: Timeframe): Omit<Candle, 'instrument' | 'timeframe'>[] {
+function recompute(
+  bars: readonly Candle[],
+  timeframe: Timeframe,
+): Omit<Candle, 'instrument' | 'timeframe'>[] {
   const length = TIMEFRAME_MS[timeframe];
   const out: Omit<Candle, 'instrument' | 'timeframe'>[] = [];
   for (const bar of bars) {
