@@ -43,8 +43,8 @@ export const marketCommands = {
     summary:
       "Changes an instrument's tick and lot size (prices are then shown to the tick); stored data is kept as is.",
     request: instrumentParams.extend({
-      tickSize: z.number().positive().min(1e-12).finite(),
-      lotSize: z.number().positive().min(1e-12).finite(),
+      tickSize: z.number().min(1e-12),
+      lotSize: z.number().min(1e-12),
     }),
     response: instrumentSchema,
   },
