@@ -122,9 +122,14 @@ type Field = 'ts' | 'price' | 'amount' | 'side' | 'id' | 'open' | 'high' | 'low'
 type Mapping = Partial<Record<Field, number>>;
 const TRADE_FIELDS: readonly Field[] = ['ts', 'price', 'amount', 'side', 'id'];
 const CANDLE_FIELDS: readonly Field[] = ['ts', 'open', 'high', 'low', 'close', 'volume'];
+const fieldsOf = (kind: 'trades' | 'candles'): readonly Field[] =>
+  kind === 'trades' ? TRADE_FIELDS : CANDLE_FIELDS;
 
-/** A first guess from header names, so a well-named file needs no clicks. */
-function guessMapping(preview: ImportPreview): Partial<Record<Field, number>> {
+/**
+ * A first guess from header names, so a well-named file needs no clicks; only the fields of
+ * the kind of rows chosen, so a candles file's `volume` is its volume, not a trade amount.
+ */
+function guessMapping(preview: ImportPreview, fields: readonly Field[]): Partial<Record<Field, number>> {
   const guess: Partial<Record<Field, number>> = {};
   const names: Record<Field, RegExp> = {
     ts: /^(ts|ts_ms|time|timestamp|date|open_time|transact_time)$/i,
@@ -140,6 +145,7 @@ function guessMapping(preview: ImportPreview): Partial<Record<Field, number>> {
   };
   (preview.header ?? []).forEach((name, index) => {
     for (const [field, pattern] of Object.entries(names) as [Field, RegExp][]) {
+      if (!fields.includes(field)) continue;
       if (guess[field] === undefined && pattern.test(name.trim())) {
         guess[field] = index;
         break;
@@ -167,7 +173,7 @@ function ImportPanel() {
     fields: {},
   });
   const mapping: Mapping =
-    chosen.for === preview ? chosen.fields : preview === null ? {} : guessMapping(preview);
+    chosen.for === preview ? chosen.fields : preview === null ? {} : guessMapping(preview, fieldsOf(kind));
   const setMapping = (fields: Mapping): void => {
     setChosen({ for: preview, fields });
   };
@@ -254,6 +260,7 @@ function ImportPanel() {
                   onChange={(e) => {
                     setKind(e.target.value === 'candles' ? 'candles' : 'trades');
                   }}
+                  data-testid="import-kind"
                 >
                   <option value="trades">trades</option>
                   <option value="candles">candles (OHLCV)</option>
