@@ -89,6 +89,10 @@ describe('candle histories and instrument precision on the headless host', () =>
   });
 
   it('shows an imported XRP/ETH to its inferred tick, and to an edited one in the chart and header', async () => {
+    // The window is up once the demo market fills the ladder.
+    await expect
+      .poll(() => page.getByTestId('ladder-row-bid').count(), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     const file = path.join(host.dataDir, 'xrpeth-trades.csv');
     writeTrades(file);
     await importFile(page, file, XRP, 'trades');
