@@ -13,6 +13,7 @@ import {
 } from '../../shared/features/feature-set.js';
 import { FeatureSpecError } from '../../shared/features/resolve.js';
 import { catalogueEntries } from '../../shared/features/pipeline/catalogue-info.js';
+import { emptyFeatures, samplingProblem } from '../../shared/features/pipeline/data-needs.js';
 import { DEFAULT_DRIFT_THRESHOLDS, driftReport, isDrifting } from '../../shared/features/pipeline/drift.js';
 import { columnOf, type FeatureMatrix } from '../../shared/features/pipeline/matrix.js';
 import { fitNormalization } from '../../shared/features/pipeline/normalize.js';
@@ -24,6 +25,7 @@ import type { SqliteDatabase } from '../storage/database.js';
 import type { FeatureWorker, LiveVectors } from '../workers/feature-worker.js';
 import { FeatureStore, type StoredFeatureSet } from './feature-store.js';
 import { buildMatrixInPool } from './matrix-pool.js';
+import { matrixDataSource, RecordedBars } from './recorded-bars.js';
 import { RecordedEvents } from './recorded-events.js';
 
 /** Live rows kept per set: the sparklines' history and the live window drift compares against. */
@@ -38,6 +40,7 @@ type FeatureCommandName =
   | 'features.sets.list'
   | 'features.sets.save'
   | 'features.sets.delete'
+  | 'features.sets.data'
   | 'features.range'
   | 'features.matrix.build'
   | 'features.matrix.list'
@@ -105,6 +108,7 @@ class LiveWindow {
 export function createFeatureService(options: FeatureServiceOptions): FeatureService {
   const store = new FeatureStore(options.db, options.clock);
   const recorded = new RecordedEvents(options.db);
+  const bars = new RecordedBars(options.db);
   const liveStreams = new KeyedFanout<LiveFeatureRows>();
   const windows = new Map<string, LiveWindow>();
   const pending = new Map<string, { ts: number[]; values: (number | null)[][] }>();
@@ -283,7 +287,23 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
         if (deleted) configureLive();
         return { deleted };
       },
-      'features.range': ({ instrument }) => recorded.recordedRange(instrument),
+      'features.sets.data': ({ setId }) => {
+        const stored = requireSet(setId);
+        const compiled = compileFeatureSet(asFeatureSet(stored.set));
+        const source = matrixDataSource(options.db, stored.instrument);
+        return {
+          source: source.kind,
+          timeframe: source.kind === 'candles' ? source.timeframe : null,
+          problem: samplingProblem(compiled, source),
+          emptyFeatures: emptyFeatures(compiled, source).map((f) => ({ ...f, columns: [...f.columns] })),
+        };
+      },
+      'features.range': ({ instrument }) => {
+        const events = recorded.recordedRange(instrument);
+        if (events !== null) return events;
+        const timeframe = bars.finestTimeframe(instrument);
+        return timeframe === null ? null : bars.recordedRange(instrument, timeframe);
+      },
       'features.matrix.build': ({ setId, from, to, workers }) => {
         const stored = requireSet(setId);
         if (!(to > from)) throw new ApiError('bad_request', `empty range [${from}, ${to})`);
@@ -291,6 +311,10 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
         if (cached !== null) return { jobId: null, matrix: { ...cached, columns: [...cached.columns] } };
         const set = asFeatureSet(stored.set);
         const compiled = compileFeatureSet(set);
+        const source = matrixDataSource(options.db, stored.instrument);
+        const problem = samplingProblem(compiled, source);
+        if (problem !== null) throw new ApiError('bad_request', problem);
+        const empty = emptyFeatures(compiled, source);
         const { job } = options.jobs.start(
           {
             kind: 'feature-matrix',
@@ -304,6 +328,7 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
               databaseFile: options.databaseFile,
               ...(options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding }),
               set,
+              source,
               from,
               to,
               workers,
@@ -325,6 +350,8 @@ export function createFeatureService(options: FeatureServiceOptions): FeatureSer
               seamsVerified: built.seamsVerified,
               inexactColumns: built.inexactColumns,
               fallback: built.fallback,
+              // Candle-only data: which columns stay empty, and why (book and trade features).
+              emptyFeatures: empty,
             };
           },
         );

@@ -1,4 +1,5 @@
 import type { FeatureSet } from '../../shared/features/feature-set.js';
+import type { MatrixDataSource } from '../../shared/features/pipeline/data-needs.js';
 import {
   concatMatrices,
   type FeatureMatrix,
@@ -30,6 +31,8 @@ export interface MatrixBuildRequest {
   readonly databaseFile: string;
   readonly nativeBinding?: string;
   readonly set: FeatureSet;
+  /** Recorded events (the default) or, for a candle-only instrument, its stored bars. */
+  readonly source?: MatrixDataSource;
   readonly from: number;
   readonly to: number;
   /** Worker threads (and chunks); 1 is one single pass. */
@@ -75,7 +78,10 @@ export class MatrixBuildCancelled extends Error {
 
 /** The chunk plan: boundaries at equal market time, warm-up and overlap clamped to the range. */
 export function planChunks(
-  request: Pick<MatrixBuildRequest, 'from' | 'to' | 'workers' | 'warmupMs' | 'overlapMs' | 'set'> & {
+  request: Pick<
+    MatrixBuildRequest,
+    'from' | 'to' | 'workers' | 'warmupMs' | 'overlapMs' | 'set' | 'source'
+  > & {
     databaseFile: string;
     nativeBinding?: string;
   },
@@ -98,6 +104,7 @@ export function planChunks(
     const keepTo = bounds[k + 1] ?? request.to;
     if (keepTo <= keepFrom) continue;
     chunks.push({
+      source: request.source ?? { kind: 'events' },
       chunk: chunks.length,
       databaseFile: request.databaseFile,
       nativeBinding: request.nativeBinding ?? null,

@@ -4,13 +4,14 @@
 // each worker opens its own read-only connection, which WAL lets run beside the writer.
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import { FeatureSetEngine } from '../../shared/features/engine.js';
+import { DEFAULT_MAX_GAP_MS, FeatureSetEngine } from '../../shared/features/engine.js';
 import { MatrixBuilder } from '../../shared/features/pipeline/matrix.js';
 import {
   toMatrixWorkerSchema,
   type FromMatrixWorker,
   type MatrixChunkRequest,
 } from '../../shared/features/pipeline/matrix-protocol.js';
+import { barGapMs, RecordedBars } from './recorded-bars.js';
 import { RecordedEvents } from './recorded-events.js';
 
 const port = parentPort;
@@ -29,7 +30,10 @@ function build(request: MatrixChunkRequest): void {
   });
   try {
     const kept = { builder: null as MatrixBuilder | null, overlap: null as MatrixBuilder | null };
+    const source = request.source;
     const engine = new FeatureSetEngine(request.set, {
+      // Bars arrive one bar length apart: only a missing bar's worth of silence more is a gap.
+      ...(source.kind === 'candles' ? { maxGapMs: barGapMs(source.timeframe, DEFAULT_MAX_GAP_MS) } : {}),
       onRow: (ts, row) => {
         if (ts >= request.keepFrom && ts < request.keepTo) kept.builder?.push(ts, row);
         else if (ts >= request.keepTo && ts < request.overlapTo) kept.overlap?.push(ts, row);
@@ -37,18 +41,30 @@ function build(request: MatrixChunkRequest): void {
     });
     kept.builder = new MatrixBuilder(engine.columns, 4096);
     kept.overlap = new MatrixBuilder(engine.columns, 256);
-    const reader = new RecordedEvents(db);
-    const { events } = reader.replay(
-      engine.instruments,
-      request.replayFrom,
-      request.overlapTo,
-      (event) => {
-        engine.onEvent(event);
-      },
-      (reachedTs) => {
-        post({ type: 'progress', payload: { chunk: request.chunk, reachedTs } });
-      },
-    );
+    const onPage = (reachedTs: number): void => {
+      post({ type: 'progress', payload: { chunk: request.chunk, reachedTs } });
+    };
+    const { events } =
+      source.kind === 'candles'
+        ? new RecordedBars(db).replay(
+            engine.instruments,
+            source.timeframe,
+            request.replayFrom,
+            request.overlapTo,
+            (bar) => {
+              engine.onCandle(bar);
+            },
+            onPage,
+          )
+        : new RecordedEvents(db).replay(
+            engine.instruments,
+            request.replayFrom,
+            request.overlapTo,
+            (event) => {
+              engine.onEvent(event);
+            },
+            onPage,
+          );
     // Every event before overlapTo has been replayed: rows due by then can be taken.
     engine.advanceTo(request.overlapTo);
     const rows = kept.builder.build();

@@ -1,52 +1,12 @@
 import { TIMEFRAMES, TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
+import { emptyBars, rollUpBars as rollUp, type BarColumns } from '../../shared/candles/roll-up.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { CandleRollUp } from './candle-rollup.js';
 import type { CandleColumns, TradeColumns } from './trade-batch.js';
 
 /** Rows bound per INSERT statement: one statement call per 200 rows instead of per row. */
 const ROWS_PER_STATEMENT = 200;
 const DAY_MS = TIMEFRAME_MS['1d'];
-
-interface BarColumns {
-  openTime: number[];
-  open: number[];
-  high: number[];
-  low: number[];
-  close: number[];
-  volume: number[];
-  quote: number[];
-  trades: number[];
-}
-
-function emptyBars(): BarColumns {
-  return { openTime: [], open: [], high: [], low: [], close: [], volume: [], quote: [], trades: [] };
-}
-
-/** Bars of a longer timeframe from ordered bars of a shorter one that divides it. */
-function rollUp(bars: BarColumns, length: number): BarColumns {
-  const out = emptyBars();
-  for (let i = 0; i < bars.openTime.length; i++) {
-    const openTime = Math.floor((bars.openTime[i] ?? 0) / length) * length;
-    const last = out.openTime.length - 1;
-    if (last < 0 || out.openTime[last] !== openTime) {
-      out.openTime.push(openTime);
-      out.open.push(bars.open[i] ?? 0);
-      out.high.push(bars.high[i] ?? 0);
-      out.low.push(bars.low[i] ?? 0);
-      out.close.push(bars.close[i] ?? 0);
-      out.volume.push(bars.volume[i] ?? 0);
-      out.quote.push(bars.quote[i] ?? 0);
-      out.trades.push(bars.trades[i] ?? 0);
-    } else {
-      out.high[last] = Math.max(out.high[last] ?? 0, bars.high[i] ?? 0);
-      out.low[last] = Math.min(out.low[last] ?? 0, bars.low[i] ?? 0);
-      out.close[last] = bars.close[i] ?? 0;
-      out.volume[last] = (out.volume[last] ?? 0) + (bars.volume[i] ?? 0);
-      out.quote[last] = (out.quote[last] ?? 0) + (bars.quote[i] ?? 0);
-      out.trades[last] = (out.trades[last] ?? 0) + (bars.trades[i] ?? 0);
-    }
-  }
-  return out;
-}
 
 /**
  * Bulk writes for imports and backfills. Trades go in with multi-row INSERT statements (one
@@ -65,8 +25,10 @@ function rollUp(bars: BarColumns, length: number): BarColumns {
 export class BulkStore {
   private readonly sql;
   private readonly keys = new Map<string, number>();
+  private readonly rollUps: CandleRollUp;
 
   constructor(readonly db: SqliteDatabase) {
+    this.rollUps = new CandleRollUp(db);
     const values = Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
     this.sql = {
       key: db.prepare<[string], number>('SELECT key FROM instruments WHERE id = ?').pluck(),
@@ -156,10 +118,19 @@ export class BulkStore {
     return inserted;
   }
 
-  /** Insert or replace bars (call inside a transaction). Returns the count. */
+  /**
+   * Insert or replace bars (call inside a transaction), then roll them up into every longer
+   * timeframe over the days they touch (CandleRollUp), in the same transaction. Returns the
+   * count of bars given.
+   */
   upsertCandles(instrument: string, rows: CandleColumns, from = 0, to = rows.length): number {
     const key = this.keyOf(instrument);
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
     for (let i = from; i < to; i++) {
+      const openTime = rows.openTime[i] ?? 0;
+      if (openTime < first) first = openTime;
+      if (openTime > last) last = openTime;
       this.sql.candle.run(
         key,
         rows.timeframe,
@@ -173,6 +144,7 @@ export class BulkStore {
         rows.trades[i],
       );
     }
+    this.rollUps.rollUp(key, rows.timeframe, first, last);
     return to - from;
   }
 

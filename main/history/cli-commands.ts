@@ -10,6 +10,7 @@ import { MarketStore } from '../storage/market-store.js';
 import { abortableSleep, runBackfill } from './backfill.js';
 import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
+import { InstrumentStepsStore, PROVISIONAL_STEPS } from './instrument-steps.js';
 import { importFile } from './import-file.js';
 
 /** The history commands of the CLI: import, backfill, export, coverage. */
@@ -112,6 +113,10 @@ export async function runHistoryCommand(
         const file = positionals[1];
         if (file === undefined) throw new HistoryUsageError('import needs a file');
         const instrument = required(values, 'instrument', 'import');
+        // Steps not given by --tick/--lot are taken from the file once it has been read.
+        let inferSteps = false;
+        const givenTick = text(values, 'tick');
+        const givenLot = text(values, 'lot');
         if (!store.hasInstrument(instrument)) {
           // A fresh workspace: the instrument is named by the import, its steps by --tick/--lot.
           const [exchange = '', symbol = ''] = instrument.split(':');
@@ -124,9 +129,10 @@ export async function runHistoryCommand(
             symbol,
             base,
             quote,
-            tickSize: Number(text(values, 'tick') ?? 1e-8),
-            lotSize: Number(text(values, 'lot') ?? 1e-8),
+            tickSize: givenTick === undefined ? PROVISIONAL_STEPS.tickSize : Number(givenTick),
+            lotSize: givenLot === undefined ? PROVISIONAL_STEPS.lotSize : Number(givenLot),
           });
+          inferSteps = givenTick === undefined || givenLot === undefined;
         }
         const format = text(values, 'format');
         const mapping = text(values, 'mapping');
@@ -153,6 +159,16 @@ export async function runHistoryCommand(
           },
         );
         endProgress();
+        if (inferSteps && result.steps !== null) {
+          const steps = {
+            tickSize: givenTick === undefined ? result.steps.tickSize : Number(givenTick),
+            lotSize: givenLot === undefined ? result.steps.lotSize : Number(givenLot),
+          };
+          new InstrumentStepsStore(db).set(instrument, steps);
+          process.stdout.write(
+            `${instrument}: tick ${steps.tickSize}, lot ${steps.lotSize} (from the file)\n`,
+          );
+        }
         process.stdout.write(
           `imported ${path.basename(file)} (${result.format}): ${result.inserted} of ${result.rows} ${result.kind} written` +
             (result.from === null || result.to === null

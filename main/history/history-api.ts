@@ -15,6 +15,7 @@ import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
 import { ImportError, previewFile } from './file-import.js';
 import { importFile } from './import-file.js';
+import { InstrumentStepsStore, PROVISIONAL_STEPS } from './instrument-steps.js';
 import { applyRetention, readRetention, retentionLimits, writeRetention } from './retention.js';
 
 export type HistoryCommandName =
@@ -66,6 +67,7 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
   });
   const coverage = new CoverageReader(db, new GapLedger(db, clock));
   const books = new BookHistory(db);
+  const instrumentSteps = new InstrumentStepsStore(db);
 
   const known = (instrument: string): void => {
     if (!store.hasInstrument(instrument))
@@ -142,6 +144,8 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
         }
       },
       'history.import': (request) => {
+        // Steps the user left out of `create` are taken from the file once it has been read.
+        let inferSteps = false;
         if (!store.hasInstrument(request.instrument) && request.create !== undefined) {
           // A dump for a market the workspace never saw: the id names it, the user gives its steps.
           const at = request.instrument.indexOf(':');
@@ -154,13 +158,16 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
           const exchange = request.instrument.slice(0, at);
           const symbol = request.instrument.slice(at + 1);
           const [base = symbol, quote = '?'] = symbol.split('/');
+          const { tickSize, lotSize } = request.create;
+          inferSteps = tickSize === undefined || lotSize === undefined;
           store.upsertInstrument({
             id: request.instrument,
             exchange,
             symbol,
             base,
             quote,
-            ...request.create,
+            tickSize: tickSize ?? PROVISIONAL_STEPS.tickSize,
+            lotSize: lotSize ?? PROVISIONAL_STEPS.lotSize,
           });
         }
         known(request.instrument);
@@ -189,6 +196,16 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
               work.signal,
             );
             log(`import: ${result.file}: ${result.inserted} of ${result.rows} ${result.kind} written`);
+            if (inferSteps && result.steps !== null) {
+              const steps = {
+                tickSize: request.create?.tickSize ?? result.steps.tickSize,
+                lotSize: request.create?.lotSize ?? result.steps.lotSize,
+              };
+              instrumentSteps.set(request.instrument, steps);
+              log(
+                `import: ${request.instrument}: tick ${steps.tickSize}, lot ${steps.lotSize} from the file`,
+              );
+            }
             return result;
           },
         );

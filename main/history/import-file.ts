@@ -6,6 +6,7 @@ import { importBookFile, type BookImportResult } from './book-import.js';
 import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
 import { detectFormat, parseFile } from './file-import.js';
+import { inferStepsOf, type InstrumentStepSizes } from './instrument-steps.js';
 import { rowsRange } from './trade-batch.js';
 
 export interface ImportRequest {
@@ -30,6 +31,8 @@ export interface ImportResult {
   readonly candles: number;
   /** Write transactions it took (one per `chunkRows` rows, one per day of bars rebuilt). */
   readonly transactions: number;
+  /** Tick and lot the file's rows imply (the finest decimal steps seen), null when it has no rows. */
+  readonly steps: InstrumentStepSizes | null;
 }
 
 /** Rows per write transaction: about a tenth of a second of the single writer's time. */
@@ -136,6 +139,7 @@ export async function importFile(
     to: range?.to ?? null,
     candles,
     transactions,
+    steps: inferStepsOf(data),
   };
 }
 

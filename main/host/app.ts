@@ -13,6 +13,7 @@ import { createExchangeService, KEY_FILE, type ExchangeService } from '../exchan
 import { PassphraseSecretStore, type SecretStore } from '../exchange/secret-store.js';
 import { createFeatureService } from '../features/feature-service.js';
 import { createHistoryService } from '../history/history-api.js';
+import { InstrumentStepsStore } from '../history/instrument-steps.js';
 import { jobHandlers } from '../jobs/job-api.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { Redactor } from '../logging/redaction.js';
@@ -386,6 +387,7 @@ export function createApp(options: AppOptions): App {
     }
   };
 
+  const instrumentSteps = new InstrumentStepsStore(db);
   let stopped: Promise<void> | null = null;
 
   return {
@@ -421,6 +423,11 @@ export function createApp(options: AppOptions): App {
       'app.info': () => info,
       'app.status': () => status(),
       'markets.list': () => store.listInstruments(),
+      'markets.instrument.steps': ({ instrument, tickSize, lotSize }) => {
+        const changed = instrumentSteps.set(instrument, { tickSize, lotSize });
+        if (changed === null) throw new ApiError('not_found', `unknown instrument '${instrument}'`);
+        return changed;
+      },
       'markets.book': ({ instrument, depth }) => {
         knownInstrument(instrument);
         return pipeline.bookView(instrument, depth, clock());

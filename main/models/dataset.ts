@@ -1,9 +1,10 @@
 import type { Sampling } from '../../shared/features/feature-set.js';
-import { compileFeatureSet } from '../../shared/features/feature-set.js';
+import { SAMPLING_MS, compileFeatureSet } from '../../shared/features/feature-set.js';
 import type { FeatureMatrix } from '../../shared/features/pipeline/matrix.js';
 import { warmupMs } from '../../shared/features/pipeline/warmup.js';
 import type { CandleSeries } from '../../shared/backtest/engine.js';
-import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
+import { TIMEFRAMES, TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
+import { samplingProblem, type MatrixDataSource } from '../../shared/features/pipeline/data-needs.js';
 import type { LabelSpec } from '../../shared/models/model.js';
 import type { CandlesWire, DatasetWire } from '../../shared/models/training-protocol.js';
 import { asFeatureSet } from '../features/feature-service.js';
@@ -30,6 +31,8 @@ export interface MatrixSource {
   readonly workerEntry: URL;
   readonly databaseFile: string;
   readonly nativeBinding?: string | undefined;
+  /** What an instrument's matrix is built from: recorded events (the default) or, candle-only, its bars. */
+  readonly dataSource?: ((instrument: string) => MatrixDataSource) | undefined;
 }
 
 /** The candle timeframe whose closes price a set's rows (and the fold backtests trade). */
@@ -67,15 +70,20 @@ export async function featureMatrix(
     if (matrix !== null) return matrix;
   }
   const set = asFeatureSet(stored.set);
+  const compiled = compileFeatureSet(set);
+  const data = source.dataSource?.(stored.instrument) ?? { kind: 'events' };
+  const problem = samplingProblem(compiled, data);
+  if (problem !== null) throw new Error(problem);
   const built = await buildMatrixInPool({
     workerEntry: source.workerEntry,
     databaseFile: source.databaseFile,
     ...(source.nativeBinding === undefined ? {} : { nativeBinding: source.nativeBinding }),
     set,
+    source: data,
     from,
     to,
     workers: 1,
-    warmupMs: warmupMs(compileFeatureSet(set)),
+    warmupMs: warmupMs(compiled),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
@@ -87,15 +95,34 @@ export async function featureMatrix(
   return built.matrix;
 }
 
-/** The stored candles of [from, to) in the timeframe that prices the set's rows. */
+/**
+ * The stored candles of [from, to) in the timeframe that prices the set's rows. An instrument
+ * with no bars there (a candle-only one imported at 1m has no 1s bars) is priced by the
+ * shortest longer timeframe it has that still divides the rows' period, so a price is still
+ * the close of a bar closed by the row.
+ */
 export function candlesFor(
   market: MarketStore,
   stored: StoredFeatureSet,
   from: number,
   to: number,
 ): CandleSeries {
-  const timeframe = priceTimeframe(stored.set.sampling);
-  return { ...market.candleColumns(stored.instrument, timeframe, from, to), barMs: TIMEFRAME_MS[timeframe] };
+  const first = priceTimeframe(stored.set.sampling);
+  const sampling = stored.set.sampling;
+  const periodMs = sampling === 'event' ? TIMEFRAME_MS[first] : SAMPLING_MS[sampling];
+  let fallback: CandleSeries | null = null;
+  for (const timeframe of TIMEFRAMES) {
+    if (TIMEFRAME_MS[timeframe] < TIMEFRAME_MS[first] || periodMs % TIMEFRAME_MS[timeframe] !== 0) continue;
+    const series = {
+      ...market.candleColumns(stored.instrument, timeframe, from, to),
+      barMs: TIMEFRAME_MS[timeframe],
+    };
+    if (series.length > 0) return series;
+    fallback ??= series;
+  }
+  return (
+    fallback ?? { ...market.candleColumns(stored.instrument, first, from, to), barMs: TIMEFRAME_MS[first] }
+  );
 }
 
 /** Per row, the close of the last candle closed at or before the row's time; NaN before the first. */

@@ -21,6 +21,7 @@ import type { JobBoard, JobContext } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { TrainingCheckpoints, type StoredRun } from './checkpoint-store.js';
+import { matrixDataSource } from '../features/recorded-bars.js';
 import { candlesFor, featureMatrix, packCandles, packDataset, rowPrices } from './dataset.js';
 import { exportModel, readModelFolder } from './model-folder.js';
 import { ModelRegistry } from './registry.js';
@@ -92,6 +93,7 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     workerEntry: deps.matrixWorkerEntry,
     databaseFile: deps.databaseFile,
     nativeBinding: deps.nativeBinding,
+    dataSource: (instrument: string) => matrixDataSource(deps.db, instrument),
   };
   const costs = backtestCostsSchema.parse({});
 

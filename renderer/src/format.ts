@@ -1,9 +1,13 @@
 import type { Instrument } from '../../shared/domain/market.js';
+import { stepDecimals } from '../../shared/domain/precision.js';
 
-/** Decimal places that show one step (tick or lot) exactly: 0.01 -> 2, 0.5 -> 1, 5 -> 0. */
+/**
+ * Decimal places that show one step (tick or lot) exactly: 0.01 -> 2, 0.5 -> 1, 0.125 -> 3,
+ * 5 -> 0. The one precision rule of every price the window shows (chart axis, tape, header,
+ * ladder): shared with the importer that infers a tick, so an inferred 1e-8 shows 8 decimals.
+ */
 export function decimalsOf(step: number): number {
-  if (!(step > 0) || !Number.isFinite(step)) return 2;
-  return Math.min(10, Math.max(0, Math.ceil(-Math.log10(step) - 1e-9)));
+  return stepDecimals(step);
 }
 
 /** Number formatters for one instrument, built once and reused on every frame. */

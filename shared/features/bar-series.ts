@@ -73,6 +73,35 @@ export class BarSeries {
   }
 
   /**
+   * Adds a closed bar of a shorter timeframe that divides this one (an instrument known only
+   * by its candles): open of the first, close of the last, max/min, sums, exactly as
+   * shared/candles/roll-up.ts rolls stored bars up, so a 5m bar built here equals the stored
+   * 5m bar rolled up from the same 1m bars. The engine has already closed the bar in progress
+   * if `bar` opens past its end.
+   */
+  addBar(bar: Candle): void {
+    if (!this.active) {
+      this.active = true;
+      this.openTime = barOpenTime(bar.openTime, this.timeframe);
+      this.partial = this.openTime < this.completeFrom;
+      this.open = bar.open;
+      this.high = bar.high;
+      this.low = bar.low;
+      this.close = bar.close;
+      this.volume = bar.volume;
+      this.quoteVolume = bar.quoteVolume;
+      this.trades = bar.trades;
+      return;
+    }
+    this.high = Math.max(this.high, bar.high);
+    this.low = Math.min(this.low, bar.low);
+    this.close = bar.close;
+    this.volume += bar.volume;
+    this.quoteVolume += bar.quoteVolume;
+    this.trades += bar.trades;
+  }
+
+  /**
    * Closes the bar in progress; returns it, or null when it must not be delivered (partial).
    * One allocation per closed bar, none per trade.
    */

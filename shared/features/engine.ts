@@ -1,4 +1,6 @@
+import type { Candle } from '../domain/candle.js';
 import type { MarketEvent } from '../domain/market.js';
+import { TIMEFRAME_MS } from '../domain/timeframes.js';
 import { OrderBook, type ReadonlyOrderBook } from '../market/order-book.js';
 import { BarSeries } from './bar-series.js';
 import type { IncrementalFeature } from './feature.js';
@@ -125,6 +127,21 @@ function validEvent(event: MarketEvent): boolean {
     default:
       return event satisfies never;
   }
+}
+
+function validBar(bar: Candle): boolean {
+  return (
+    bar.low > 0 &&
+    bar.low <= bar.high &&
+    bar.open > 0 &&
+    bar.close > 0 &&
+    bar.volume >= 0 &&
+    Number.isFinite(bar.high) &&
+    Number.isFinite(bar.open) &&
+    Number.isFinite(bar.close) &&
+    Number.isFinite(bar.volume) &&
+    Number.isFinite(bar.openTime)
+  );
 }
 
 export class FeatureSetEngine {
@@ -301,6 +318,58 @@ export class FeatureSetEngine {
     if (this.periodMs === 0 && index === 0) this.emitRow(event.ts);
   }
 
+  /**
+   * Applies one closed bar of an instrument known only by its candles (imported klines, a CSV
+   * export): candle features of every timeframe the bar's divides see bars rolled up from it
+   * (BarSeries.addBar), exactly as the stored longer timeframes are; trade and book features
+   * get nothing and stay NaN (the matrix build says why, pipeline/data-needs.ts). The bar is
+   * an event at its last instant, openTime + length - 1: its trades all happened before its
+   * end, so the row at that boundary holds it and no earlier row does. Bars come in open-time
+   * order, one timeframe per instrument; a timeframe shorter than the bar's gets none.
+   */
+  onCandle(bar: Candle): void {
+    if (bar.instrument !== this.lastInstrument) {
+      this.lastInstrument = bar.instrument;
+      this.lastIndex = this.indexOf.get(bar.instrument) ?? -1;
+    }
+    const index = this.lastIndex;
+    if (index < 0) {
+      this.ignored++;
+      return;
+    }
+    const lengthMs = TIMEFRAME_MS[bar.timeframe];
+    const ts = bar.openTime + lengthMs - 1;
+    if (!validBar(bar) || !Number.isFinite(ts) || ts < this.lastEventTs) {
+      this.rejected++;
+      return;
+    }
+    if (!this.started) {
+      this.started = true;
+      if (this.periodMs > 0)
+        this.nextBoundary = Math.floor(ts / this.periodMs) * this.periodMs + this.periodMs;
+    }
+    this.advance(ts);
+    const state = this.states[index] as InstrumentState;
+    // The bar's data starts at its open, not at the moment it is delivered.
+    if (Number.isNaN(state.lastTs)) {
+      for (const route of state.bars) route.series.resumeAt(bar.openTime);
+    } else if (ts - state.lastTs > this.maxGapMs) {
+      this.resume(state, bar.openTime);
+    }
+    state.lastTs = ts;
+    this.lastEventTs = ts;
+    this.events++;
+    const bars = state.bars;
+    for (let i = 0; i < bars.length; i++) {
+      const series = (bars[i] as BarRoute).series;
+      if (series.lengthMs % lengthMs !== 0) continue;
+      series.addBar(bar);
+      const close = series.nextClose();
+      if (close < this.nextMoment) this.nextMoment = close;
+    }
+    if (this.periodMs === 0 && index === 0) this.emitRow(ts);
+  }
+
   /** Applies events in order. */
   onEvents(events: readonly MarketEvent[]): void {
     for (const event of events) this.onEvent(event);
@@ -432,7 +501,7 @@ export class FeatureSetEngine {
     for (let i = 0; i < listeners.length; i++) (listeners[i] as Slot).feature.onTime?.(ts);
   }
 
-  /** The instrument's events resume at `ts` after a gap: restart what consumes it. */
+  /** The instrument's data resumes at `ts` after a gap: restart what consumes it. */
   private resume(state: InstrumentState, ts: number): void {
     this.gaps++;
     for (const route of state.bars) {

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import type {
+  SetData,
   CatalogueEntry,
   DriftReport,
   FeatureSeries,
@@ -44,6 +45,8 @@ export interface FeaturesState {
   /** The set the Features view works on. */
   readonly selectedSetId: string | null;
   readonly range: { readonly from: number; readonly to: number } | null;
+  /** What the selected set's instrument offers (events or candles only) and which features stay empty there. */
+  readonly setData: SetData | null;
   readonly workers: number;
   /** The matrix build in progress or just ended, as the job board reports it. */
   readonly job: Job | null;
@@ -155,6 +158,7 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
       draftSampling: '1s',
       selectedSetId: null,
       range: null,
+      setData: null,
       workers: 2,
       job: null,
       matrices: [],
@@ -259,8 +263,22 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
       selectSet(setId) {
         const chosen = get().sets.find((s) => s.id === setId);
         if (chosen === undefined) return;
-        set({ selectedSetId: setId, matrices: [], matrixId: null, column: null, series: null, drift: null });
+        set({
+          selectedSetId: setId,
+          matrices: [],
+          matrixId: null,
+          column: null,
+          series: null,
+          drift: null,
+          setData: null,
+        });
         loadMatrices(setId).catch(report('Could not list matrices'));
+        api
+          .call('features.sets.data', { setId })
+          .then((setData) => {
+            if (get().selectedSetId === setId) set({ setData });
+          })
+          .catch(report('Could not read what the set is computed from'));
         api
           .call('features.range', { instrument: chosen.instrument })
           .then((recorded) => {

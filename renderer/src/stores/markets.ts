@@ -49,6 +49,15 @@ export interface MarketsState {
   readonly selectTimeframe: (timeframe: Timeframe) => void;
   /** Lists the instruments again (after an exchange connection added some), keeping the one shown. */
   readonly reloadInstruments: () => Promise<void>;
+  /**
+   * Changes an instrument's tick and lot (markets.instrument.steps); every panel then shows its
+   * prices to the new tick. Resolves to an error message, or null when saved.
+   */
+  readonly setInstrumentSteps: (
+    instrumentId: string,
+    tickSize: number,
+    lotSize: number,
+  ) => Promise<string | null>;
   /** Ends every subscription. */
   readonly stop: () => void;
 }
@@ -220,11 +229,25 @@ export function createMarketsStore(api: ApiClient, initialTimeframe: Timeframe =
       async reloadInstruments() {
         try {
           const instruments = await api.call('markets.list', {});
-          set({ instruments });
+          // The instrument shown keeps its feeds but takes its new description (an edited tick).
+          const shown = get().instrument;
+          const fresh = shown === null ? null : (instruments.find((i) => i.id === shown.id) ?? shown);
+          set({ instruments, instrument: fresh });
           if (get().instrument === null && instruments[0] !== undefined) get().follow(instruments[0].id);
         } catch (error: unknown) {
           report('Could not list instruments')(error);
         }
+      },
+
+      async setInstrumentSteps(instrumentId, tickSize, lotSize) {
+        try {
+          await api.call('markets.instrument.steps', { instrument: instrumentId, tickSize, lotSize });
+        } catch (error: unknown) {
+          if (isDisconnect(error)) return 'not connected';
+          return errorText(error);
+        }
+        await get().reloadInstruments();
+        return null;
       },
 
       stop() {

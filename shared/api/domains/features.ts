@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIMEFRAMES } from '../../domain/timeframes.js';
 import { SAMPLINGS } from '../../features/feature-set.js';
 import type { CommandSpec, TopicSpec } from '../spec.js';
 
@@ -68,6 +69,26 @@ export const matrixInfoSchema = z.object({
   builtAt: timestamp,
 });
 export type MatrixInfo = z.infer<typeof matrixInfoSchema>;
+
+/** A feature whose columns stay empty on the set's data, and why. */
+export const emptyFeatureSchema = z.object({
+  feature: z.string(),
+  columns: z.array(z.string()),
+  reason: z.string(),
+});
+export type EmptyFeatureInfo = z.infer<typeof emptyFeatureSchema>;
+
+/** What a set's instrument has to compute it from. */
+export const setDataSchema = z.object({
+  /** 'events': recorded trades and book; 'candles': stored bars only (a candle-only instrument). */
+  source: z.enum(['events', 'candles']),
+  /** The bars a candle-only instrument is computed from (its finest stored timeframe), else null. */
+  timeframe: z.enum(TIMEFRAMES).nullable(),
+  /** Why the set cannot be built on this data as it is (its sampling), or null. */
+  problem: z.string().nullable(),
+  emptyFeatures: z.array(emptyFeatureSchema),
+});
+export type SetData = z.infer<typeof setDataSchema>;
 
 export const featureSeriesSchema = z.object({
   column: z.string(),
@@ -154,8 +175,15 @@ export const featureCommands = {
     request: setId,
     response: z.object({ deleted: z.boolean() }),
   },
+  'features.sets.data': {
+    summary:
+      "What a set's instrument offers: recorded events or candles only, and which features stay empty there and why.",
+    request: setId,
+    response: setDataSchema,
+  },
   'features.range': {
-    summary: 'First and last recorded event time of an instrument, or null.',
+    summary:
+      'First and last recorded event time of an instrument (of its bars when it has only candles), or null.',
     request: z.object({ instrument: z.string().min(1) }),
     response: z.object({ from: timestamp, to: timestamp }).nullable(),
   },

@@ -215,9 +215,16 @@ export const historyCommands = {
       'Imports a file on the host into an instrument (checked whole first, nothing on a bad row), as a job.',
     request: z.object({
       path: z.string().min(1),
-      /** `<exchange>:<symbol>`; created with `create`'s steps when the workspace has no such instrument. */
+      /**
+       * `<exchange>:<symbol>`; created when the workspace has no such instrument and `create` is
+       * given, with its tick and lot, or with those the file implies (the finest decimal steps of
+       * its prices and amounts) where a step is left out. Both can be changed later
+       * (`markets.instrument.steps`).
+       */
       instrument: instrumentId,
-      create: z.object({ tickSize: z.number().positive(), lotSize: z.number().positive() }).optional(),
+      create: z
+        .object({ tickSize: z.number().positive().optional(), lotSize: z.number().positive().optional() })
+        .optional(),
       format: importFormatSchema.optional(),
       mapping: columnMappingSchema.optional(),
       timeframe: timeframeSchema.optional(),

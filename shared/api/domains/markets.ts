@@ -39,6 +39,15 @@ export const marketCommands = {
     }),
     response: z.array(candleSchema),
   },
+  'markets.instrument.steps': {
+    summary:
+      "Changes an instrument's tick and lot size (prices are then shown to the tick); stored data is kept as is.",
+    request: instrumentParams.extend({
+      tickSize: z.number().min(1e-12),
+      lotSize: z.number().min(1e-12),
+    }),
+    response: instrumentSchema,
+  },
   'signals.recent': {
     summary: 'The most recent signals, newest last.',
     request: instrumentParams.extend({ limit }),

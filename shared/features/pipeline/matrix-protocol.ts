@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIMEFRAMES } from '../../domain/timeframes.js';
 
 /**
  * Typed envelopes `{seq, type, payload}` between the host and a matrix-build worker. Rows
@@ -13,8 +14,15 @@ const featureSetWire = z.object({
   sampling: z.enum(['event', '1s', '1m', '5m', '30m']),
 });
 
+/** The recorded events, or the stored bars of a candle-only instrument (data-needs.ts). */
+const dataSourceWire = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('events') }),
+  z.object({ kind: z.literal('candles'), timeframe: z.enum(TIMEFRAMES) }),
+]);
+
 /** One chunk of a matrix: replay [replayFrom, overlapTo), keep rows in [keepFrom, keepTo). */
 export const matrixChunkSchema = z.object({
+  source: dataSourceWire,
   chunk: z.number().int().nonnegative(),
   databaseFile: z.string(),
   nativeBinding: z.string().nullable(),

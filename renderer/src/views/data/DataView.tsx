@@ -12,6 +12,7 @@ import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import { utcText } from '../utcTime.js';
 import { CoverageTimeline } from './CoverageTimeline.js';
+import { InstrumentStepsPanel } from './InstrumentStepsPanel.js';
 import './data.css';
 
 /**
@@ -40,6 +41,7 @@ export function DataView() {
       <div className="data-column">
         <CoveragePanel />
         <ImportPanel />
+        <InstrumentStepsPanel />
       </div>
       <div className="data-column">
         <JobsPanel />
@@ -120,9 +122,14 @@ type Field = 'ts' | 'price' | 'amount' | 'side' | 'id' | 'open' | 'high' | 'low'
 type Mapping = Partial<Record<Field, number>>;
 const TRADE_FIELDS: readonly Field[] = ['ts', 'price', 'amount', 'side', 'id'];
 const CANDLE_FIELDS: readonly Field[] = ['ts', 'open', 'high', 'low', 'close', 'volume'];
+const fieldsOf = (kind: 'trades' | 'candles'): readonly Field[] =>
+  kind === 'trades' ? TRADE_FIELDS : CANDLE_FIELDS;
 
-/** A first guess from header names, so a well-named file needs no clicks. */
-function guessMapping(preview: ImportPreview): Partial<Record<Field, number>> {
+/**
+ * A first guess from header names, so a well-named file needs no clicks; only the fields of
+ * the kind of rows chosen, so a candles file's `volume` is its volume, not a trade amount.
+ */
+function guessMapping(preview: ImportPreview, fields: readonly Field[]): Partial<Record<Field, number>> {
   const guess: Partial<Record<Field, number>> = {};
   const names: Record<Field, RegExp> = {
     ts: /^(ts|ts_ms|time|timestamp|date|open_time|transact_time)$/i,
@@ -138,6 +145,7 @@ function guessMapping(preview: ImportPreview): Partial<Record<Field, number>> {
   };
   (preview.header ?? []).forEach((name, index) => {
     for (const [field, pattern] of Object.entries(names) as [Field, RegExp][]) {
+      if (!fields.includes(field)) continue;
       if (guess[field] === undefined && pattern.test(name.trim())) {
         guess[field] = index;
         break;
@@ -155,7 +163,8 @@ function ImportPanel() {
   const [path, setPath] = useState('');
   const [instrument, setInstrument] = useState('');
   // A dump of a market the workspace has never seen goes into a new instrument.
-  const [newInstrument, setNewInstrument] = useState({ id: '', tick: '0.01', lot: '0.00001' });
+  // Steps left blank are inferred from the file (the finest decimal step of its prices and amounts).
+  const [newInstrument, setNewInstrument] = useState({ id: '', tick: '', lot: '' });
   const [kind, setKind] = useState<'trades' | 'candles'>('trades');
   const [timeframe, setTimeframe] = useState<Timeframe>('1m');
   // The mapping belongs to one preview: a new preview starts from the guess from its header.
@@ -164,7 +173,7 @@ function ImportPanel() {
     fields: {},
   });
   const mapping: Mapping =
-    chosen.for === preview ? chosen.fields : preview === null ? {} : guessMapping(preview);
+    chosen.for === preview ? chosen.fields : preview === null ? {} : guessMapping(preview, fieldsOf(kind));
   const setMapping = (fields: Mapping): void => {
     setChosen({ for: preview, fields });
   };
@@ -207,7 +216,12 @@ function ImportPanel() {
       instrument: created === '' ? target : created,
       ...(created === ''
         ? {}
-        : { create: { tickSize: Number(newInstrument.tick), lotSize: Number(newInstrument.lot) } }),
+        : {
+            create: {
+              ...(newInstrument.tick.trim() === '' ? {} : { tickSize: Number(newInstrument.tick) }),
+              ...(newInstrument.lot.trim() === '' ? {} : { lotSize: Number(newInstrument.lot) }),
+            },
+          }),
       ...(columnMapping === undefined ? {} : { mapping: columnMapping }),
       ...(preview?.format === 'binance-klines' && preview.timeframe === null ? { timeframe } : {}),
     });
@@ -246,6 +260,7 @@ function ImportPanel() {
                   onChange={(e) => {
                     setKind(e.target.value === 'candles' ? 'candles' : 'trades');
                   }}
+                  data-testid="import-kind"
                 >
                   <option value="trades">trades</option>
                   <option value="candles">candles (OHLCV)</option>
@@ -321,6 +336,7 @@ function ImportPanel() {
                 Tick size
                 <input
                   size={8}
+                  placeholder="from the file"
                   value={newInstrument.tick}
                   onChange={(e) => {
                     setNewInstrument({ ...newInstrument, tick: e.target.value });
@@ -331,6 +347,7 @@ function ImportPanel() {
                 Lot size
                 <input
                   size={8}
+                  placeholder="from the file"
                   value={newInstrument.lot}
                   onChange={(e) => {
                     setNewInstrument({ ...newInstrument, lot: e.target.value });

@@ -64,6 +64,7 @@ export function BuildPanel() {
             {selected.instrument} · hash {selected.hash.slice(0, 12)}
           </p>
         )}
+        <SetDataNote />
         <div className="form-row">
           <UtcTimeInput
             label="From (UTC)"
@@ -139,6 +140,36 @@ export function BuildPanel() {
   );
 }
 
+/**
+ * For a candle-only instrument: that its candle features come straight from its bars, which
+ * features stay empty and why, and what stops the set from being built (its sampling).
+ */
+function SetDataNote() {
+  const data = useFeatures((state) => state.setData);
+  if (data === null || data.source === 'events') return null;
+  return (
+    <div className="feature-note" data-testid="set-data">
+      <p>
+        Candle-only instrument: computed from its {data.timeframe ?? ''} bars (no trades or book recorded).
+      </p>
+      {data.problem === null ? null : (
+        <p role="alert" data-testid="set-data-problem">
+          {data.problem}
+        </p>
+      )}
+      {data.emptyFeatures.length === 0 ? null : (
+        <ul>
+          {data.emptyFeatures.map((f) => (
+            <li key={f.feature} data-testid="empty-feature">
+              <b>{f.feature}</b> stays empty: {f.reason}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** What a finished build says about itself: workers, seams checked, a fallback to one pass. */
 export function buildSummary(result: unknown): string {
   if (typeof result !== 'object' || result === null) return 'done';
@@ -152,5 +183,10 @@ export function buildSummary(result: unknown): string {
     );
   }
   if (typeof fallback === 'string') parts.push(fallback);
+  const { emptyFeatures } = result as Record<string, unknown>;
+  if (Array.isArray(emptyFeatures) && emptyFeatures.length > 0)
+    parts.push(
+      `${emptyFeatures.length} feature${emptyFeatures.length === 1 ? '' : 's'} empty on candles only`,
+    );
   return parts.join(' · ');
 }

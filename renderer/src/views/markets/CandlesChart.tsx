@@ -50,7 +50,9 @@ export function CandlesChart() {
       <div className="chart" ref={element} data-testid="candles-chart" data-bars={bars.length} />
       {bars.length === 0 ? (
         <div className="chart-note">
-          {loading ? `Loading ${timeframe} candles…` : 'Waiting for the first trade…'}
+          {loading
+            ? `Loading ${timeframe} candles…`
+            : `No ${timeframe} candles yet: waiting for the first trade…`}
         </div>
       ) : null}
     </section>
