@@ -68,6 +68,23 @@ export function numericId(id: string | number | null): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
+/** Least and greatest numeric id of ids[from, to), or null when none is numeric. */
+export function idRange(
+  ids: ArrayLike<string | number | null>,
+  from: number,
+  to: number,
+): { min: number; max: number } | null {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = from; i < to; i++) {
+    const id = numericId(ids[i] ?? null);
+    if (id === null) continue;
+    if (id < min) min = id;
+    if (id > max) max = id;
+  }
+  return min <= max ? { min, max } : null;
+}
+
 /** Decimals d (0..MAX_DECIMALS) such that round(v * 10^d) / 10^d === v, or -1. */
 function decimalsOf(value: number): number {
   for (let d = 0; d <= MAX_DECIMALS; d++) {
@@ -222,7 +239,11 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
     const price = run.price[i] ?? Number.NaN;
     check(price > 0 && Number.isFinite(price), i, 'price', price);
     const units = Math.round(price * priceScale);
-    if (units / priceScale === price && Number.isSafeInteger(units) && Math.abs(units - previousUnits) < MAX_STEP) {
+    if (
+      units / priceScale === price &&
+      Number.isSafeInteger(units) &&
+      Math.abs(units - previousUnits) < MAX_STEP
+    ) {
       out.svarint(units - previousUnits);
       previousUnits = units;
     } else {
@@ -362,7 +383,8 @@ class ByteReader {
   }
 
   checkEnd(): void {
-    if (this.at > this.bytes.length) throw new RangeError(`trade chunk truncated at byte ${this.bytes.length}`);
+    if (this.at > this.bytes.length)
+      throw new RangeError(`trade chunk truncated at byte ${this.bytes.length}`);
   }
 
   byte(): number {
@@ -463,12 +485,15 @@ export function decodeTradeChunk(blob: Uint8Array, into: TradeBlock = new TradeB
   const reader = new ByteReader(blob);
   const version = reader.byte();
   if (version !== TRADE_CHUNK_VERSION)
-    throw new RangeError(`trade chunk version ${version} is not ${TRADE_CHUNK_VERSION}: written by a newer build?`);
+    throw new RangeError(
+      `trade chunk version ${version} is not ${TRADE_CHUNK_VERSION}: written by a newer build?`,
+    );
   const count = reader.uvarint();
   const flags = reader.byte();
   const priceScale = POW10[reader.byte()] ?? Number.NaN;
   const amountScale = POW10[reader.byte()] ?? Number.NaN;
-  if (Number.isNaN(priceScale) || Number.isNaN(amountScale)) throw new RangeError('trade chunk scale out of range');
+  if (Number.isNaN(priceScale) || Number.isNaN(amountScale))
+    throw new RangeError('trade chunk scale out of range');
   into.ensure(count);
   into.length = count;
   into.idText.clear();

@@ -4,6 +4,7 @@ import {
   TradeBlock,
   decodeTradeChunk,
   encodeTradeChunk,
+  idRange,
   numericId,
   type TradeRunColumns,
 } from './trade-chunk-codec.js';
@@ -16,6 +17,12 @@ import {
 export const CHUNK_MAX_TRADES = 4096;
 /** Longest market time one chunk covers, so a quiet market's open chunk is closed within the hour. */
 export const CHUNK_SPAN_MS = 3_600_000;
+/**
+ * How far in market time a text trade id (not a plain decimal, e.g. Bybit's UUIDs) is looked
+ * for among stored trades: a resend after a reconnect comes within seconds to minutes of the
+ * original, and text ids have no order that would let an index over chunks find them.
+ */
+export const TEXT_ID_WINDOW_MS = 15 * 60_000;
 /** Chunk rows fetched per read statement: reads never hold a statement open across a visitor. */
 const PAGE_ROWS = 8;
 
@@ -140,7 +147,8 @@ export class TradeCursor {
       if (row === undefined) continue;
       const block = decodeTradeChunk(row.trades, this.block);
       this.index = row.first_ts >= this.from ? 0 : lowerBound(block.ts, 0, block.length, this.from);
-      this.end = row.last_ts < this.to ? block.length : lowerBound(block.ts, this.index, block.length, this.to);
+      this.end =
+        row.last_ts < this.to ? block.length : lowerBound(block.ts, this.index, block.length, this.to);
       if (this.index < this.end) return true;
     }
   }
@@ -158,12 +166,13 @@ export class TradeCursor {
  * Invariant: the chunks of an instrument never overlap in (ts, seq), so a range is read by
  * walking chunks in key order with no merge, and at most one chunk straddles any time.
  *
- * Duplicates (an exchange resends after a reconnect) are rejected without an index on ids: a
- * trade is a duplicate when a stored trade has the same (ts, seq), or the same id at the same
- * exchange time ts, which is what a resend carries. Those trades can only be in the chunks
- * whose ts span touches the batch's, so a write reads just those (for live recording: the open
- * chunk at the tail), merges, and rewrites them. Appends past the tail (the per-instrument
- * watermark) fill the open chunk until it has CHUNK_MAX_TRADES.
+ * Duplicates (an exchange resends after a reconnect) are rejected without an index on every
+ * trade: a trade is a duplicate when a stored trade of the instrument has the same (ts, seq) or
+ * the same id. Same (ts, seq) can only be in the chunks whose ts span touches the batch's, so a
+ * write reads just those (for live recording: the open chunk at the tail), merges, and
+ * rewrites them. A numeric id is looked for in the chunks whose [min_id, max_id] holds it (an
+ * index over chunks, not trades); a text id (not a plain decimal) within TEXT_ID_WINDOW_MS. Appends past the tail (the per-instrument watermark) fill the open
+ * chunk until it has CHUNK_MAX_TRADES.
  */
 export class TradeStore {
   private readonly sql;
@@ -181,9 +190,15 @@ export class TradeStore {
         `SELECT rowid, first_ts, first_seq, last_ts, last_seq, count, trades FROM trade_chunks
          WHERE instrument = ? ORDER BY first_ts DESC, first_seq DESC LIMIT 1`,
       ),
-      insert: db.prepare<[number, number, number, number, number, number, Buffer]>(
-        `INSERT INTO trade_chunks (instrument, first_ts, first_seq, last_ts, last_seq, count, trades)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      insert: db.prepare<
+        [number, number, number, number, number, number, number | null, number | null, Buffer]
+      >(
+        `INSERT INTO trade_chunks (instrument, first_ts, first_seq, last_ts, last_seq, count, min_id, max_id, trades)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      // Chunks whose numeric id range meets [min, max]: a range scan of the max_id index.
+      idsMeeting: db.prepare<[number, number, number], { rowid: number; trades: Buffer }>(
+        `SELECT rowid, trades FROM trade_chunks WHERE instrument = ? AND max_id >= ? AND min_id <= ?`,
       ),
       delete: db.prepare<[number]>('DELETE FROM trade_chunks WHERE rowid = ?'),
       lastBefore: db.prepare<[number, number], ChunkRowWithMeta>(
@@ -248,6 +263,8 @@ export class TradeStore {
       const block = decodeTradeChunk(row.trades, this.scratch);
       for (let i = 0; i < block.length; i++) stored.pushBlock(block, i);
     }
+    const knownIds = this.storedIdsMeeting(key, run, from, to, touched, stored);
+    const knownTexts = this.storedTextIdsNear(key, run, from, to, minTs, maxTs);
 
     const merged = new TradeRun();
     let s = 0;
@@ -269,6 +286,13 @@ export class TradeStore {
         const seq = run.seq[i] ?? Number.NaN;
         const id = idKey(run.id[i] ?? null);
         if (seen.has(seq, id)) continue;
+        if (typeof id === 'number' && knownIds !== null) {
+          if (knownIds.has(id)) continue;
+          knownIds.add(id);
+        } else if (typeof id === 'string' && knownTexts !== null) {
+          if (knownTexts.has(id)) continue;
+          knownTexts.add(id);
+        }
         seen.add(seq, id);
         kept[i - from] = 1;
         fresh.push(i);
@@ -293,6 +317,56 @@ export class TradeStore {
     return kept;
   }
 
+  /**
+   * The numeric ids stored in [least, greatest] of the batch's numeric ids, from every chunk
+   * whose id range meets it (the touched chunks included), or null when the batch has none.
+   * An exchange's ids are unique per instrument whatever their time, so a resend is caught
+   * even when its ts differs; ids grow with time, so for live data this is the open chunk.
+   */
+  private storedIdsMeeting(
+    key: number,
+    run: TradeRunColumns,
+    from: number,
+    to: number,
+    touched: readonly ChunkRowWithMeta[],
+    stored: TradeRun,
+  ): Set<number> | null {
+    const range = idRange(run.id, from, to);
+    if (range === null) return null;
+    const ids = new Set<number>();
+    for (const id of stored.id) if (typeof id === 'number' && id >= range.min && id <= range.max) ids.add(id);
+    const decoded = new Set(touched.map((row) => row.rowid));
+    for (const row of this.sql.idsMeeting.all(key, range.min, range.max)) {
+      if (decoded.has(row.rowid)) continue;
+      const block = decodeTradeChunk(row.trades, this.scratch);
+      const numbers = block.idNumber;
+      for (let i = 0; i < block.length; i++) {
+        const id = numbers[i] ?? Number.NaN;
+        if (id >= range.min && id <= range.max) ids.add(id);
+      }
+    }
+    return ids;
+  }
+
+  /** Text ids stored within TEXT_ID_WINDOW_MS of the batch, or null when it has none. */
+  private storedTextIdsNear(
+    key: number,
+    run: TradeRunColumns,
+    from: number,
+    to: number,
+    minTs: number,
+    maxTs: number,
+  ): Set<string> | null {
+    let any = false;
+    for (let i = from; i < to && !any; i++) any = typeof idKey(run.id[i] ?? null) === 'string';
+    if (!any) return null;
+    const texts = new Set<string>();
+    this.forEachBlock(key, minTs - TEXT_ID_WINDOW_MS, maxTs + TEXT_ID_WINDOW_MS + 1, (block, a, b) => {
+      for (const [index, text] of block.idText) if (index >= a && index < b && text !== null) texts.add(text);
+    });
+    return texts;
+  }
+
   /** A cursor over the trades of [from, to) (ms, `to` exclusive), chunk by chunk. */
   cursor(key: number, from: number, to: number): TradeCursor {
     // The one chunk that may start before `from` and still hold trades at or after it.
@@ -309,7 +383,7 @@ export class TradeStore {
     key: number,
     from: number,
     to: number,
-    visit: (block: TradeBlock, start: number, end: number) => boolean | void,
+    visit: (block: TradeBlock, start: number, end: number) => boolean | undefined,
   ): void {
     const cursor = this.cursor(key, from, to);
     while (cursor.nextBlock()) if (visit(cursor.block, cursor.index, cursor.end) === false) return;
@@ -357,7 +431,13 @@ export class TradeStore {
    * The newest `limit` trades with fromExclusive < ts <= toInclusive, newest last, as objects
    * (small API reads: the tape, a model's context window).
    */
-  latest(key: number, instrument: string, fromExclusive: number, toInclusive: number, limit: number): Trade[] {
+  latest(
+    key: number,
+    instrument: string,
+    fromExclusive: number,
+    toInclusive: number,
+    limit: number,
+  ): Trade[] {
     const out: Trade[] = [];
     if (limit <= 0) return out;
     for (const row of this.sql.touchingDesc.iterate(key, toInclusive)) {
@@ -426,6 +506,7 @@ export class TradeStore {
       const limit = Math.min(run.length, start + CHUNK_MAX_TRADES);
       while (end < limit && (run.ts[end] ?? 0) - firstTs < CHUNK_SPAN_MS) end++;
       const blob = encodeTradeChunk(run, start, end);
+      const ids = idRange(run.id, start, end);
       this.sql.insert.run(
         key,
         firstTs,
@@ -433,6 +514,8 @@ export class TradeStore {
         run.ts[end - 1] ?? 0,
         run.seq[end - 1] ?? 0,
         end - start,
+        ids?.min ?? null,
+        ids?.max ?? null,
         blob,
       );
       start = end;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { encodeTradeChunk, type TradeRunColumns } from '../trade-chunk-codec.js';
+import { encodeTradeChunk, idRange, type TradeRunColumns } from '../trade-chunk-codec.js';
 import type { Migration } from './migration.js';
 
 /** Chunk bounds of the move; the same as trade-store.ts's at the time of writing (frozen here). */
@@ -13,8 +13,11 @@ const SPAN_MS = 3_600_000;
  * trade_chunks: one row per chunk of at most 4096 trades and one hour of one instrument, in
  * (ts, seq) order, never overlapping another chunk of the same instrument (trade-store.ts keeps
  * that when it writes). first/last (ts, seq) bound the chunk so a range read seeks straight
- * to it; count answers counts without decoding. A rowid table: the blobs are kilobytes, too
- * large to sit inside a WITHOUT ROWID b-tree.
+ * to it; count answers counts without decoding. min_id/max_id bound the chunk's numeric trade
+ * ids (NULL when it has none): a resent trade id is looked for only in chunks whose id range
+ * holds it, found by the small per-chunk index on max_id instead of 0001's index on every
+ * trade (ids of one instrument grow with time, so that is the newest chunk or two). A rowid
+ * table: the blobs are kilobytes, too large to sit inside a WITHOUT ROWID b-tree.
  *
  * The move reads the old rows instrument by instrument in key order and writes each full
  * chunk as it goes, so it holds one chunk in memory, then drops the old table and its index.
@@ -35,13 +38,19 @@ CREATE TABLE trade_chunks (
   last_ts INTEGER NOT NULL CHECK (last_ts >= first_ts),
   last_seq INTEGER NOT NULL,
   count INTEGER NOT NULL CHECK (count > 0),
+  min_id INTEGER,
+  max_id INTEGER CHECK (max_id >= min_id),
   trades BLOB NOT NULL,
   PRIMARY KEY (instrument, first_ts, first_seq)
 ) STRICT;
+
+CREATE INDEX trade_chunks_by_max_id ON trade_chunks (instrument, max_id);
 `);
-    const insert = db.prepare<[number, number, number, number, number, number, Buffer]>(
-      `INSERT INTO trade_chunks (instrument, first_ts, first_seq, last_ts, last_seq, count, trades)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    const insert = db.prepare<
+      [number, number, number, number, number, number, number | null, number | null, Buffer]
+    >(
+      `INSERT INTO trade_chunks (instrument, first_ts, first_seq, last_ts, last_seq, count, min_id, max_id, trades)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const keys = db.prepare<[], number>('SELECT DISTINCT instrument FROM trades').pluck().all();
     // Keyset pages on the old primary key: each page is read whole before a chunk is written
@@ -58,7 +67,18 @@ CREATE TABLE trade_chunks (
         const n = chunk.ts.length;
         if (n === 0) return;
         const blob = encodeTradeChunk(chunk, 0, n);
-        insert.run(key, chunk.ts[0] ?? 0, chunk.seq[0] ?? 0, chunk.ts[n - 1] ?? 0, chunk.seq[n - 1] ?? 0, n, blob);
+        const ids = idRange(chunk.id, 0, n);
+        insert.run(
+          key,
+          chunk.ts[0] ?? 0,
+          chunk.seq[0] ?? 0,
+          chunk.ts[n - 1] ?? 0,
+          chunk.seq[n - 1] ?? 0,
+          n,
+          ids?.min ?? null,
+          ids?.max ?? null,
+          blob,
+        );
         chunk = emptyChunk();
       };
       let afterTs = Number.MIN_SAFE_INTEGER;

@@ -51,8 +51,10 @@ function randomRun(seed: number, n: number): Run {
     seq += 1 + Math.floor(random.next() * (random.next() < 0.1 ? 1e12 : 3));
     const kind = random.next();
     if (price > 1e6) price = 100;
-    if (kind < 0.7) price = Math.max(1e-8, Math.round((price + (random.next() - 0.5) * 10) * 100) / 100 || 0.01);
-    else if (kind < 0.8) price = random.next() * 1e-3 + 1e-9; // off any decimal grid
+    if (kind < 0.7)
+      price = Math.max(1e-8, Math.round((price + (random.next() - 0.5) * 10) * 100) / 100 || 0.01);
+    else if (kind < 0.8)
+      price = random.next() * 1e-3 + 1e-9; // off any decimal grid
     else if (kind < 0.9) price = Number.MAX_VALUE * random.next() || 1;
     else price = 0.1 + 0.2; // a float that is not the decimal it looks like
     const idKind = random.next();
@@ -76,7 +78,9 @@ function randomRun(seed: number, n: number): Run {
     run.amount.push(random.next() < 0.8 ? Math.round(random.next() * 1e8) / 1e5 + 1e-5 : random.next() * 1e9);
     run.side.push(random.next() < 0.5 ? 1 : -1);
     const late = random.next();
-    run.receiveTs?.push(late < 0.1 ? Number.NaN : late < 0.12 ? 0 : ts + Math.floor(random.next() * 300) - 20);
+    run.receiveTs?.push(
+      late < 0.1 ? Number.NaN : late < 0.12 ? 0 : ts + Math.floor(random.next() * 300) - 20,
+    );
   }
   return run;
 }
@@ -100,7 +104,15 @@ describe('trade chunk codec', () => {
       run.amount.push(1);
       run.side.push(1);
     });
-    expect(decoded(run).id).toEqual(['9007199254740991', '9007199254740993', '007', '0', null, 'abc', '18446744073709551615']);
+    expect(decoded(run).id).toEqual([
+      '9007199254740991',
+      '9007199254740993',
+      '007',
+      '0',
+      null,
+      'abc',
+      '18446744073709551615',
+    ]);
   });
 
   it('stores many trades of one millisecond and keeps their seq order', () => {
