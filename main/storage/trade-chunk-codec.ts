@@ -35,8 +35,6 @@ export const TRADE_CHUNK_VERSION = 1;
 const MAX_DECIMALS = 12;
 const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
 const HAS_RECEIVE = 1;
-/** An id stored as a number round-trips through String() exactly: no sign, no leading zero. */
-const CANONICAL_ID = /^(0|[1-9][0-9]{0,15})$/;
 /** Steps of at least this size do not fit a zigzag varint exactly (2|step| must stay safe). */
 const MAX_STEP = 2 ** 52;
 /** Largest |ts| the header's zigzag varint holds: year 142,000 in ms. */
@@ -60,11 +58,21 @@ export class InvalidTradeError extends Error {
   override readonly name = 'InvalidTradeError';
 }
 
-/** The id as a number when it is a plain decimal that String() gives back, else null. */
+/**
+ * The id as a number when it is a plain decimal that String() gives back exactly (no sign, no
+ * leading zero, at most 16 digits and a safe integer), else null.
+ */
 export function numericId(id: string | number | null): number | null {
   if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? id : null;
-  if (id === null || id.length === 0 || !CANONICAL_ID.test(id)) return null;
-  const value = Number(id);
+  if (id === null || id.length === 0 || id.length > 16 || (id.length > 1 && id.charCodeAt(0) === 48))
+    return null;
+  // A digit loop, not a regex: this runs once per trade written.
+  let value = 0;
+  for (let i = 0; i < id.length; i++) {
+    const digit = id.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
   return Number.isSafeInteger(value) ? value : null;
 }
 
@@ -164,9 +172,8 @@ class ByteWriter {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-function check(condition: boolean, index: number, field: string, value: unknown): void {
-  if (!condition)
-    throw new InvalidTradeError(`Trade ${index}: ${field} ${String(value)} cannot be stored (${field} rule)`);
+function refuse(index: number, field: string, value: number): never {
+  throw new InvalidTradeError(`Trade ${index}: ${field} ${String(value)} cannot be stored (${field} rule)`);
 }
 
 /**
@@ -193,22 +200,23 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
   out.byte(hasReceive ? HAS_RECEIVE : 0);
   out.byte(priceDecimals);
   out.byte(amountDecimals);
-  check(Number.isSafeInteger(firstTs) && Math.abs(firstTs) <= MAX_TS, from, 'ts', firstTs);
+  if (!(Number.isSafeInteger(firstTs) && Math.abs(firstTs) <= MAX_TS)) refuse(from, 'ts', firstTs);
   out.svarint(firstTs);
 
   for (let i = from + 1; i < to; i++) {
     const ts = run.ts[i] ?? Number.NaN;
     const step = ts - (run.ts[i - 1] ?? 0);
-    check(Number.isSafeInteger(ts), i, 'ts', ts);
-    check(step >= 0, i, 'ts order', ts);
+    if (!Number.isSafeInteger(ts)) refuse(i, 'ts', ts);
+    if (!(step >= 0)) refuse(i, 'ts order', ts);
     out.uvarint(step);
   }
   const rawSeqs: number[] = [];
   let previousSeq = 0;
   for (let i = from; i < to; i++) {
     const seq = run.seq[i] ?? Number.NaN;
-    check(Number.isSafeInteger(seq), i, 'seq', seq);
-    if (i > from) check(seq > (run.seq[i - 1] ?? 0) || run.ts[i] !== run.ts[i - 1], i, 'seq order', seq);
+    if (!Number.isSafeInteger(seq)) refuse(i, 'seq', seq);
+    if (i > from && !(seq > (run.seq[i - 1] ?? 0) || run.ts[i] !== run.ts[i - 1]))
+      refuse(i, 'seq order', seq);
     const step = seq - previousSeq;
     if (Math.abs(step) < MAX_STEP) {
       out.svarint(step);
@@ -224,7 +232,7 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
   let bits = 0;
   for (let i = from; i < to; i++) {
     const side = run.side[i];
-    check(side === 1 || side === -1, i, 'side', side);
+    if (!(side === 1 || side === -1)) refuse(i, 'side', side ?? Number.NaN);
     if (side === 1) bits |= 1 << ((i - from) & 7);
     if (((i - from) & 7) === 7 || i === to - 1) {
       out.byte(bits);
@@ -237,7 +245,7 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
   let previousUnits = 0;
   for (let i = from; i < to; i++) {
     const price = run.price[i] ?? Number.NaN;
-    check(price > 0 && Number.isFinite(price), i, 'price', price);
+    if (!(price > 0 && Number.isFinite(price))) refuse(i, 'price', price);
     const units = Math.round(price * priceScale);
     if (
       units / priceScale === price &&
@@ -256,7 +264,7 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
   const rawAmounts: number[] = [];
   for (let i = from; i < to; i++) {
     const amount = run.amount[i] ?? Number.NaN;
-    check(amount > 0 && Number.isFinite(amount), i, 'amount', amount);
+    if (!(amount > 0 && Number.isFinite(amount))) refuse(i, 'amount', amount);
     const units = Math.round(amount * amountScale);
     if (units / amountScale === amount && Number.isSafeInteger(units)) out.uvarint(units);
     else {
@@ -297,7 +305,7 @@ export function encodeTradeChunk(run: TradeRunColumns, from: number, to: number)
     let previousLatency = 0;
     for (let i = from; i < to; i++) {
       const at = receive[i] ?? Number.NaN;
-      check(Number.isNaN(at) || Number.isSafeInteger(at), i, 'receive time', at);
+      if (!(Number.isNaN(at) || Number.isSafeInteger(at))) refuse(i, 'receive time', at);
       const latency = at - (run.ts[i] ?? 0);
       if (Number.isNaN(at) || Math.abs(latency - previousLatency) >= MAX_STEP) {
         out.byte(0);
@@ -428,29 +436,54 @@ class ByteReader {
   }
 
   /**
-   * `out[i] = running += step` for i in [from, to): unsigned (zigzag false) or zigzag steps.
-   * The hot loop of a replay: a one-byte varint takes the first branch only.
+   * `out[i] = (running += step)` for i in [from, to), unsigned steps. The hot loop of a replay:
+   * a one-byte varint takes the first branch only.
    */
-  steps(out: Float64Array, from: number, to: number, start: number, zigzag: boolean): void {
+  unsignedSteps(out: Float64Array, from: number, to: number, start: number): void {
     const bytes = this.bytes;
     let at = this.at;
     let running = start;
     for (let i = from; i < to; i++) {
       let b = bytes[at++] ?? 0;
-      let value: number;
-      if (b < 0x80) value = b;
+      if (b < 0x80) running += b;
       else {
-        value = b & 0x7f;
+        let value = b & 0x7f;
         let factor = 0x80;
         do {
           b = bytes[at++] ?? 0;
           value += (b & 0x7f) * factor;
           factor *= 0x80;
         } while (b >= 0x80);
+        running += value;
       }
-      if (zigzag) value = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-      running += value;
       out[i] = running;
+    }
+    this.at = at;
+    this.checkEnd();
+  }
+
+  /**
+   * `out[i] = (running += zigzag step) / scale` for i in [0, count): the running sum stays in
+   * integer units and each value is divided once, so it is exactly the encoder's float64.
+   */
+  zigzagSteps(out: Float64Array, count: number, scale: number): void {
+    const bytes = this.bytes;
+    let at = this.at;
+    let running = 0;
+    for (let i = 0; i < count; i++) {
+      let b = bytes[at++] ?? 0;
+      if (b < 0x80) running += (b >>> 1) ^ -(b & 1);
+      else {
+        let value = b & 0x7f;
+        let factor = 0x80;
+        do {
+          b = bytes[at++] ?? 0;
+          value += (b & 0x7f) * factor;
+          factor *= 0x80;
+        } while (b >= 0x80);
+        running += value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      }
+      out[i] = running / scale;
     }
     this.at = at;
     this.checkEnd();
@@ -478,6 +511,19 @@ class ByteReader {
     this.at = at;
     this.checkEnd();
   }
+
+  /** Sides from a bitset, eight a byte. */
+  sides(out: Int8Array, count: number): void {
+    const bytes = this.bytes;
+    const at = this.at;
+    for (let byte = 0; byte * 8 < count; byte++) {
+      const bits = bytes[at + byte] ?? 0;
+      const end = Math.min(count, byte * 8 + 8);
+      for (let i = byte * 8; i < end; i++) out[i] = ((bits >> (i & 7)) & 1) * 2 - 1;
+    }
+    this.at = at + Math.ceil(count / 8);
+    this.checkEnd();
+  }
 }
 
 /** Decode a chunk written by encodeTradeChunk into `into` (grown as needed); returns it. */
@@ -499,28 +545,17 @@ export function decodeTradeChunk(blob: Uint8Array, into: TradeBlock = new TradeB
   into.idText.clear();
   const firstTs = reader.svarint();
   into.ts[0] = firstTs;
-  reader.steps(into.ts, 1, count, firstTs, false);
-  reader.steps(into.seq, 0, count, 0, true);
+  reader.unsignedSteps(into.ts, 1, count, firstTs);
+  reader.zigzagSteps(into.seq, count, 1);
   readFloatExceptions(reader, into.seq);
-
-  const bytes = blob;
-  const at = reader.at;
-  const side = into.side;
-  for (let i = 0; i < count; i++) side[i] = (((bytes[at + (i >> 3)] ?? 0) >> (i & 7)) & 1) === 1 ? 1 : -1;
-  reader.at = at + Math.ceil(count / 8);
-  reader.checkEnd();
-
-  // Price steps are summed in integer units, then divided: exactly the encoder's float64.
-  const price = into.price;
-  reader.steps(price, 0, count, 0, true);
-  for (let i = 0; i < count; i++) price[i] = (price[i] ?? 0) / priceScale;
-  readFloatExceptions(reader, price);
-
+  reader.sides(into.side, count);
+  reader.zigzagSteps(into.price, count, priceScale);
+  readFloatExceptions(reader, into.price);
   reader.scaled(into.amount, count, amountScale);
   readFloatExceptions(reader, into.amount);
 
   const ids = into.idNumber;
-  reader.steps(ids, 0, count, 0, true);
+  reader.zigzagSteps(ids, count, 1);
   const exceptions = reader.uvarint();
   let index = 0;
   for (let k = 0; k < exceptions; k++) {
@@ -534,7 +569,7 @@ export function decodeTradeChunk(blob: Uint8Array, into: TradeBlock = new TradeB
   const receive = into.receiveTs;
   if (into.hasReceiveTs) {
     // Summed latencies first, then the exchange time added back.
-    reader.steps(receive, 0, count, 0, true);
+    reader.zigzagSteps(receive, count, 1);
     const ts = into.ts;
     for (let i = 0; i < count; i++) receive[i] = (receive[i] ?? 0) + (ts[i] ?? 0);
     readFloatExceptions(reader, receive);

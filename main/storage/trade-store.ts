@@ -44,38 +44,91 @@ interface ChunkRow {
 
 type ChunkRowWithMeta = ChunkMeta & { trades: Buffer };
 
-/** Plain, growable columns of trades being merged before they are encoded. */
+/**
+ * Trades being merged before they are encoded: typed columns with a capacity, filled by index
+ * (one shape, so the copy loops stay monomorphic), ids already as their keys (idKey), so the
+ * text of an id is parsed once per write, not once per step.
+ */
 class TradeRun implements TradeRunColumns {
-  readonly ts: number[] = [];
-  readonly seq: number[] = [];
-  readonly id: (string | number | null)[] = [];
-  readonly price: number[] = [];
-  readonly amount: number[] = [];
-  readonly side: number[] = [];
-  readonly receiveTs: number[] = [];
+  length = 0;
+  ts: Float64Array;
+  seq: Float64Array;
+  id: (string | number | null)[];
+  price: Float64Array;
+  amount: Float64Array;
+  side: Int8Array;
+  receiveTs: Float64Array;
 
-  get length(): number {
-    return this.ts.length;
+  constructor(capacity: number) {
+    const size = Math.max(16, capacity);
+    this.ts = new Float64Array(size);
+    this.seq = new Float64Array(size);
+    // Grown by index as trades are appended: no holes, no prefill.
+    this.id = [];
+    this.price = new Float64Array(size);
+    this.amount = new Float64Array(size);
+    this.side = new Int8Array(size);
+    this.receiveTs = new Float64Array(size);
   }
 
-  pushFrom(run: TradeRunColumns, i: number): void {
-    this.ts.push(run.ts[i] ?? Number.NaN);
-    this.seq.push(run.seq[i] ?? Number.NaN);
-    this.id.push(run.id[i] ?? null);
-    this.price.push(run.price[i] ?? Number.NaN);
-    this.amount.push(run.amount[i] ?? Number.NaN);
-    this.side.push(run.side[i] ?? 0);
-    this.receiveTs.push(run.receiveTs === null ? Number.NaN : (run.receiveTs[i] ?? Number.NaN));
+  private grow(): void {
+    const size = this.ts.length * 2;
+    const copy = <T extends Float64Array | Int8Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.ts = copy(this.ts, new Float64Array(size));
+    this.seq = copy(this.seq, new Float64Array(size));
+    this.price = copy(this.price, new Float64Array(size));
+    this.amount = copy(this.amount, new Float64Array(size));
+    this.side = copy(this.side, new Int8Array(size));
+    this.receiveTs = copy(this.receiveTs, new Float64Array(size));
   }
 
-  pushBlock(block: TradeBlock, i: number): void {
-    this.ts.push(block.ts[i] ?? Number.NaN);
-    this.seq.push(block.seq[i] ?? Number.NaN);
-    this.id.push(block.idKeyAt(i));
-    this.price.push(block.price[i] ?? Number.NaN);
-    this.amount.push(block.amount[i] ?? Number.NaN);
-    this.side.push(block.side[i] ?? 0);
-    this.receiveTs.push(block.receiveTs[i] ?? Number.NaN);
+  /** Append trade i of another run (same shape: ids already keys). */
+  pushFrom(run: TradeRun, i: number): void {
+    if (this.length === this.ts.length) this.grow();
+    const k = this.length++;
+    this.ts[k] = run.ts[i] ?? Number.NaN;
+    this.seq[k] = run.seq[i] ?? Number.NaN;
+    this.id[k] = run.id[i] ?? null;
+    this.price[k] = run.price[i] ?? Number.NaN;
+    this.amount[k] = run.amount[i] ?? Number.NaN;
+    this.side[k] = run.side[i] ?? 0;
+    this.receiveTs[k] = run.receiveTs[i] ?? Number.NaN;
+  }
+
+  /** Append every trade of a decoded chunk. */
+  pushBlock(block: TradeBlock, from = 0): void {
+    for (let i = from; i < block.length; i++) {
+      if (this.length === this.ts.length) this.grow();
+      const k = this.length++;
+      this.ts[k] = block.ts[i] ?? Number.NaN;
+      this.seq[k] = block.seq[i] ?? Number.NaN;
+      this.id[k] = block.idKeyAt(i);
+      this.price[k] = block.price[i] ?? Number.NaN;
+      this.amount[k] = block.amount[i] ?? Number.NaN;
+      this.side[k] = block.side[i] ?? 0;
+      this.receiveTs[k] = block.receiveTs[i] ?? Number.NaN;
+    }
+  }
+
+  /** The trades run[from, to) in the order given by `order` (absolute indices). */
+  static of(run: TradeRunColumns, order: Uint32Array): TradeRun {
+    const out = new TradeRun(order.length);
+    const receive = run.receiveTs;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k] ?? 0;
+      out.ts[k] = run.ts[i] ?? Number.NaN;
+      out.seq[k] = run.seq[i] ?? Number.NaN;
+      out.id[k] = idKey(run.id[i] ?? null);
+      out.price[k] = run.price[i] ?? Number.NaN;
+      out.amount[k] = run.amount[i] ?? Number.NaN;
+      out.side[k] = run.side[i] ?? 0;
+      out.receiveTs[k] = receive === null ? Number.NaN : (receive[i] ?? Number.NaN);
+    }
+    out.length = order.length;
+    return out;
   }
 }
 
@@ -240,9 +293,9 @@ export class TradeStore {
     const kept = new Uint8Array(n);
     if (n <= 0) return kept;
     const order = orderOf(run, from, to);
-    const first = order[0] ?? from;
-    const minTs = run.ts[first] ?? 0;
-    const maxTs = run.ts[order[n - 1] ?? from] ?? 0;
+    const incoming = TradeRun.of(run, order);
+    const minTs = incoming.ts[0] ?? 0;
+    const maxTs = incoming.ts[n - 1] ?? 0;
     if (!Number.isSafeInteger(minTs) || !Number.isSafeInteger(maxTs))
       throw new RangeError(`trade ts must be integer ms, got ${minTs}..${maxTs}`);
 
@@ -258,33 +311,30 @@ export class TradeStore {
       if (tail !== undefined && tail.count < CHUNK_MAX_TRADES && minTs - tail.first_ts < CHUNK_SPAN_MS)
         touched.push(tail);
     }
-    const stored = new TradeRun();
-    for (const row of touched) {
-      const block = decodeTradeChunk(row.trades, this.scratch);
-      for (let i = 0; i < block.length; i++) stored.pushBlock(block, i);
-    }
-    const knownIds = this.storedIdsMeeting(key, run, from, to, touched, stored);
-    const knownTexts = this.storedTextIdsNear(key, run, from, to, minTs, maxTs);
+    const stored = new TradeRun(touched.reduce((sum, row) => sum + row.count, 0));
+    for (const row of touched) stored.pushBlock(decodeTradeChunk(row.trades, this.scratch));
+    const knownIds = this.storedIdsMeeting(key, incoming, touched, stored);
+    const knownTexts = this.storedTextIdsNear(key, incoming, minTs, maxTs);
 
-    const merged = new TradeRun();
+    const merged = new TradeRun(stored.length + n);
+    const seen = this.group;
     let s = 0;
     let g = 0;
     while (g < n) {
       // One group: every incoming trade of one ts, checked against the stored ones of that ts.
-      const ts = run.ts[order[g] ?? from] ?? 0;
+      const ts = incoming.ts[g] ?? 0;
       let groupEnd = g + 1;
-      while (groupEnd < n && run.ts[order[groupEnd] ?? from] === ts) groupEnd++;
+      while (groupEnd < n && incoming.ts[groupEnd] === ts) groupEnd++;
       while (s < stored.length && (stored.ts[s] ?? 0) < ts) merged.pushFrom(stored, s++);
       let storedEnd = s;
       while (storedEnd < stored.length && stored.ts[storedEnd] === ts) storedEnd++;
-      const seen = this.group;
       seen.reset();
       for (let k = s; k < storedEnd; k++) seen.add(stored.seq[k] ?? 0, stored.id[k] ?? null);
-      const fresh: number[] = [];
       for (let k = g; k < groupEnd; k++) {
-        const i = order[k] ?? from;
-        const seq = run.seq[i] ?? Number.NaN;
-        const id = idKey(run.id[i] ?? null);
+        const seq = incoming.seq[k] ?? Number.NaN;
+        const id = incoming.id[k] ?? null;
+        // Both are in seq order within the ts: merge the stored ones before this one.
+        while (s < storedEnd && (stored.seq[s] ?? 0) < seq) merged.pushFrom(stored, s++);
         if (seen.has(seq, id)) continue;
         if (typeof id === 'number' && knownIds !== null) {
           if (knownIds.has(id)) continue;
@@ -294,24 +344,15 @@ export class TradeStore {
           knownTexts.add(id);
         }
         seen.add(seq, id);
-        kept[i - from] = 1;
-        fresh.push(i);
+        kept[(order[k] ?? from) - from] = 1;
+        merged.pushFrom(incoming, k);
       }
-      // Both are in seq order within the ts: merge them.
-      let f = 0;
-      while (s < storedEnd || f < fresh.length) {
-        const i = fresh[f];
-        if (i !== undefined && (s >= storedEnd || (run.seq[i] ?? 0) < (stored.seq[s] ?? 0))) {
-          merged.pushFrom(run, i);
-          f++;
-        } else merged.pushFrom(stored, s++);
-      }
+      while (s < storedEnd) merged.pushFrom(stored, s++);
       g = groupEnd;
     }
     while (s < stored.length) merged.pushFrom(stored, s++);
 
-    const inserted = merged.length - stored.length;
-    if (inserted === 0) return kept;
+    if (merged.length === stored.length) return kept;
     for (const row of touched) this.sql.delete.run(row.rowid);
     this.writeChunks(key, merged);
     return kept;
@@ -325,16 +366,17 @@ export class TradeStore {
    */
   private storedIdsMeeting(
     key: number,
-    run: TradeRunColumns,
-    from: number,
-    to: number,
+    incoming: TradeRun,
     touched: readonly ChunkRowWithMeta[],
     stored: TradeRun,
   ): Set<number> | null {
-    const range = idRange(run.id, from, to);
+    const range = idRange(incoming.id, 0, incoming.length);
     if (range === null) return null;
     const ids = new Set<number>();
-    for (const id of stored.id) if (typeof id === 'number' && id >= range.min && id <= range.max) ids.add(id);
+    for (let i = 0; i < stored.length; i++) {
+      const id = stored.id[i];
+      if (typeof id === 'number' && id >= range.min && id <= range.max) ids.add(id);
+    }
     const decoded = new Set(touched.map((row) => row.rowid));
     for (const row of this.sql.idsMeeting.all(key, range.min, range.max)) {
       if (decoded.has(row.rowid)) continue;
@@ -345,20 +387,28 @@ export class TradeStore {
         if (id >= range.min && id <= range.max) ids.add(id);
       }
     }
-    return ids;
+    if (ids.size > 0) return ids;
+    // The usual append: no stored id in the batch's range and ids rising with (ts, seq), so
+    // no id can repeat; the per-trade set (a hash per trade) is skipped.
+    let previous = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < incoming.length; i++) {
+      const id = incoming.id[i];
+      if (typeof id !== 'number') continue;
+      if (id <= previous) return ids;
+      previous = id;
+    }
+    return null;
   }
 
   /** Text ids stored within TEXT_ID_WINDOW_MS of the batch, or null when it has none. */
   private storedTextIdsNear(
     key: number,
-    run: TradeRunColumns,
-    from: number,
-    to: number,
+    incoming: TradeRun,
     minTs: number,
     maxTs: number,
   ): Set<string> | null {
     let any = false;
-    for (let i = from; i < to && !any; i++) any = typeof idKey(run.id[i] ?? null) === 'string';
+    for (let i = 0; i < incoming.length && !any; i++) any = typeof incoming.id[i] === 'string';
     if (!any) return null;
     const texts = new Set<string>();
     this.forEachBlock(key, minTs - TEXT_ID_WINDOW_MS, maxTs + TEXT_ID_WINDOW_MS + 1, (block, a, b) => {
@@ -488,8 +538,8 @@ export class TradeStore {
     if (straddling !== null) {
       const block = decodeTradeChunk(straddling.trades, this.scratch);
       const keepFrom = lowerBound(block.ts, 0, block.length, cutoff);
-      const keep = new TradeRun();
-      for (let i = keepFrom; i < block.length; i++) keep.pushBlock(block, i);
+      const keep = new TradeRun(block.length - keepFrom);
+      keep.pushBlock(block, keepFrom);
       this.sql.delete.run(straddling.rowid);
       this.writeChunks(key, keep);
       deleted += keepFrom;
