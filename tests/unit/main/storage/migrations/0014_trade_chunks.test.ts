@@ -50,6 +50,7 @@ describe('migration 0014_trade_chunks', () => {
     );
     const rows: OldRow[] = [];
     let ts = 1_600_000_000_000;
+    db.exec('BEGIN');
     for (let i = 0; i < n; i++) {
       // Hour-long silences too, so chunks close on their time span as well as their count.
       ts += random.next() < 0.5 ? 0 : random.next() < 0.999 ? 3 : 4_000_000;
@@ -66,6 +67,7 @@ describe('migration 0014_trade_chunks', () => {
       insert.run(row.instrument, row.ts, row.seq, row.trade_id, row.price, row.amount, row.side);
       rows.push(row);
     }
+    db.exec('COMMIT');
     return rows;
   }
 
@@ -82,7 +84,7 @@ describe('migration 0014_trade_chunks', () => {
   }
 
   it('moves every trade into chunks and reads back identical trades', () => {
-    const rows = seedOldRows(3 * CHUNK_MAX_TRADES + 777);
+    const rows = seedOldRows(CHUNK_MAX_TRADES + 1777);
     applyMigrations(db, MIGRATIONS);
     expect(userVersion(db)).toBe(MIGRATIONS.length);
     const store = new MarketStore(db);
