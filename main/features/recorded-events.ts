@@ -2,6 +2,7 @@ import type { BookSide, MarketEvent } from '../../shared/domain/market.js';
 import { decodeLevels } from '../storage/book-blob.js';
 import { decodeDeltas } from '../storage/book-delta-codec.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { TradeStore, type TradeCursor } from '../storage/trade-store.js';
 
 /** Market time read from the database at once: bounded memory, few statements. */
 const PAGE_MS = 5 * 60_000;
@@ -14,14 +15,6 @@ export interface ReplayStats {
   readonly firstTs: number | null;
 }
 
-type TradeRow = [
-  ts: number,
-  seq: number,
-  tradeId: string | null,
-  price: number,
-  amount: number,
-  side: number,
-];
 type SnapshotRow = [ts: number, seq: number, bids: Buffer, asks: Buffer];
 type DeltaChunkRow = [
   firstTs: number,
@@ -36,6 +29,8 @@ type DeltaChunkRow = [
  * in (ts, seq) order: trades, book snapshots and, where recorded, book deltas. It is the
  * source of every batch matrix, so batch runs the same feature engine on the same events.
  *
+ * - Trades stream from their packed chunks through one cursor per instrument for the whole
+ *   replay (one decoded chunk in memory); snapshots and deltas are read page by page.
  * - Replay starts at the newest snapshot at or before `from` (the book is unknown before an
  *   anchor), so the first rows at `from` see the book as it was.
  * - When deltas are recorded, a snapshot with the same (ts, seq) as a delta is the recorder's
@@ -46,8 +41,10 @@ type DeltaChunkRow = [
 export class RecordedEvents {
   private readonly sql;
   private readonly hasDeltas: boolean;
+  private readonly trades: TradeStore;
 
   constructor(private readonly db: SqliteDatabase) {
+    this.trades = new TradeStore(db);
     this.hasDeltas =
       db
         .prepare<[], number>(
@@ -62,19 +59,11 @@ export class RecordedEvents {
           'SELECT ts FROM book_snapshots WHERE instrument = ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT 1',
         )
         .pluck(),
-      firstTs: db
-        .prepare<[number, number, number, number], number | null>(
-          `SELECT min(t) FROM (
-             SELECT min(ts) AS t FROM trades WHERE instrument = ? AND ts >= ?
-             UNION ALL SELECT min(ts) FROM book_snapshots WHERE instrument = ? AND ts >= ?)`,
+      firstSnapshotTs: db
+        .prepare<[number, number], number | null>(
+          'SELECT min(ts) FROM book_snapshots WHERE instrument = ? AND ts >= ?',
         )
         .pluck(),
-      trades: db
-        .prepare<[number, number, number], TradeRow>(
-          `SELECT ts, seq, trade_id, price, amount, side FROM trades
-           WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts, seq`,
-        )
-        .raw(),
       snapshots: db
         .prepare<[number, number, number], SnapshotRow>(
           `SELECT ts, seq, bids, asks FROM book_snapshots
@@ -90,11 +79,8 @@ export class RecordedEvents {
             )
             .raw()
         : null,
-      range: db.prepare<[number, number, number, number], { from: number | null; to: number | null }>(
-        `SELECT min(f) AS "from", max(t) AS "to" FROM (
-           SELECT min(ts) AS f, max(ts) AS t FROM trades WHERE instrument = ?
-           UNION ALL SELECT min(ts), max(ts) FROM book_snapshots WHERE instrument = ?
-           UNION ALL SELECT ?, ? WHERE 0)`,
+      snapshotRange: db.prepare<[number], { from: number | null; to: number | null }>(
+        'SELECT min(ts) AS "from", max(ts) AS "to" FROM book_snapshots WHERE instrument = ?',
       ),
     };
   }
@@ -103,9 +89,11 @@ export class RecordedEvents {
   recordedRange(instrument: string): { from: number; to: number } | null {
     const key = this.sql.key.get(instrument);
     if (key === undefined) return null;
-    const row = this.sql.range.get(key, key, 0, 0);
-    if (row?.from == null || row.to == null) return null;
-    return { from: row.from, to: row.to };
+    const trades = this.trades.range(key);
+    const row = this.sql.snapshotRange.get(key);
+    const snapshots = row?.from == null || row.to == null ? null : { from: row.from, to: row.to };
+    if (trades === null || snapshots === null) return trades ?? snapshots;
+    return { from: Math.min(trades.from, snapshots.from), to: Math.max(trades.to, snapshots.to) };
   }
 
   /**
@@ -121,16 +109,17 @@ export class RecordedEvents {
     onPage?: (reachedTs: number) => void,
   ): ReplayStats {
     const ids = typeof instruments === 'string' ? [instruments] : instruments;
-    const keyed: { id: string; key: number }[] = [];
+    const found: { id: string; key: number }[] = [];
     let start = Number.POSITIVE_INFINITY;
     for (const id of ids) {
       const key = this.sql.key.get(id);
       if (key === undefined) continue;
-      keyed.push({ id, key });
-      const first = this.sql.anchor.get(key, from) ?? this.sql.firstTs.get(key, from, key, from) ?? null;
+      found.push({ id, key });
+      const first = this.sql.anchor.get(key, from) ?? this.firstTsFrom(key, from);
       if (first !== null) start = Math.min(start, first, from);
     }
     if (!(start < to)) return { events: 0, firstTs: null };
+    const keyed = found.map(({ id, key }) => ({ id, key, trades: this.trades.cursor(key, start, to) }));
     let events = 0;
     let firstTs: number | null = null;
     const count = (event: MarketEvent): void => {
@@ -146,10 +135,10 @@ export class RecordedEvents {
       const end = Math.min(to, page + PAGE_MS);
       if (keyed.length === 1) {
         const only = keyed[0];
-        if (only !== undefined) this.replayPage(only.id, only.key, page, end, count);
+        if (only !== undefined) this.replayPage(only.id, only.key, only.trades, page, end, count);
       } else {
         merged.length = 0;
-        for (const { id, key } of keyed) this.replayPage(id, key, page, end, collect);
+        for (const { id, key, trades } of keyed) this.replayPage(id, key, trades, page, end, collect);
         // Stable: within one instrument (ts, seq) order is kept, across them the order given.
         merged.sort((a, b) => a.ts - b.ts);
         for (const event of merged) count(event);
@@ -159,21 +148,32 @@ export class RecordedEvents {
     return { events, firstTs };
   }
 
+  /** First trade or snapshot time at or after `from`, or null. */
+  private firstTsFrom(key: number, from: number): number | null {
+    const cursor = this.trades.cursor(key, from, Number.MAX_SAFE_INTEGER);
+    const trade = cursor.nextBlock() ? (cursor.block.ts[cursor.index] ?? null) : null;
+    const snapshot = this.sql.firstSnapshotTs.get(key, from) ?? null;
+    if (trade === null || snapshot === null) return trade ?? snapshot;
+    return Math.min(trade, snapshot);
+  }
+
   private replayPage(
     instrument: string,
     key: number,
+    trades: TradeCursor,
     from: number,
     to: number,
     visit: (event: MarketEvent) => void,
   ): void {
-    const trades = this.sql.trades.all(key, from, to);
     const snapshots = this.sql.snapshots.all(key, from, to);
     const deltas = this.readDeltas(key, from, to);
-    let t = 0;
     let s = 0;
     let d = 0;
+    const block = trades.block;
     for (;;) {
-      const trade = trades[t];
+      // The cursor holds trades up to the replay's end; this page takes those before `to`.
+      const hasTrade = trades.current() && (block.ts[trades.index] ?? 0) < to;
+      const t = trades.index;
       const snapshot = snapshots[s];
       const delta = d < deltas.count ? d : -1;
       // Pick the smallest (ts, seq); at a tie a delta goes before the snapshot taken after it.
@@ -185,10 +185,14 @@ export class RecordedEvents {
         ts = deltas.ts[delta] ?? 0;
         seq = deltas.seq[delta] ?? 0;
       }
-      if (trade !== undefined && (trade[0] < ts || (trade[0] === ts && trade[1] < seq))) {
-        pick = 'trade';
-        ts = trade[0];
-        seq = trade[1];
+      if (hasTrade) {
+        const tts = block.ts[t] ?? 0;
+        const tseq = block.seq[t] ?? 0;
+        if (tts < ts || (tts === ts && tseq < seq)) {
+          pick = 'trade';
+          ts = tts;
+          seq = tseq;
+        }
       }
       if (snapshot !== undefined && (snapshot[0] < ts || (snapshot[0] === ts && snapshot[1] < seq))) {
         pick = 'snapshot';
@@ -198,18 +202,17 @@ export class RecordedEvents {
       if (pick === null) return;
       switch (pick) {
         case 'trade': {
-          const [tts, tseq, id, price, amount, side] = trade as TradeRow;
           visit({
             kind: 'trade',
             instrument,
-            ts: tts,
-            seq: tseq,
-            id: id ?? '',
-            price,
-            amount,
-            side: side === 1 ? 'buy' : 'sell',
+            ts,
+            seq,
+            id: block.idAt(t),
+            price: block.price[t] ?? Number.NaN,
+            amount: block.amount[t] ?? Number.NaN,
+            side: block.side[t] === 1 ? 'buy' : 'sell',
           });
-          t++;
+          trades.index++;
           break;
         }
         case 'delta': {

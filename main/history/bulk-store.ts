@@ -1,43 +1,50 @@
 import { TIMEFRAMES, TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { emptyBars, rollUpBars as rollUp, type BarColumns } from '../../shared/candles/roll-up.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { TradeStore } from '../storage/trade-store.js';
 import { CandleRollUp } from './candle-rollup.js';
-import type { CandleColumns, TradeColumns } from './trade-batch.js';
+import type { CandleColumns } from './trade-batch.js';
 
-/** Rows bound per INSERT statement: one statement call per 200 rows instead of per row. */
-const ROWS_PER_STATEMENT = 200;
+/**
+ * Trades to import as columns: TradeColumns (trade-batch.ts) is one; `receiveTs` is the local
+ * receive time of each trade in ms (NaN where unknown), for files that carry one (Tardis's
+ * local_timestamp), so a replay can reproduce the feed's delays.
+ */
+export interface TradeRows {
+  readonly length: number;
+  readonly ts: ArrayLike<number>;
+  readonly seq: ArrayLike<number>;
+  readonly id: ArrayLike<string | null>;
+  readonly price: ArrayLike<number>;
+  readonly amount: ArrayLike<number>;
+  /** 1 = taker buy, -1 = taker sell. */
+  readonly side: ArrayLike<number>;
+  readonly receiveTs?: ArrayLike<number> | null;
+}
+
+/** Trades handed to the trade store per call: bounds the merge buffers, reports progress. */
+const ROWS_PER_WRITE = 50_000;
 const DAY_MS = TIMEFRAME_MS['1d'];
 
 /**
- * Bulk writes for imports and backfills. Trades go in with multi-row INSERT statements (one
- * native call binds 200 rows: the per-call overhead of better-sqlite3 dominates a row-at-a-time
- * loop) in the caller's transaction, in (ts, seq) order so the WITHOUT ROWID primary key grows
- * at its right edge. Duplicates (same (ts, seq) or trade id) are skipped, as live recording does.
- * The 1400 values of a statement are passed as spread arguments, not as one array: better-sqlite3
- * reads an array element by element through V8's generic property lookup, which doubles the cost
- * of binding (measured on this 2-core machine, CPU time per row: binding alone 0.40 vs 0.19 us,
- * the whole insert about 12-19% less; bulk_import_trades_per_s in tests/bench/record.ts).
- *
- * The secondary index on trade ids is kept: dropping and rebuilding it would re-sort the whole
- * table, which only pays off for a file several times larger than what is already recorded,
- * and would block the live recorder for that long. Measured in tests/bench/record.ts.
+ * Bulk writes for imports and backfills, in the caller's transaction. Trades go to the trade
+ * store (trade-store.ts) as packed chunks, 50k at a time: rows after the stored ones are
+ * appended as new chunks, rows inside stored history are merged into the chunks they fall in.
+ * Duplicates (same (ts, seq), or same trade id at the same ts) are skipped, as live recording
+ * does.
  */
 export class BulkStore {
   private readonly sql;
   private readonly keys = new Map<string, number>();
   private readonly rollUps: CandleRollUp;
 
+  private readonly trades: TradeStore;
+
   constructor(readonly db: SqliteDatabase) {
     this.rollUps = new CandleRollUp(db);
-    const values = Array.from({ length: ROWS_PER_STATEMENT }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+    this.trades = new TradeStore(db);
     this.sql = {
       key: db.prepare<[string], number>('SELECT key FROM instruments WHERE id = ?').pluck(),
-      tradesMany: db.prepare(
-        `INSERT INTO trades (instrument, ts, seq, trade_id, price, amount, side) VALUES ${values} ON CONFLICT DO NOTHING`,
-      ),
-      tradeOne: db.prepare(
-        `INSERT INTO trades (instrument, ts, seq, trade_id, price, amount, side) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ),
       candle: db.prepare(
         `INSERT INTO candles (instrument, timeframe, open_time, open, high, low, close, volume, quote_volume, trades)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -45,11 +52,6 @@ export class BulkStore {
            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
            volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades`,
       ),
-      tradesInRaw: db
-        .prepare<[number, number, number], unknown[]>(
-          'SELECT ts, price, amount FROM trades WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts, seq',
-        )
-        .raw(),
       deleteCandles: db.prepare<[number, string, number, number]>(
         'DELETE FROM candles WHERE instrument = ? AND timeframe = ? AND open_time >= ? AND open_time < ?',
       ),
@@ -73,46 +75,27 @@ export class BulkStore {
    */
   insertTrades(
     instrument: string,
-    rows: TradeColumns,
+    rows: TradeRows,
     from = 0,
     to = rows.length,
     onProgress?: (written: number) => void,
   ): number {
     const key = this.keyOf(instrument);
-    const args: (number | string | null)[] = new Array<number | string | null>(ROWS_PER_STATEMENT * 7);
+    const columns = {
+      ts: rows.ts,
+      seq: rows.seq,
+      id: rows.id,
+      price: rows.price,
+      amount: rows.amount,
+      side: rows.side,
+      receiveTs: rows.receiveTs ?? null,
+    };
     let inserted = 0;
-    let i = from;
-    let sinceReport = 0;
-    for (; i + ROWS_PER_STATEMENT <= to; i += ROWS_PER_STATEMENT) {
-      for (let j = 0; j < ROWS_PER_STATEMENT; j++) {
-        const k = i + j;
-        const o = j * 7;
-        args[o] = key;
-        args[o + 1] = rows.ts[k] ?? 0;
-        args[o + 2] = rows.seq[k] ?? 0;
-        args[o + 3] = rows.id[k] ?? null;
-        args[o + 4] = rows.price[k] ?? 0;
-        args[o + 5] = rows.amount[k] ?? 0;
-        args[o + 6] = rows.side[k] ?? 0;
-      }
-      // Spread, not the array: binding from an array argument costs twice as much (see above).
-      inserted += this.sql.tradesMany.run(...args).changes;
-      sinceReport += ROWS_PER_STATEMENT;
-      if (onProgress !== undefined && sinceReport >= 50_000) {
-        sinceReport = 0;
-        onProgress(i + ROWS_PER_STATEMENT - from);
-      }
-    }
-    for (; i < to; i++) {
-      inserted += this.sql.tradeOne.run(
-        key,
-        rows.ts[i] ?? 0,
-        rows.seq[i] ?? 0,
-        rows.id[i] ?? null,
-        rows.price[i] ?? 0,
-        rows.amount[i] ?? 0,
-        rows.side[i] ?? 0,
-      ).changes;
+    for (let start = from; start < to; start += ROWS_PER_WRITE) {
+      const end = Math.min(to, start + ROWS_PER_WRITE);
+      const kept = this.trades.insert(key, columns, start, end);
+      for (const flag of kept) inserted += flag;
+      if (end < to) onProgress?.(end - from);
     }
     onProgress?.(to - from);
     return inserted;
@@ -172,30 +155,34 @@ export class BulkStore {
     // Bars as parallel columns: open_time, open, high, low, close, volume, quote volume, trades.
     let bars = emptyBars();
     const length = TIMEFRAME_MS[first];
-    // Read as arrays (raw), not an object per trade; written after the scan, since
-    // better-sqlite3 refuses other statements while an iterator is open.
-    for (const row of this.sql.tradesInRaw.iterate(key, start, end)) {
-      const [ts, price, amount] = row as [number, number, number];
-      const openTime = Math.floor(ts / length) * length;
-      const last = bars.openTime.length - 1;
-      if (last < 0 || bars.openTime[last] !== openTime) {
-        bars.openTime.push(openTime);
-        bars.open.push(price);
-        bars.high.push(price);
-        bars.low.push(price);
-        bars.close.push(price);
-        bars.volume.push(amount);
-        bars.quote.push(price * amount);
-        bars.trades.push(1);
-      } else {
-        if (price > (bars.high[last] ?? price)) bars.high[last] = price;
-        if (price < (bars.low[last] ?? price)) bars.low[last] = price;
-        bars.close[last] = price;
-        bars.volume[last] = (bars.volume[last] ?? 0) + amount;
-        bars.quote[last] = (bars.quote[last] ?? 0) + price * amount;
-        bars.trades[last] = (bars.trades[last] ?? 0) + 1;
+    // Read chunk by chunk as typed columns, no object per trade; written after the scan.
+    this.trades.forEachBlock(key, start, end, (block, a, b) => {
+      const { ts: times, price: prices, amount: amounts } = block;
+      for (let i = a; i < b; i++) {
+        const ts = times[i] ?? 0;
+        const price = prices[i] ?? 0;
+        const amount = amounts[i] ?? 0;
+        const openTime = Math.floor(ts / length) * length;
+        const last = bars.openTime.length - 1;
+        if (last < 0 || bars.openTime[last] !== openTime) {
+          bars.openTime.push(openTime);
+          bars.open.push(price);
+          bars.high.push(price);
+          bars.low.push(price);
+          bars.close.push(price);
+          bars.volume.push(amount);
+          bars.quote.push(price * amount);
+          bars.trades.push(1);
+        } else {
+          if (price > (bars.high[last] ?? price)) bars.high[last] = price;
+          if (price < (bars.low[last] ?? price)) bars.low[last] = price;
+          bars.close[last] = price;
+          bars.volume[last] = (bars.volume[last] ?? 0) + amount;
+          bars.quote[last] = (bars.quote[last] ?? 0) + price * amount;
+          bars.trades[last] = (bars.trades[last] ?? 0) + 1;
+        }
       }
-    }
+    });
     let written = this.writeBars(key, first, bars);
     for (const timeframe of ordered.slice(1)) {
       bars = rollUp(bars, TIMEFRAME_MS[timeframe]);

@@ -5,7 +5,8 @@ import type { Candle } from '../../shared/domain/candle.js';
 import { TIMEFRAME_MS, barOpenTime } from '../../shared/domain/timeframes.js';
 import { BookHistory } from '../storage/book-history.js';
 import type { SqliteDatabase } from '../storage/database.js';
-import { candleFromRow, tradeFromRow, type CandleRow, type TradeRow } from '../storage/rows.js';
+import { candleFromRow, type CandleRow } from '../storage/rows.js';
+import { TradeStore } from '../storage/trade-store.js';
 
 export interface MarketContextDeps {
   readonly db: SqliteDatabase;
@@ -24,20 +25,15 @@ export interface MarketContextDeps {
  */
 export class MarketContextReader {
   private readonly books: BookHistory;
+  private readonly trades: TradeStore;
   private readonly sql;
 
   constructor(private readonly deps: MarketContextDeps) {
     const db = deps.db;
     this.books = new BookHistory(db);
+    this.trades = new TradeStore(db);
     this.sql = {
       key: db.prepare<[string], number>('SELECT key FROM instruments WHERE id = ?').pluck(),
-      trades: db.prepare<[number, number, number, number], TradeRow>(
-        `SELECT ts, seq, trade_id, price, amount, side FROM trades
-         WHERE instrument = ? AND ts > ? AND ts <= ? ORDER BY ts DESC, seq DESC LIMIT ?`,
-      ),
-      partialBar: db.prepare<[number, number, number], TradeRow>(
-        'SELECT ts, seq, trade_id, price, amount, side FROM trades WHERE instrument = ? AND ts >= ? AND ts <= ? ORDER BY ts, seq',
-      ),
       candles: db.prepare<[number, string, number, number], CandleRow>(
         `SELECT open_time, open, high, low, close, volume, quote_volume, trades FROM candles
          WHERE instrument = ? AND timeframe = ? AND open_time >= ? AND open_time < ? ORDER BY open_time`,
@@ -54,10 +50,7 @@ export class MarketContextReader {
     if (key === undefined) throw new Error(`Unknown instrument '${instrument}'`);
     const from = at - windowMs;
 
-    const trades = this.sql.trades
-      .all(key, from, at, request.tradeLimit)
-      .reverse()
-      .map((row) => tradeFromRow(instrument, row));
+    const trades = this.trades.latest(key, instrument, from, at, request.tradeLimit);
 
     let book: BookView | null = live ? (this.deps.liveBook?.(instrument, request.depth, at) ?? null) : null;
     if (book === null || (book.bids.length === 0 && book.asks.length === 0)) {
@@ -97,33 +90,34 @@ export class MarketContextReader {
     at: number,
   ): Candle | null {
     let bar: { -readonly [K in keyof Candle]: Candle[K] } | null = null;
-    // A bar never holds more than TIMEFRAME_MS of trades; bounded by the index on (instrument, ts).
-    for (const row of this.sql.partialBar.iterate(
-      key,
-      openTime,
-      Math.min(at, openTime + TIMEFRAME_MS[timeframe] - 1),
-    )) {
-      if (bar === null) {
-        bar = {
-          instrument,
-          timeframe,
-          openTime,
-          open: row.price,
-          high: row.price,
-          low: row.price,
-          close: row.price,
-          volume: 0,
-          quoteVolume: 0,
-          trades: 0,
-        };
+    // A bar never holds more than TIMEFRAME_MS of trades: a bounded range of chunks.
+    const last = Math.min(at, openTime + TIMEFRAME_MS[timeframe] - 1);
+    this.trades.forEachBlock(key, openTime, last + 1, (block, a, b) => {
+      for (let i = a; i < b; i++) {
+        const price = block.price[i] ?? 0;
+        const amount = block.amount[i] ?? 0;
+        if (bar === null) {
+          bar = {
+            instrument,
+            timeframe,
+            openTime,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: 0,
+            quoteVolume: 0,
+            trades: 0,
+          };
+        }
+        bar.high = Math.max(bar.high, price);
+        bar.low = Math.min(bar.low, price);
+        bar.close = price;
+        bar.volume += amount;
+        bar.quoteVolume += price * amount;
+        bar.trades += 1;
       }
-      bar.high = Math.max(bar.high, row.price);
-      bar.low = Math.min(bar.low, row.price);
-      bar.close = row.price;
-      bar.volume += row.amount;
-      bar.quoteVolume += row.price * row.amount;
-      bar.trades += 1;
-    }
+    });
     return bar;
   }
 }

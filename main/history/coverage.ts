@@ -1,6 +1,7 @@
 import type { CoverageGap, DataKind, InstrumentCoverage } from '../../shared/api/domains/history.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { GapLedger } from '../storage/gap-ledger.js';
+import { TradeStore } from '../storage/trade-store.js';
 
 interface Span {
   from: number;
@@ -17,16 +18,15 @@ interface Span {
  */
 export class CoverageReader {
   private readonly sql;
+  private readonly trades: TradeStore;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly ledger: GapLedger | null,
   ) {
+    this.trades = new TradeStore(db);
     this.sql = {
       instruments: db.prepare<[], { key: number; id: string }>('SELECT key, id FROM instruments ORDER BY id'),
-      tradeMinutes: db.prepare<[number], { minute: number; n: number }>(
-        'SELECT ts / 60000 AS minute, count(*) AS n FROM trades WHERE instrument = ? GROUP BY minute ORDER BY minute',
-      ),
       bookChunks: db.prepare<[number], { first_ts: number; last_ts: number; count: number }>(
         'SELECT first_ts, last_ts, count FROM book_deltas WHERE instrument = ? ORDER BY first_ts',
       ),
@@ -50,12 +50,18 @@ export class CoverageReader {
       .filter((row) => instrument === undefined || row.id === instrument);
     const bytesPerRow = this.bytesPerRow();
     return instruments.map(({ key, id }) => {
-      let trades = 0;
+      const trades = this.trades.count(key);
       const tradeSpans: Span[] = [];
-      for (const row of this.sql.tradeMinutes.iterate(key)) {
-        trades += row.n;
-        extend(tradeSpans, row.minute * 60_000, row.minute * 60_000 + 59_999, gapToleranceMs);
-      }
+      // Minutes with trades, from the decoded chunks' times (typed columns, no row per trade).
+      let minute = Number.NaN;
+      this.trades.forEachBlock(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, (block, a, b) => {
+        for (let i = a; i < b; i++) {
+          const m = Math.floor((block.ts[i] ?? 0) / 60_000);
+          if (m === minute) continue;
+          minute = m;
+          extend(tradeSpans, m * 60_000, m * 60_000 + 59_999, gapToleranceMs);
+        }
+      });
       let bookDeltas = 0;
       const bookSpans: Span[] = [];
       for (const row of this.sql.bookChunks.iterate(key)) {
@@ -91,7 +97,7 @@ export class CoverageReader {
       gaps.sort((a, b) => a.from - b.from);
       const candleRows = Object.values(candles).reduce((sum, n) => sum + n, 0);
       const bytes =
-        trades * (bytesPerRow.get('trades') ?? 0) +
+        trades * (bytesPerRow.get('trade_chunks') ?? 0) +
         bookDeltas * (bytesPerRow.get('book_deltas') ?? 0) +
         bookSnapshots * (bytesPerRow.get('book_snapshots') ?? 0) +
         candleRows * (bytesPerRow.get('candles') ?? 0);
@@ -125,7 +131,7 @@ export class CoverageReader {
       return result;
     }
     const units: Record<string, string> = {
-      trades: 'SELECT count(*) FROM trades',
+      trade_chunks: 'SELECT coalesce(sum(count), 0) FROM trade_chunks',
       book_deltas: 'SELECT coalesce(sum(count), 0) FROM book_deltas',
       book_snapshots: 'SELECT count(*) FROM book_snapshots',
       candles: 'SELECT count(*) FROM candles',

@@ -4,6 +4,7 @@ import { parquetWriteFile } from 'hyparquet-writer';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { OWNER_FILE_MODE, touchOwnerFile } from '../storage/owner-only.js';
+import { TradeStore } from '../storage/trade-store.js';
 
 export interface ExportRequest {
   readonly instrument: string;
@@ -60,23 +61,37 @@ export async function exportRange(
     .get(request.instrument);
   if (key === undefined) throw new Error(`Unknown instrument '${request.instrument}'`);
   const isTrades = request.kind === 'trades';
+  const store = new TradeStore(db);
   const total = isTrades
-    ? (db
-        .prepare<[number, number, number], number>(
-          'SELECT count(*) FROM trades WHERE instrument = ? AND ts BETWEEN ? AND ?',
-        )
-        .pluck()
-        .get(key, request.from, request.to) ?? 0)
+    ? store.countRange(key, request.from, request.to + 1)
     : (db
         .prepare<[number, string, number, number], number>(
           'SELECT count(*) FROM candles WHERE instrument = ? AND timeframe = ? AND open_time BETWEEN ? AND ?',
         )
         .pluck()
         .get(key, request.timeframe, request.from, request.to) ?? 0);
-  const tradePage = db.prepare<[number, number, number, number, number], ExportTradeRow>(
-    `SELECT ts, seq, trade_id, price, amount, side FROM trades
-     WHERE instrument = ? AND (ts > ? OR (ts = ? AND seq > ?)) AND ts <= ? ORDER BY ts, seq LIMIT ${PAGE}`,
-  );
+  // The trades after (afterTs, afterSeq) up to `to`, at most PAGE, from the packed chunks.
+  const tradePage = (instrument: number, afterTs: number, afterSeq: number, to: number): ExportTradeRow[] => {
+    const rows: ExportTradeRow[] = [];
+    store.forEachBlock(instrument, afterTs, to + 1, (block, a, b) => {
+      for (let i = a; i < b && rows.length < PAGE; i++) {
+        const ts = block.ts[i] ?? 0;
+        const seq = block.seq[i] ?? 0;
+        if (ts === afterTs && seq <= afterSeq) continue;
+        const id = block.idAt(i);
+        rows.push({
+          ts,
+          seq,
+          trade_id: id === '' ? null : id,
+          price: block.price[i] ?? 0,
+          amount: block.amount[i] ?? 0,
+          side: block.side[i] ?? 0,
+        });
+      }
+      return rows.length < PAGE;
+    });
+    return rows;
+  };
   const candlePage = db.prepare<[number, string, number, number], ExportCandleRow>(
     `SELECT open_time, open, high, low, close, volume, quote_volume, trades FROM candles
      WHERE instrument = ? AND timeframe = ? AND open_time > ? AND open_time <= ? ORDER BY open_time LIMIT ${PAGE}`,
@@ -87,7 +102,7 @@ export async function exportRange(
     for (;;) {
       if (signal?.aborted === true) throw new Error('cancelled');
       const rows = isTrades
-        ? tradePage.all(key as number, lastTs, lastTs, lastSeq, request.to)
+        ? tradePage(key as number, lastTs, lastSeq, request.to)
         : candlePage.all(key as number, request.timeframe, lastTs, request.to);
       if (rows.length === 0) return;
       yield rows;

@@ -3,11 +3,14 @@ import { retentionSchema } from '../../shared/api/domains/history.js';
 import { TIMEFRAMES } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { MarketStore } from '../storage/market-store.js';
+import { TradeStore } from '../storage/trade-store.js';
 
 export const RETENTION_SETTING = 'history.retention';
 const DAY_MS = 86_400_000;
 /** Rows deleted per transaction: short write locks, so the live recorder never waits long. */
 const BATCH = 20_000;
+/** Trade chunks deleted per transaction: about BATCH trades (trade-store.ts, CHUNK_MAX_TRADES). */
+const TRADE_CHUNK_BATCH = 5;
 
 /** Keep everything forever until the user says otherwise. */
 export const KEEP_FOREVER: Retention = {
@@ -78,14 +81,22 @@ export async function applyRetention(
   const trades = cutoff(retention.trades);
   const deltas = cutoff(retention.bookDeltas);
   const snapshots = cutoff(retention.bookSnapshots);
+  const tradeStore = new TradeStore(db);
+  const dropTrades = db.transaction((key: number, cutoff: number) =>
+    tradeStore.deleteBefore(key, cutoff, TRADE_CHUNK_BATCH),
+  );
   for (const key of keys) {
     if (trades !== null) {
-      result.trades += await drain(
-        `DELETE FROM trades WHERE (instrument, ts, seq) IN
-           (SELECT instrument, ts, seq FROM trades WHERE instrument = ? AND ts < ? LIMIT ${BATCH})`,
-        key,
-        trades,
-      );
+      // Whole chunks, the one straddling the cutoff rewritten with what it keeps.
+      for (;;) {
+        if (signal?.aborted === true) throw new Error('cancelled');
+        const { deleted: count, more } = dropTrades(key, trades);
+        result.trades += count;
+        deleted += count;
+        onProgress(deleted);
+        if (!more) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
     if (deltas !== null) {
       result.bookDeltaChunks += await drain(

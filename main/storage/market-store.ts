@@ -4,7 +4,8 @@ import type { Signal, SignalDirection } from '../../shared/domain/signal.js';
 import { TIMEFRAME_MS, barOpenTime, type Timeframe } from '../../shared/domain/timeframes.js';
 import { decodeLevels, encodeLevels } from './book-blob.js';
 import type { SqliteDatabase } from './database.js';
-import { candleFromRow, tradeFromRow, type CandleRow, type TradeRow } from './rows.js';
+import { candleFromRow, type CandleRow } from './rows.js';
+import { TradeStore } from './trade-store.js';
 
 /** Levels per side kept in a stored book snapshot unless told otherwise. */
 export const DEFAULT_SNAPSHOT_DEPTH = 50;
@@ -61,7 +62,7 @@ interface CandleParams {
   trades: number;
 }
 
-type LateTradeParams = CandleParams & { closeTime: number };
+type LateTradeParams = CandleParams & { firstPrice: number | null; lastPrice: number | null };
 
 const SIDE_TO_DB = { buy: 1, sell: -1 } as const;
 /** Ask for "everything up to now" without a clock: no timestamp in the store is ever larger. */
@@ -77,12 +78,15 @@ const END_OF_TIME = Number.MAX_SAFE_INTEGER;
  */
 export class MarketStore {
   readonly db: SqliteDatabase;
+  /** Trades live in packed chunks (trade-store.ts); this is their one reader and writer here. */
+  readonly trades: TradeStore;
   private readonly keys = new Map<string, number>();
   private readonly sql;
   private readonly transactions;
 
   constructor(db: SqliteDatabase) {
     this.db = db;
+    this.trades = new TradeStore(db);
     this.sql = {
       upsertInstrument: db.prepare<[string, string, string, string, string, number, number], { key: number }>(
         `INSERT INTO instruments (id, exchange, symbol, base, quote, tick_size, lot_size)
@@ -96,20 +100,6 @@ export class MarketStore {
       listInstruments: db.prepare<[], InstrumentRow>(
         'SELECT id, exchange, symbol, base, quote, tick_size, lot_size FROM instruments ORDER BY id',
       ),
-      // DO NOTHING, not INSERT OR IGNORE: only a duplicate (same (ts, seq) or trade id) is
-      // skipped; a row breaking a CHECK or NOT NULL still fails loudly instead of vanishing.
-      insertTrade: db.prepare<[number, number, number, string | null, number, number, number]>(
-        `INSERT INTO trades (instrument, ts, seq, trade_id, price, amount, side)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ),
-      recentTrades: db.prepare<[number, number], TradeRow>(
-        `SELECT ts, seq, trade_id, price, amount, side FROM trades
-         WHERE instrument = ? ORDER BY ts DESC, seq DESC LIMIT ?`,
-      ),
-      countTrades: db.prepare<[], number>('SELECT count(*) FROM trades').pluck(),
-      countInstrumentTrades: db
-        .prepare<[number], number>('SELECT count(*) FROM trades WHERE instrument = ?')
-        .pluck(),
       insertSnapshot: db.prepare<[number, number, number, Buffer, Buffer, number | null]>(
         `INSERT INTO book_snapshots (instrument, ts, seq, bids, asks, local_ts) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
@@ -125,16 +115,14 @@ export class MarketStore {
            open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
            volume = excluded.volume, quote_volume = excluded.quote_volume, trades = excluded.trades`,
       ),
-      // The late trade is already in `trades`, so the bar's open and close are its first and
-      // last trade there: two index seeks instead of re-reading the whole bar.
+      // The late trade is already stored, so the bar's open and close are its first and last
+      // stored trade (@firstPrice, @lastPrice: read from the bar's edge chunks by the caller).
       mergeLateTrade: db.prepare<LateTradeParams>(
         `INSERT INTO candles (instrument, timeframe, open_time, open, high, low, close, volume, quote_volume, trades)
          VALUES (@instrument, @timeframe, @openTime, @open, @high, @low, @close, @volume, @quoteVolume, @trades)
          ON CONFLICT (instrument, timeframe, open_time) DO UPDATE SET
-           open = coalesce((SELECT price FROM trades WHERE instrument = @instrument
-             AND ts >= @openTime AND ts < @closeTime ORDER BY ts, seq LIMIT 1), candles.open),
-           close = coalesce((SELECT price FROM trades WHERE instrument = @instrument
-             AND ts >= @openTime AND ts < @closeTime ORDER BY ts DESC, seq DESC LIMIT 1), candles.close),
+           open = coalesce(@firstPrice, candles.open),
+           close = coalesce(@lastPrice, candles.close),
            high = max(candles.high, excluded.high), low = min(candles.low, excluded.low),
            volume = candles.volume + excluded.volume,
            quote_volume = candles.quote_volume + excluded.quote_volume,
@@ -165,8 +153,11 @@ export class MarketStore {
     // Created once; each nests as a savepoint inside a caller's transaction.
     this.transactions = {
       insertTrades: db.transaction(
-        (trades: Iterable<Trade>, onInserted: ((trade: Trade) => void) | undefined): number =>
-          this.writeTrades(trades, onInserted),
+        (
+          trades: Iterable<Trade>,
+          onInserted: ((trade: Trade) => void) | undefined,
+          receivedAt: readonly number[] | undefined,
+        ): number => this.writeTrades(trades, onInserted, receivedAt),
       ),
       upsertCandles: db.transaction((candles: Iterable<Candle>): number => this.writeCandles(candles)),
       insertSignals: db.transaction((signals: Iterable<Signal>): number => this.writeSignals(signals)),
@@ -204,29 +195,37 @@ export class MarketStore {
   }
 
   /**
-   * Insert trades in one transaction, skipping duplicates (same (ts, seq) or same trade id for
-   * the instrument). Returns the number of rows inserted; `onInserted` sees each inserted trade,
+   * Insert trades in one transaction, skipping duplicates (same (ts, seq), or same trade id at
+   * the same exchange time, for the instrument: what a resend after a reconnect looks like).
+   * Returns the number inserted; `onInserted` sees each inserted trade, in the order given,
    * which is how the recorder builds candles from exactly the trades that were stored.
+   * `receivedAt[i]` is the local receive time of the i-th trade (NaN where unknown).
    */
-  insertTrades(trades: Iterable<Trade>, onInserted?: (trade: Trade) => void): number {
-    return this.transactions.insertTrades(trades, onInserted);
+  insertTrades(
+    trades: Iterable<Trade>,
+    onInserted?: (trade: Trade) => void,
+    receivedAt?: readonly number[],
+  ): number {
+    return this.transactions.insertTrades(trades, onInserted, receivedAt);
   }
 
   /** The last `limit` trades of an instrument, newest last. */
   recentTrades(instrument: string, limit: number): Trade[] {
     const key = this.keyOf(instrument);
     if (key === undefined) return [];
-    return this.sql.recentTrades
-      .all(key, limit)
-      .reverse()
-      .map((row) => tradeFromRow(instrument, row));
+    return this.trades.latest(key, instrument, Number.MIN_SAFE_INTEGER, END_OF_TIME, limit);
   }
 
   /** Trades stored for one instrument, or for all when omitted. */
   countTrades(instrument?: string): number {
-    if (instrument === undefined) return this.sql.countTrades.get() ?? 0;
+    if (instrument === undefined) return this.trades.count();
     const key = this.keyOf(instrument);
-    return key === undefined ? 0 : (this.sql.countInstrumentTrades.get(key) ?? 0);
+    return key === undefined ? 0 : this.trades.count(key);
+  }
+
+  /** The instrument's key for the trade store (trade-store.ts), or undefined if unknown. */
+  instrumentKey(instrument: string): number | undefined {
+    return this.keyOf(instrument);
   }
 
   /**
@@ -274,11 +273,14 @@ export class MarketStore {
    */
   mergeLateTrade(trade: Trade, timeframe: Timeframe): void {
     const openTime = barOpenTime(trade.ts, timeframe);
+    const key = this.requireKey(trade.instrument);
+    const closeTime = openTime + TIMEFRAME_MS[timeframe];
     this.sql.mergeLateTrade.run({
-      instrument: this.requireKey(trade.instrument),
+      instrument: key,
       timeframe,
       openTime,
-      closeTime: openTime + TIMEFRAME_MS[timeframe],
+      firstPrice: this.trades.firstPriceIn(key, openTime, closeTime),
+      lastPrice: this.trades.lastPriceIn(key, openTime, closeTime),
       open: trade.price,
       high: trade.price,
       low: trade.price,
@@ -403,23 +405,46 @@ export class MarketStore {
     this.sql.setSetting.run(key, json);
   }
 
-  private writeTrades(trades: Iterable<Trade>, onInserted: ((trade: Trade) => void) | undefined): number {
+  /**
+   * Trades grouped per instrument (a flush holds several) as columns for the trade store, then
+   * `onInserted` called in the order given for those stored.
+   */
+  private writeTrades(
+    trades: Iterable<Trade>,
+    onInserted: ((trade: Trade) => void) | undefined,
+    receivedAt: readonly number[] | undefined,
+  ): number {
+    const all = Array.isArray(trades) ? (trades as readonly Trade[]) : [...trades];
+    const byInstrument = new Map<string, number[]>();
+    all.forEach((trade, i) => {
+      const list = byInstrument.get(trade.instrument);
+      if (list === undefined) byInstrument.set(trade.instrument, [i]);
+      else list.push(i);
+    });
+    const stored = new Uint8Array(all.length);
     let inserted = 0;
-    for (const trade of trades) {
-      const { changes } = this.sql.insertTrade.run(
-        this.requireKey(trade.instrument),
-        trade.ts,
-        trade.seq,
-        trade.id === '' ? null : trade.id,
-        trade.price,
-        trade.amount,
-        SIDE_TO_DB[trade.side],
-      );
-      if (changes > 0) {
-        inserted += 1;
-        onInserted?.(trade);
-      }
+    for (const [instrument, indexes] of byInstrument) {
+      const key = this.requireKey(instrument);
+      const pick = <T>(value: (trade: Trade, i: number) => T): T[] =>
+        indexes.map((i) => value(all[i] as Trade, i));
+      const kept = this.trades.insert(key, {
+        ts: pick((t) => t.ts),
+        seq: pick((t) => t.seq),
+        id: pick((t) => (t.id === '' ? null : t.id)),
+        price: pick((t) => t.price),
+        amount: pick((t) => t.amount),
+        side: pick((t) => SIDE_TO_DB[t.side]),
+        receiveTs: receivedAt === undefined ? null : pick((_t, i) => receivedAt[i] ?? Number.NaN),
+      });
+      kept.forEach((flag, k) => {
+        if (flag === 1) stored[indexes[k] ?? 0] = 1;
+      });
     }
+    all.forEach((trade, i) => {
+      if (stored[i] !== 1) return;
+      inserted += 1;
+      onInserted?.(trade);
+    });
     return inserted;
   }
 

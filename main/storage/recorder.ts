@@ -20,6 +20,11 @@ export interface RecorderOptions {
   readonly timeframes?: readonly Timeframe[];
   /** Monotonic clock in ms, to time commits. Default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * Wall clock in ms (UTC), read as each trade is handed over: the local receive time stored
+   * beside the exchange's time, so a replay can reproduce the feed's delays. Default `Date.now`.
+   */
+  readonly receiveClock?: () => number;
 }
 
 /** What one flush committed. */
@@ -96,11 +101,14 @@ export class Recorder {
   private readonly snapshotIntervalMs: number;
   private readonly snapshotDepth: number;
   private readonly now: () => number;
+  private readonly receiveClock: () => number;
   private builder: CandleBuilder;
   private readonly writeBatch;
   private readonly books: BookHistory;
 
   private trades: Trade[] = [];
+  /** Local receive time of each buffered trade, beside `trades`. */
+  private receivedAt: number[] = [];
   private snapshots: BookSnapshot[] = [];
   private signals: Signal[] = [];
   private deltas = new Map<string, DeltaColumns>();
@@ -129,6 +137,7 @@ export class Recorder {
     this.snapshotDepth = options.snapshotDepth ?? FULL_DEPTH;
     this.books = new BookHistory(store.db);
     this.now = options.now ?? (() => performance.now());
+    this.receiveClock = options.receiveClock ?? Date.now;
     // Bars already stored (e.g. today's 1d bar, recorded before a restart) are continued, not
     // overwritten by a bar of the new trades only. The lookup runs inside the flush transaction.
     this.builder = new CandleBuilder({
@@ -162,12 +171,15 @@ export class Recorder {
     }
   }
 
-  recordTrade(trade: Trade): void {
+  /** Buffer a trade; `receivedAt` (local ms) defaults to now on the receive clock. */
+  recordTrade(trade: Trade, receivedAt?: number): void {
     if (!isStorableTrade(trade) || !this.store.hasInstrument(trade.instrument)) {
       this.counts.rejectedEvents += 1;
       return;
     }
+    const at = receivedAt ?? this.receiveClock();
     this.trades.push(trade);
+    this.receivedAt.push(Number.isSafeInteger(at) ? at : Math.round(at));
   }
 
   /**
@@ -272,6 +284,7 @@ export class Recorder {
     const durationMs = this.now() - started;
     this.builder = next;
     this.trades = [];
+    this.receivedAt = [];
     this.snapshots = [];
     this.signals = [];
     this.deltas = new Map();
@@ -319,9 +332,13 @@ export class Recorder {
   /** The body of the flush transaction. Synchronous throughout: nothing may await in here. */
   private write(builder: CandleBuilder): Omit<FlushResult, 'durationMs'> {
     const store = this.store;
-    const inserted = store.insertTrades(this.trades, (trade) => {
-      builder.addTrade(trade);
-    });
+    const inserted = store.insertTrades(
+      this.trades,
+      (trade) => {
+        builder.addTrade(trade);
+      },
+      this.receivedAt,
+    );
     let snapshots = 0;
     for (const snapshot of this.snapshots) {
       if (store.insertBookSnapshot(snapshot, this.snapshotDepth)) snapshots += 1;

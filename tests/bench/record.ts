@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,10 +13,16 @@ import { BookHistory } from '../../main/storage/book-history.js';
 import { openDatabase, type SqliteDatabase } from '../../main/storage/database.js';
 import { MarketStore } from '../../main/storage/market-store.js';
 import { Recorder } from '../../main/storage/recorder.js';
+import { TradeStore } from '../../main/storage/trade-store.js';
 import { createApiClient } from '../../shared/api/client.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
 import { createRng } from '../../shared/market/rng.js';
+import {
+  bundleEventBacktestChild,
+  runEventBacktestChild,
+  storeGeneratedTrades,
+} from '../fixtures/stored-trades.js';
 import { median, type Benchmark, type Figure } from './report.js';
 
 const START = Date.UTC(2026, 0, 5);
@@ -43,14 +49,16 @@ function nowMs(): number {
 }
 
 /** A fresh workspace file, as the App opens it. */
-function workspace(): { db: SqliteDatabase; store: MarketStore; close(): void } {
+function workspace(): { db: SqliteDatabase; store: MarketStore; file: string; close(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tw-bench-record-'));
-  const db = openDatabase(path.join(dir, 'workspace.sqlite'));
+  const file = path.join(dir, 'workspace.sqlite');
+  const db = openDatabase(file);
   const store = new MarketStore(db);
   store.upsertInstrument(INSTRUMENT);
   return {
     db,
     store,
+    file,
     close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });
@@ -90,17 +98,135 @@ function tableBytes(db: SqliteDatabase, table: string): number {
   );
 }
 
-function bulkImport(rows: TradeColumns): { perSecond: number; bytesPerTrade: number } {
+/**
+ * Bulk import into a fresh workspace; bytes per trade is the growth of the database file
+ * (after a checkpoint, so the WAL is in it), everything the trades cost on disk included.
+ */
+function bulkImport(rows: TradeColumns): { perSecond: number; bytesPerTrade: number; file: number } {
   const ws = workspace();
   try {
     // The bulk connection's own settings: a large page cache for the b-tree being built.
     ws.db.pragma('cache_size = -262144');
+    ws.db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = statSync(ws.file).size;
     const bulk = new BulkStore(ws.db);
     const began = nowMs();
     ws.db.transaction(() => bulk.insertTrades(INSTRUMENT.id, rows)).immediate();
     const seconds = (nowMs() - began) / 1000;
     ws.db.pragma('wal_checkpoint(TRUNCATE)');
-    return { perSecond: rows.length / seconds, bytesPerTrade: tableBytes(ws.db, 'trades') / rows.length };
+    const grown = statSync(ws.file).size - before;
+    return { perSecond: rows.length / seconds, bytesPerTrade: grown / rows.length, file: grown };
+  } finally {
+    ws.close();
+  }
+}
+
+/**
+ * Replay speed: every trade of a 1M-trade workspace read back through the trade store's
+ * cursor (SQLite read + chunk decode into typed columns), each trade's ts, price, amount and
+ * side touched. The reference: the same touch of Float64Arrays already in memory.
+ */
+function replayFigures(rows: TradeColumns): { perSecond: number; vsScan: number } {
+  const ws = workspace();
+  try {
+    const bulk = new BulkStore(ws.db);
+    ws.db.transaction(() => bulk.insertTrades(INSTRUMENT.id, rows)).immediate();
+    const key = ws.store.instrumentKey(INSTRUMENT.id) ?? -1;
+    const trades = new TradeStore(ws.db);
+    const replayRates: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      let sum = 0;
+      let count = 0;
+      const began = nowMs();
+      const cursor = trades.cursor(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+      while (cursor.nextBlock()) {
+        const { ts, price, amount, side } = cursor.block;
+        for (let i = cursor.index; i < cursor.end; i++)
+          sum += (ts[i] ?? 0) * 1e-12 + (price[i] ?? 0) * (amount[i] ?? 0) * (side[i] ?? 0);
+        count += cursor.end - cursor.index;
+      }
+      replayRates.push(count / ((nowMs() - began) / 1000));
+      if (count !== rows.length || Number.isNaN(sum)) throw new Error(`replayed ${count} of ${rows.length}`);
+    }
+    const n = rows.length;
+    const columns = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+    for (const column of columns) column.fill(1.5);
+    const [ts, price, amount, side] = columns as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const scanRates: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      let sum = 0;
+      const began = nowMs();
+      for (let i = 0; i < n; i++)
+        sum += (ts[i] ?? 0) * 1e-12 + (price[i] ?? 0) * (amount[i] ?? 0) * (side[i] ?? 0);
+      scanRates.push(n / ((nowMs() - began) / 1000));
+      if (Number.isNaN(sum)) throw new Error('scan summed NaN');
+    }
+    const perSecond = median(replayRates);
+    return { perSecond, vsScan: perSecond / median(scanRates) };
+  } finally {
+    ws.close();
+  }
+}
+
+/**
+ * Peak RSS of an event-mode backtest over a month of generated trades (2M), run in a child
+ * process as the backtest worker runs it: memory must not grow with the range.
+ */
+function eventBacktestPeakRss(root: string): number {
+  const ws = workspace();
+  try {
+    const month = 30 * DAY;
+    const count = 2_000_000;
+    const range = storeGeneratedTrades(ws.db, INSTRUMENT.id, START, count, Math.floor(month / count));
+    ws.db.pragma('wal_checkpoint(TRUNCATE)');
+    const child = bundleEventBacktestChild(root);
+    const run = runEventBacktestChild(child, 4096, [ws.file, INSTRUMENT.id, range.from, range.to]);
+    if (run.trades !== count) throw new Error(`event backtest replayed ${run.trades} of ${count} trades`);
+    return run.peakRssMb;
+  } finally {
+    ws.close();
+  }
+}
+
+/**
+ * The real Binance XRP/ETH sample (../shared/marketdata, not part of the project: skipped with
+ * a note when absent) stored and read back: the round trip must be exact; bytes per trade is
+ * the trade_chunks table's share on disk (the file of a 12k-trade workspace is mostly schema).
+ */
+function binanceSampleBytesPerTrade(root: string): number | null {
+  const file = path.join(root, '../../shared/marketdata/trades_binance_xrpeth.csv');
+  const fallback = path.join(root, '../shared/marketdata/trades_binance_xrpeth.csv');
+  const csv = existsSync(file) ? file : existsSync(fallback) ? fallback : null;
+  if (csv === null) {
+    process.stdout.write(
+      '  (no ../shared/marketdata/trades_binance_xrpeth.csv: real-sample figure skipped)\n',
+    );
+    return null;
+  }
+  const rows = new TradeColumns();
+  const lines = readFileSync(csv, 'utf8').trim().split('\n').slice(1);
+  for (const line of lines) {
+    const [ts, price, amount, side, id] = line.split(',');
+    rows.push(Number(ts), Number(id), id ?? null, Number(price), Number(amount), side === 'buy' ? 1 : -1);
+  }
+  const ws = workspace();
+  try {
+    const bulk = new BulkStore(ws.db);
+    ws.db.transaction(() => bulk.insertTrades(INSTRUMENT.id, rows)).immediate();
+    const back = ws.store.recentTrades(INSTRUMENT.id, rows.length);
+    back.forEach((trade, i) => {
+      const exact =
+        trade.ts === rows.ts[i] &&
+        trade.seq === rows.seq[i] &&
+        trade.id === rows.id[i] &&
+        trade.price === rows.price[i] &&
+        trade.amount === rows.amount[i] &&
+        (trade.side === 'buy' ? 1 : -1) === rows.side[i];
+      if (!exact) throw new Error(`XRP/ETH sample trade ${i} did not round-trip: ${JSON.stringify(trade)}`);
+    });
+    if (back.length !== rows.length) throw new Error(`XRP/ETH sample: ${back.length} of ${rows.length} back`);
+    ws.db.pragma('wal_checkpoint(TRUNCATE)');
+    return tableBytes(ws.db, 'trade_chunks') / rows.length;
   } finally {
     ws.close();
   }
@@ -133,12 +259,22 @@ async function importCsv(rows: TradeColumns): Promise<number> {
   }
 }
 
-/** The reference: one prepared single-row INSERT per trade, same schema, one transaction. */
+/**
+ * The reference: one prepared single-row INSERT per trade into a row-per-trade table (the
+ * schema trades had before packed chunks, migration 0001, with its id index), one transaction.
+ */
 function plainInsert(rows: TradeColumns): number {
   const ws = workspace();
   try {
+    ws.db.exec(`
+      CREATE TABLE plain_trades (
+        instrument INTEGER NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, trade_id TEXT,
+        price REAL NOT NULL, amount REAL NOT NULL, side INTEGER NOT NULL,
+        PRIMARY KEY (instrument, ts, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX plain_trades_by_trade_id ON plain_trades (instrument, trade_id);`);
     const insert = ws.db.prepare(
-      'INSERT INTO trades (instrument, ts, seq, trade_id, price, amount, side) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      'INSERT INTO plain_trades (instrument, ts, seq, trade_id, price, amount, side) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     const began = nowMs();
     ws.db
@@ -218,6 +354,7 @@ function stream(
     perSecond: events.length / seconds,
     p99: percentile(latencies, 0.99),
     bytesPerBookEvent: bookBytes / Math.max(1, deltas),
+    bytesPerRecordedTrade: tableBytes(ws.db, 'trade_chunks') / Math.max(1, recorder.stats.recordedTrades),
     market,
   };
 }
@@ -323,6 +460,7 @@ async function importFigures(): Promise<{
   plainRate: number;
   fileRate: number;
   bytesPerTrade: number;
+  replay: { perSecond: number; vsScan: number };
 }> {
   const trades = syntheticTrades(1_000_000);
   bulkImport(syntheticTrades(50_000)); // warm-up
@@ -340,6 +478,7 @@ async function importFigures(): Promise<{
     plainRate: median(plain),
     fileRate: await importCsv(trades),
     bytesPerTrade,
+    replay: replayFigures(trades),
   };
 }
 
@@ -359,7 +498,9 @@ export function recordBenchmark(root: string): Benchmark {
           run.ws.close();
         }
       }
-      const { bulkRate, plainRate, fileRate, bytesPerTrade } = await importFigures();
+      const { bulkRate, plainRate, fileRate, bytesPerTrade, replay } = await importFigures();
+      const eventRss = eventBacktestPeakRss(root);
+      const sampleBytes = binanceSampleBytesPerTrade(root);
 
       const { events, market } = demoEvents(60, 11);
       // The latency run gets its own, smaller event list: the heap of the others' millions of
@@ -368,11 +509,13 @@ export function recordBenchmark(root: string): Benchmark {
       const streamRates: number[] = [];
       const p99s: number[] = [];
       let bytesPerBookEvent = 0;
+      let bytesPerRecordedTrade = 0;
       let bookAtP99 = 0;
       for (let i = 0; i < 3; i++) {
         const run = stream(events, market, FLUSH_MS, null);
         streamRates.push(run.perSecond);
         bytesPerBookEvent = run.bytesPerBookEvent;
+        bytesPerRecordedTrade = run.bytesPerRecordedTrade;
         if (i === 0)
           bookAtP99 = queryBookAt(run.ws.db, market.instrument.id, START + 1000, START + 60 * 60_000);
         run.ws.close();
@@ -396,6 +539,20 @@ export function recordBenchmark(root: string): Benchmark {
         { name: 'query_day_1m_p99_ms', value: queryDay1m(), unit: 'ms', better: 'lower' },
         { name: 'query_book_at_p99_ms', value: bookAtP99, unit: 'ms', better: 'lower' },
         { name: 'bytes_per_trade', value: bytesPerTrade, unit: 'B', better: 'lower' },
+        { name: 'bytes_per_recorded_trade', value: bytesPerRecordedTrade, unit: 'B', better: 'lower' },
+        ...(sampleBytes === null
+          ? []
+          : [
+              {
+                name: 'bytes_per_trade_binance_xrpeth',
+                value: sampleBytes,
+                unit: 'B',
+                better: 'lower' as const,
+              },
+            ]),
+        { name: 'replay_trades_per_s', value: replay.perSecond, unit: '1/s', better: 'higher' },
+        { name: 'replay_vs_float64_scan', value: replay.vsScan, unit: 'ratio', better: 'higher' },
+        { name: 'event_backtest_peak_rss_mb', value: eventRss, unit: 'MB', better: 'lower' },
         { name: 'bytes_per_book_event', value: bytesPerBookEvent, unit: 'B', better: 'lower' },
       ];
     },

@@ -11,7 +11,7 @@ import type { Migration } from './migration.js';
  * list, which must run 1..n without gaps (the coordinator renumbers at merge).
  */
 export const migration0018: Migration = {
-  version: 13,
+  version: 15,
   name: 'book_receive_time',
   sql: `
 ALTER TABLE book_snapshots ADD COLUMN local_ts INTEGER CHECK (local_ts IS NULL OR local_ts >= 0);

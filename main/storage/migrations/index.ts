@@ -11,6 +11,7 @@ import { migration0010 } from './0010_training_checkpoints.js';
 import { migration0011 } from './0011_live_stop_orders.js';
 import { migration0012 } from './0012_paper_orders.js';
 import { migration0013 } from './0013_idempotent_runs.js';
+import { migration0014 } from './0014_trade_chunks.js';
 import { migration0018 } from './0018_book_receive_time.js';
 import type { Migration } from './migration.js';
 
@@ -31,5 +32,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0011,
   migration0012,
   migration0013,
+  migration0014,
   migration0018,
 ];

@@ -101,9 +101,12 @@ describe('MarketStore', () => {
 
     it('fails loudly on a trade it cannot store instead of dropping it as a duplicate', () => {
       expect(() => store.insertTrades([trade({ ts: 1, price: Number.NaN })])).toThrow(
-        /NOT NULL constraint failed/,
+        /Trade 0: price NaN cannot be stored/,
       );
-      expect(() => store.insertTrades([trade({ ts: 1, amount: -1 })])).toThrow(/CHECK constraint failed/);
+      expect(() => store.insertTrades([trade({ ts: 1, amount: -1 })])).toThrow(
+        /Trade 0: amount -1 cannot be stored/,
+      );
+      expect(store.countTrades()).toBe(0);
     });
 
     it('writes a batch all or nothing', () => {
