@@ -159,7 +159,7 @@ export async function runHistoryCommand(
           },
         );
         endProgress();
-        if (inferSteps && result.steps !== null) {
+        if (inferSteps && 'steps' in result && result.steps !== null) {
           const steps = {
             tickSize: givenTick === undefined ? result.steps.tickSize : Number(givenTick),
             lotSize: givenLot === undefined ? result.steps.lotSize : Number(givenLot),

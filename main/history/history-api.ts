@@ -196,7 +196,7 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
               work.signal,
             );
             log(`import: ${result.file}: ${result.inserted} of ${result.rows} ${result.kind} written`);
-            if (inferSteps && result.steps !== null) {
+            if (inferSteps && 'steps' in result && result.steps !== null) {
               const steps = {
                 tickSize: request.create?.tickSize ?? result.steps.tickSize,
                 lotSize: request.create?.lotSize ?? result.steps.lotSize,
