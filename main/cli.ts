@@ -2,7 +2,7 @@
 //   demo-history  record hours of the demo market at full speed into a workspace (for backtests)
 //   candles       print recorded candles of one instrument and timeframe as CSV
 //   info          what a workspace holds
-import { existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ import { TIMEFRAMES, type Timeframe } from '../shared/domain/timeframes.js';
 import { DemoMarket } from '../shared/market/demo-market.js';
 
 const USAGE = `usage: npm run cli -- <command> [--data-dir <dir>] [options]
-  demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>]
+  demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>] [--commit-log <file>]
   candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
   info
   backup --to <folder> [--keep <n>]     copy the workspace (also while a host records in it)
@@ -80,6 +80,15 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   let marketTime = start;
   const pipeline = new LivePipeline({ recorder, features: worker, clock: () => marketTime });
 
+  // One JSON line per committed batch: what a kill -9 can no longer take away (crash tests,
+  // scripts that follow a long recording).
+  const commitLog = values['commit-log'];
+  const committed = (): void => {
+    if (commitLog === undefined) return;
+    const line = { marketTime, trades: store.countTrades(market.instrument.id) };
+    appendFileSync(commitLog, `${JSON.stringify(line)}\n`);
+  };
+
   const end = start + hours * 3_600_000;
   const stepMs = 1000;
   const began = Date.now();
@@ -91,7 +100,10 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
     market.advanceTo(marketTime, out);
     pipeline.ingest(out);
     if (worker.pending > 8) await worker.whenDrained();
-    if ((marketTime - start) % 60_000 === 0) pipeline.flush();
+    if ((marketTime - start) % 60_000 === 0) {
+      pipeline.flush();
+      committed();
+    }
     if (failure.message !== null) throw new Error(failure.message);
     const now = Date.now();
     if (process.stderr.isTTY && now - lastDraw > 200) {
@@ -102,6 +114,7 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   }
   await worker.stop();
   pipeline.flush();
+  committed();
   db.close();
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - began) / 1000;
@@ -202,6 +215,7 @@ async function main(): Promise<void> {
       timeframe: { type: 'string' },
       limit: { type: 'string' },
       keep: { type: 'string' },
+      'commit-log': { type: 'string' },
       ...HISTORY_CLI_OPTIONS,
     },
   });
