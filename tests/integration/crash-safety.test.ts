@@ -20,9 +20,10 @@ const root = path.resolve(import.meta.dirname, '../..');
 const CLI = path.join(root, 'dist/main/cli.js');
 const INSTRUMENT = 'demo:DEMO/USD';
 const START = '2026-01-05T00:00:00Z';
-const HOURS = '0.05';
-/** demo-history commits every minute of market time: the most a kill may take away. */
-const BATCH_MS = 60_000;
+const HOURS = '0.02';
+/** Market seconds per committed batch (demo-history --commit-every): the most a kill may take away. */
+const BATCH_S = 5;
+const BATCH_MS = BATCH_S * 1000;
 const KILLS = 10;
 const SEED = 20261207;
 
@@ -57,6 +58,10 @@ function record(dataDir: string, commitLog: string) {
       '3',
       '--data-dir',
       dataDir,
+      '--features',
+      'off',
+      '--commit-every',
+      String(BATCH_S),
       '--commit-log',
       commitLog,
     ],
@@ -144,7 +149,7 @@ describe('crash safety of recording', () => {
     const reference = record(referenceDir, path.join(referenceDir, 'commits.jsonl'));
     expect((await reference.exited).code).toBe(0);
     const expected = readWorkspace(referenceDir);
-    expect(expected.trades.length).toBeGreaterThan(2_000);
+    expect(expected.trades.length).toBeGreaterThan(500);
 
     const dataDir = tempDir('tw-crash');
     const rng = createRng(SEED);
@@ -159,7 +164,7 @@ describe('crash safety of recording', () => {
       const run = record(dataDir, commitLog);
       // A seeded moment, counted in commits so it does not depend on the machine's speed: before
       // the first one (opening, migrating, the first batch), or a few ms after the k-th one.
-      const afterCommits = Math.floor(rng.next() * 3);
+      const afterCommits = Math.floor(rng.next() * 8);
       const extraMs = Math.floor(rng.next() * (afterCommits === 0 ? 1_500 : 150));
       const timer = killAfter(run.child, commitLog, afterCommits, extraMs);
       const began = Date.now();
