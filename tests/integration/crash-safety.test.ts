@@ -217,5 +217,5 @@ describe('crash safety of recording', () => {
     expect(finished.trades).toEqual(expected.trades);
     expect(finished.candles).toEqual(expected.candles);
     expect(finished.candles).toEqual(rebuild(finished.trades));
-  }, 120_000);
+  }, 180_000);
 });
