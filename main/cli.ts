@@ -2,7 +2,7 @@
 //   demo-history  record hours of the demo market at full speed into a workspace (for backtests)
 //   candles       print recorded candles of one instrument and timeframe as CSV
 //   info          what a workspace holds
-import { existsSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,8 @@ import { TIMEFRAMES, type Timeframe } from '../shared/domain/timeframes.js';
 import { DemoMarket } from '../shared/market/demo-market.js';
 
 const USAGE = `usage: npm run cli -- <command> [--data-dir <dir>] [options]
-  demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>]
+  demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>] [--features on|off]
+               [--commit-every <s>] [--commit-log <file>]
   candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
   info
   backup --to <folder> [--keep <n>]     copy the workspace (also while a host records in it)
@@ -68,17 +69,43 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   const store = new MarketStore(db);
   store.upsertInstrument(market.instrument);
   const recorder = new Recorder(store);
+  const features = values.features ?? 'on';
+  if (features !== 'on' && features !== 'off')
+    throw new UsageError(`--features must be on or off, got '${features}'`);
   let signals = 0;
   const failure: { message: string | null } = { message: null };
-  const worker = new FeatureWorker(new URL('../worker/features.js', import.meta.url), {
-    onProcessed: (_events, features, fired) => {
-      signals += fired.length;
-      pipeline.onFeatures(features, fired);
-    },
-    onError: (message) => (failure.message = message),
-  });
+  // --features off records market data only (no feature worker, no signals): a quick fill
+  // of a workspace for backtests over candles, and the crash-safety tests.
+  const worker =
+    features === 'on'
+      ? new FeatureWorker(new URL('../worker/features.js', import.meta.url), {
+          onProcessed: (_events, computed, fired) => {
+            signals += fired.length;
+            pipeline.onFeatures(computed, fired);
+          },
+          onError: (message) => (failure.message = message),
+        })
+      : null;
   let marketTime = start;
-  const pipeline = new LivePipeline({ recorder, features: worker, clock: () => marketTime });
+  const pipeline = new LivePipeline({
+    recorder,
+    features: worker ?? { send: () => undefined },
+    clock: () => marketTime,
+  });
+
+  // One JSON line per committed batch: what a kill -9 can no longer take away (crash tests,
+  // scripts that follow a long recording).
+  const commitLog = values['commit-log'];
+  const committed = (): void => {
+    if (commitLog === undefined) return;
+    const line = { marketTime, trades: store.countTrades(market.instrument.id) };
+    appendFileSync(commitLog, `${JSON.stringify(line)}\n`);
+  };
+
+  // Market seconds per committed batch: what a crash can take away at most.
+  const commitEvery = numberOption(values['commit-every'], 'commit-every', 60);
+  if (!(Number.isInteger(commitEvery) && commitEvery >= 1))
+    throw new UsageError(`--commit-every must be whole seconds >= 1, got '${values['commit-every']}'`);
 
   const end = start + hours * 3_600_000;
   const stepMs = 1000;
@@ -90,8 +117,11 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
     out.length = 0;
     market.advanceTo(marketTime, out);
     pipeline.ingest(out);
-    if (worker.pending > 8) await worker.whenDrained();
-    if ((marketTime - start) % 60_000 === 0) pipeline.flush();
+    if (worker !== null && worker.pending > 8) await worker.whenDrained();
+    if ((marketTime - start) % (commitEvery * 1000) === 0) {
+      pipeline.flush();
+      committed();
+    }
     if (failure.message !== null) throw new Error(failure.message);
     const now = Date.now();
     if (process.stderr.isTTY && now - lastDraw > 200) {
@@ -100,8 +130,9 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
       process.stderr.write(`\r${progressLine(marketTime - start, end - start, began, now, detail)}`);
     }
   }
-  await worker.stop();
+  await worker?.stop();
   pipeline.flush();
+  committed();
   db.close();
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - began) / 1000;
@@ -202,6 +233,9 @@ async function main(): Promise<void> {
       timeframe: { type: 'string' },
       limit: { type: 'string' },
       keep: { type: 'string' },
+      'commit-log': { type: 'string' },
+      'commit-every': { type: 'string' },
+      features: { type: 'string' },
       ...HISTORY_CLI_OPTIONS,
     },
   });

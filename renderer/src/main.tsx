@@ -5,6 +5,7 @@ import { chooseTransport } from './api/transport.js';
 import { createAllocationStore } from './stores/allocation.js';
 import { createAppStore } from './stores/app.js';
 import { createBacktestsStore } from './stores/backtests.js';
+import { createBackupStore } from './stores/backup.js';
 import { StoresProvider, type WorkstationStores } from './stores/context.js';
 import { createFeaturesStore } from './stores/features.js';
 import { createHistoryStore } from './stores/history.js';
@@ -32,6 +33,7 @@ const stores: WorkstationStores = {
   signals: createSignalsStore(api),
   trading: createTradingStore(api, { desktop: showDesktopNotice }),
   allocation: createAllocationStore(api),
+  backup: createBackupStore(api),
 };
 stores.app.getState().start();
 void stores.markets.getState().start();

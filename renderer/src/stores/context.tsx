@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import type { AllocationState, AllocationStore } from './allocation.js';
 import type { AppState, AppStore } from './app.js';
 import type { BacktestsState, BacktestsStore } from './backtests.js';
+import type { BackupDeskState, BackupStore } from './backup.js';
 import type { FeaturesState, FeaturesStore } from './features.js';
 import type { HistoryState, HistoryStore } from './history.js';
 import type { MarketsState, MarketsStore } from './markets.js';
@@ -23,6 +24,7 @@ export interface WorkstationStores {
   readonly signals: SignalsStore;
   readonly trading: TradingStore;
   readonly allocation: AllocationStore;
+  readonly backup: BackupStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -90,4 +92,9 @@ export function useTrading<T>(selector: (state: TradingDeskState) => T): T {
 /** A narrow slice of the allocation store (the form, weights, rebalance plan and outcome). */
 export function useAllocation<T>(selector: (state: AllocationState) => T): T {
   return useStore(useStores().allocation, selector);
+}
+
+/** A narrow slice of the backup store (folder, schedule, retention, progress, restore). */
+export function useBackup<T>(selector: (state: BackupDeskState) => T): T {
+  return useStore(useStores().backup, selector);
 }

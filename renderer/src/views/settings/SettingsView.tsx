@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import type { StreamStatus } from '../../../../shared/api/schemas.js';
 import { useApp, useMarketsStore, useSettings } from '../../stores/context.js';
 import { useNavigation } from '../../stores/navigation.js';
+import { BackupPanel } from './BackupPanel.js';
 import './settings.css';
 
 /** Exchanges listed at once in the picker; the search narrows the rest. */
@@ -31,6 +32,7 @@ export function SettingsView() {
         <ConnectPanel />
         <KeysPanel />
         <ConnectionsPanel />
+        <BackupPanel />
         {problem === null ? null : (
           <p className="settings-problem" role="alert" data-testid="settings-problem">
             {problem}
