@@ -1,7 +1,7 @@
 import type { Exchange } from 'ccxt';
 import { z } from 'zod';
 import type { Candle } from '../../shared/domain/candle.js';
-import type { Instrument, MarketEvent, Trade } from '../../shared/domain/market.js';
+import type { Instrument, Trade } from '../../shared/domain/market.js';
 import type { Gap } from '../storage/gap-ledger.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import {

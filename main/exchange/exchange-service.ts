@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { StreamStatus } from '../../shared/api/schemas.js';
-import type { Instrument, MarketEvent } from '../../shared/domain/market.js';
+import type { Instrument } from '../../shared/domain/market.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { GapLedger } from '../storage/gap-ledger.js';
 import type { MarketStore } from '../storage/market-store.js';

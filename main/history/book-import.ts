@@ -53,6 +53,8 @@ export interface BookImportOptions {
   readonly signal?: AbortSignal;
   /** Wall clock, ms: a message stamped in the future is refused (a unit error, not history). */
   readonly clock?: () => number;
+  /** Anchor cadence (BookAnchorPolicy): least ms between anchors, and deltas per level before one. */
+  readonly anchors?: { readonly intervalMs: number; readonly deltasPerLevel: number };
   /** Levels buffered before a write transaction (about a tenth of a second of the writer). */
   readonly deltasPerTransaction?: number;
 }
@@ -148,7 +150,7 @@ class BookFileWriter {
   private readonly validator: MarketEventValidator;
   private readonly books: BookHistory;
   private readonly ledger: GapLedger;
-  private readonly anchors = new BookAnchorPolicy();
+  private readonly anchors: BookAnchorPolicy;
   private readonly write: () => void;
   private readonly perTransaction: number;
   private columns = newColumns();
@@ -182,6 +184,7 @@ class BookFileWriter {
   ) {
     const clock = options.clock ?? (() => Date.now());
     this.validator = new MarketEventValidator({ clock });
+    this.anchors = new BookAnchorPolicy(options.anchors?.intervalMs, options.anchors?.deltasPerLevel);
     this.books = new BookHistory(db);
     this.ledger = new GapLedger(db, clock);
     this.perTransaction = Math.max(1, options.deltasPerTransaction ?? DELTAS_PER_TRANSACTION);

@@ -22,6 +22,8 @@ export interface LivePipelineOptions {
   readonly clock: () => number;
   /** How often a book snapshot (an anchor for delta replay) is recorded per instrument (ms of market time). */
   readonly snapshotIntervalMs?: number;
+  /** Deltas per book level between two anchors (default ANCHOR_DELTAS_PER_LEVEL; 0: every interval). */
+  readonly anchorDeltasPerLevel?: number;
   /** Levels a side in a recorded snapshot. Default: the whole book, which bookAt needs to be exact. */
   readonly snapshotDepth?: number;
 }
@@ -60,7 +62,7 @@ export class LivePipeline {
     this.validator = new MarketEventValidator({ clock: options.clock });
     // Every 10 s: each anchor is the whole book, and bookAt replays at most 10 s of deltas
     // (measured in tests/bench/record.ts: 1 s anchors doubled the bytes per book event).
-    this.anchors = new BookAnchorPolicy(options.snapshotIntervalMs ?? 10_000);
+    this.anchors = new BookAnchorPolicy(options.snapshotIntervalMs ?? 10_000, options.anchorDeltasPerLevel);
     this.snapshotDepth = options.snapshotDepth ?? Number.MAX_SAFE_INTEGER;
   }
 

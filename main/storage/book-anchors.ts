@@ -1,5 +1,5 @@
 /** Deltas per book level after which a new anchor snapshot is worth its bytes. */
-const ANCHOR_DELTAS_PER_LEVEL = 8;
+export const ANCHOR_DELTAS_PER_LEVEL = 8;
 /** Longest time between two anchors of a book, whatever its depth. */
 const MAX_ANCHOR_MS = 300_000;
 
@@ -13,8 +13,15 @@ export class BookAnchorPolicy {
   private readonly lastAnchorTs = new Map<string, number>();
   private readonly deltasSinceAnchor = new Map<string, number>();
 
-  /** `intervalMs`: least market time between two anchors of one book (10 s: see tests/bench/record.ts). */
-  constructor(private readonly intervalMs = 10_000) {}
+  /**
+   * `intervalMs`: least market time between two anchors of one book (10 s: see
+   * tests/bench/record.ts); `deltasPerLevel`: deltas since the last anchor, per level of the
+   * book, before a new one is worth storing (0: one every interval, for a quick bookAt).
+   */
+  constructor(
+    private readonly intervalMs = 10_000,
+    private readonly deltasPerLevel = ANCHOR_DELTAS_PER_LEVEL,
+  ) {}
 
   /** Counts the levels of a message just applied. */
   applied(instrument: string, levels: number): void {
@@ -32,7 +39,7 @@ export class BookAnchorPolicy {
     if (last !== undefined) {
       if (ts - last < this.intervalMs) return false;
       const deltas = this.deltasSinceAnchor.get(instrument) ?? 0;
-      if (deltas < ANCHOR_DELTAS_PER_LEVEL * depth && ts - last < MAX_ANCHOR_MS) return false;
+      if (deltas < this.deltasPerLevel * depth && ts - last < MAX_ANCHOR_MS) return false;
     }
     this.anchored(instrument, ts);
     return true;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeDeltas, encodeDeltas } from '../../../../main/storage/book-delta-codec.js';
-import { BookHistory } from '../../../../main/storage/book-history.js';
+import { BookHistory, CHUNK_MAX_DELTAS } from '../../../../main/storage/book-history.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
 import { Recorder } from '../../../../main/storage/recorder.js';
@@ -146,5 +146,61 @@ describe('BookHistory.bookAt', () => {
       expect(rebuilt?.bids).toEqual(expected.bids);
       expect(rebuilt?.asks).toEqual(expected.asks);
     }
+  });
+});
+
+describe('book messages in stored history', () => {
+  let db: SqliteDatabase;
+
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    new MarketStore(db).upsertInstrument(instrument());
+  });
+  afterEach(() => db.close());
+
+  it('keeps each message receive time in the chunk, and reads chunks written without one', () => {
+    const columns = {
+      ts: [1000, 1000, 1000, 1004],
+      seq: [5, 5, 6, 7],
+      side: ['bid', 'ask', 'bid', 'ask'] as ('bid' | 'ask')[],
+      price: [100.01, 100.03, 99.99, 100.02],
+      size: [1, 2, 3, 4],
+      localTs: [1003, 1003, Number.NaN, 1002],
+    };
+    const read = (blob: Buffer): number[] => {
+      const seen: number[] = [];
+      decodeDeltas(blob, 1000, 5, 100, 1000, (_ts, _seq, _side, _price, _size, localTs) => {
+        seen.push(localTs);
+        return true;
+      });
+      return seen;
+    };
+    expect(read(encodeDeltas(columns, 0, 4, 100, 1000))).toEqual([1003, 1003, Number.NaN, 1002]);
+    const { localTs: _dropped, ...older } = columns;
+    expect(read(encodeDeltas(older, 0, 4, 100, 1000))).toEqual([
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+      Number.NaN,
+    ]);
+  });
+
+  it('never splits a message over two chunks, even one larger than a chunk', () => {
+    const history = new BookHistory(db);
+    const levels = CHUNK_MAX_DELTAS + 10;
+    const columns = {
+      ts: [...Array<number>(levels).fill(1000), 1001],
+      seq: [...Array<number>(levels).fill(1), 2],
+      side: Array<'bid' | 'ask'>(levels + 1).fill('bid'),
+      price: [...Array.from({ length: levels }, (_, i) => 50 + i / 100), 49],
+      size: Array<number>(levels + 1).fill(1),
+    };
+    db.transaction(() => history.insertDeltas(TEST_INSTRUMENT, columns))();
+    const chunks = db.prepare('SELECT first_ts, first_seq, count FROM book_deltas ORDER BY first_ts').all();
+    expect(chunks).toEqual([
+      { first_ts: 1000, first_seq: 1, count: levels },
+      { first_ts: 1001, first_seq: 2, count: 1 },
+    ]);
+    expect(history.bookAt(TEST_INSTRUMENT, 1000)).toBeNull(); // no anchor: the book is unknown
   });
 });
