@@ -193,7 +193,7 @@ export async function runWalkForward(
       testTo: test.to,
       bestIndex,
       bestParams,
-      inSampleSharpe: sweep.best === null || bestRow === undefined ? Number.NaN : bestRow.metrics.sharpe,
+      inSampleSharpe: bestRow === undefined ? Number.NaN : bestRow.metrics.sharpe,
       sharpeVariance: sweep.sharpeVariance,
       outOfSample: outcome.metrics,
     });

@@ -814,7 +814,7 @@ export class CandleBacktest extends BacktestCore {
     const funding = series.fundingRate ?? null;
     const perpetual = this.rules.kind === 'perpetual';
     let previous = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < series.length && !this.ruined; i++) {
+    for (let i = 0; i < series.length; i++) {
       const t = openTime[i] ?? 0;
       // Corrupt data is worse than none: bars must come in time order, each once.
       if (!(t > previous)) throw new RangeError(`bars out of order at index ${i} (openTime ${t})`);

@@ -383,7 +383,7 @@ export function withBarSizing(
       return sized.onBar?.(bar, ctx) ?? null;
     },
   };
-  if (sized.onEvent !== undefined) wrapped.onEvent = sized.onEvent;
-  if (sized.onOrderEvent !== undefined) wrapped.onOrderEvent = sized.onOrderEvent;
+  if (sized.onEvent !== undefined) wrapped.onEvent = sized.onEvent.bind(sized);
+  if (sized.onOrderEvent !== undefined) wrapped.onOrderEvent = sized.onOrderEvent.bind(sized);
   return wrapped;
 }

@@ -85,6 +85,7 @@ function plainRun(series: CandleSeries): { seconds: number; equity: number; fill
   let position = 0;
   let pending = 0; // quantity to trade at the next open
   let fills = 0;
+  let lastSign = 0;
   for (let i = 0; i < length; i++) {
     const o = open[i] ?? 0;
     const c = close[i] ?? 0;
@@ -103,7 +104,15 @@ function plainRun(series: CandleSeries): { seconds: number; equity: number; fill
     slowSum += c;
     slowRing[i % SLOW] = c;
     if (++seen < SLOW) continue;
-    const target = fastSum * SLOW > slowSum * FAST ? 1 : 0;
+    // The crossover convention (shared/backtest/README.md): a cross against the last non-zero
+    // difference; a tie is none, and nothing is entered before the first cross.
+    const difference = fastSum * SLOW - slowSum * FAST;
+    if (difference === 0) continue;
+    const sign = difference > 0 ? 1 : -1;
+    const crossed = lastSign !== 0 && sign !== lastSign;
+    lastSign = sign;
+    if (!crossed) continue;
+    const target = sign > 0 ? 1 : 0;
     if (target !== position) pending = target - position;
   }
   return { seconds: seconds(began), equity: cash + position * (close[length - 1] ?? 0), fills };

@@ -29,6 +29,46 @@ export interface CostsForm {
   readonly riskFreeRate: number;
   readonly submitMs: number;
   readonly cancelMs: number;
+  /** How much each entry trades (shared/trading/sized-strategy.ts). */
+  readonly sizing: 'fixed' | 'fixed-fraction' | 'all-in' | 'vol-target';
+  /** fixed-fraction: of equity; vol-target: the annual volatility aimed at. */
+  readonly fraction: number;
+  readonly targetVol: number;
+  /** Amount step sizes round down to (0: none). */
+  readonly lot: number;
+  /** Spot with 1:1 shorts, spot long only, or a perpetual with leverage (shared/backtest/margin.ts). */
+  readonly account: 'spot' | 'spot-long-only' | 'perpetual';
+  readonly leverage: number;
+  readonly maintenanceMargin: number;
+}
+
+/** The form's sizing as the contract's. */
+function sizingOf(c: CostsForm): NonNullable<RangeRequest['costs']>['sizing'] {
+  switch (c.sizing) {
+    case 'fixed':
+    case 'all-in':
+      return { kind: c.sizing };
+    case 'fixed-fraction':
+      return { kind: c.sizing, fraction: c.fraction };
+    case 'vol-target':
+      return { kind: c.sizing, annualVol: c.targetVol };
+    default:
+      return c.sizing satisfies never;
+  }
+}
+
+/** The form's account as the contract's. */
+function accountOf(c: CostsForm): NonNullable<RangeRequest['costs']>['account'] {
+  switch (c.account) {
+    case 'spot':
+      return { kind: 'spot', allowShort: true };
+    case 'spot-long-only':
+      return { kind: 'spot', allowShort: false };
+    case 'perpetual':
+      return { kind: 'perpetual', leverage: c.leverage, maintenanceMargin: c.maintenanceMargin };
+    default:
+      return c.account satisfies never;
+  }
 }
 
 export const DEFAULT_COSTS: CostsForm = {
@@ -40,6 +80,13 @@ export const DEFAULT_COSTS: CostsForm = {
   riskFreeRate: 0,
   submitMs: 0,
   cancelMs: 0,
+  sizing: 'fixed',
+  fraction: 0.5,
+  targetVol: 0.2,
+  lot: 0,
+  account: 'spot',
+  leverage: 1,
+  maintenanceMargin: 0.005,
 };
 
 export interface BacktestForm {
@@ -208,6 +255,9 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
           candleFill: c.candleFill,
           riskFreeRate: c.riskFreeRate,
           latency: { submitMs: c.submitMs, cancelMs: c.cancelMs },
+          sizing: sizingOf(c),
+          account: accountOf(c),
+          lot: c.lot,
         },
         params: { ...form.params },
       };

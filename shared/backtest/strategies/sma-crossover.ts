@@ -58,7 +58,8 @@ export class SmaCrossover implements Strategy {
 export const smaCrossover: StrategyDefinition<SmaCrossoverParams> = {
   kind: 'sma-crossover',
   title: 'SMA crossover',
-  description: 'Goes long when the fast moving average crosses above the slow one, flat (or short) when it crosses below.',
+  description:
+    'Goes long when the fast moving average crosses above the slow one, flat (or short) when it crosses below.',
   params: smaCrossoverParams,
   create: (params) => new SmaCrossover(params),
 };
