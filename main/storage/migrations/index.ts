@@ -10,6 +10,7 @@ import { migration0009 } from './0009_trading.js';
 import { migration0010 } from './0010_training_checkpoints.js';
 import { migration0011 } from './0011_live_stop_orders.js';
 import { migration0012 } from './0012_paper_orders.js';
+import { migration0015 } from './0015_candle_ledger.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0010,
   migration0011,
   migration0012,
+  migration0015,
 ];
