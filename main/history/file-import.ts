@@ -225,12 +225,22 @@ async function readLines(
       for await (const chunk of stream) {
         if (options.signal?.aborted === true) throw new Error('cancelled');
         const bytes = chunk as Buffer;
-        if (unzip !== null) pushZip(bytes, false);
-        else feed(bytes, false);
-        if (zip.failure !== null) throw zip.failure;
+        if (unzip === null) {
+          feed(bytes, false);
+          options.onProgress?.(read, total);
+          if (reading.stop) break;
+          await afterChunk?.();
+          continue;
+        }
+        // A megabyte of deflate can be 100 MB of CSV: push it a slice at a time and let the
+        // caller write its batch between slices, or a batch would grow with the compression ratio.
+        for (let at = 0; at < bytes.byteLength && !reading.stop; at += ZIP_SLICE) {
+          pushZip(bytes.subarray(at, at + ZIP_SLICE), false);
+          if (zip.failure !== null) throw zip.failure;
+          await afterChunk?.();
+        }
         options.onProgress?.(read, total);
         if (reading.stop) break;
-        await afterChunk?.();
       }
     } catch (error) {
       if (gunzip !== null && !(error instanceof ImportError) && (error as Error).message !== 'cancelled') {
@@ -253,6 +263,9 @@ async function readLines(
     gunzip?.destroy();
   }
 }
+
+/** Compressed bytes pushed into the unzipper between two hand-overs of a batch. */
+const ZIP_SLICE = 16 * 1024;
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.byteLength + b.byteLength);
@@ -355,13 +368,21 @@ class RowError extends Error {}
  */
 const NOT_DECIMAL = /[xXbBoO]/;
 
+/** The fast path first: a field starting with a digit, '-' or '.' then no letter is decimal. */
+function isDecimalText(text: string): boolean {
+  const first = text.charCodeAt(0);
+  const second = text.charCodeAt(1); // NaN for a one-character field: not >= 65
+  if (((first >= 48 && first <= 57) || first === 45 || first === 46) && !(second >= 65)) return true;
+  return !NOT_DECIMAL.test(text);
+}
+
 function numberAt(fields: readonly string[], index: number, what: string, positive: boolean): number {
   const text = fields[index];
   if (text === undefined) throw new RowError(`missing ${what} (column ${index + 1})`);
   const value = Number(text);
   // Number('') and Number(' ') are 0: a blank field must not pass as a zero.
   if (isBlank(text) || !Number.isFinite(value)) throw new RowError(`${what} '${text}' is not a number`);
-  if (NOT_DECIMAL.test(text)) throw new RowError(`${what} '${text}' is not a decimal number`);
+  if (!isDecimalText(text)) throw new RowError(`${what} '${text}' is not a decimal number`);
   if (positive ? !(value > 0) : value < 0)
     throw new RowError(`${what} ${text} must be ${positive ? '> 0' : '>= 0'}`);
   return value;
@@ -372,7 +393,7 @@ function timeAt(fields: readonly string[], index: number, allowSeconds: boolean)
   if (text === undefined) throw new RowError(`missing time (column ${index + 1})`);
   // The common case, a plain number, without a trim per row.
   const number = Number(text);
-  if (Number.isFinite(number) && NOT_DECIMAL.test(text))
+  if (Number.isFinite(number) && !isDecimalText(text))
     throw new RowError(`time '${text}' is not a decimal number`);
   const ts = isBlank(text)
     ? null
@@ -443,7 +464,7 @@ function rowParser(
           const idText = f[4] ?? '';
           const numericId = Number(idText);
           const rowSeq =
-            idText !== '' && Number.isSafeInteger(numericId) && numericId >= 0 && !NOT_DECIMAL.test(idText)
+            idText !== '' && Number.isSafeInteger(numericId) && numericId >= 0 && isDecimalText(idText)
               ? numericId
               : seq++;
           rows.push(
@@ -634,7 +655,7 @@ export async function scanFile(
   await readLines(
     file,
     (line, lineNumber, unterminated) => {
-      if (line.trim() === '') return;
+      if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) return;
       const fields = line.split(',');
       let parser = state.parser;
       if (parser === null) {

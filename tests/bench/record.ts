@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +18,8 @@ import { createApiClient } from '../../shared/api/client.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
 import { createRng } from '../../shared/market/rng.js';
+import type { Job } from '../../shared/api/domains/jobs.js';
+import { writeBinanceTradesDump } from '../fixtures/trade-dumps.js';
 import { median, type Benchmark, type Figure } from './report.js';
 
 const START = Date.UTC(2026, 0, 5);
@@ -317,6 +320,153 @@ async function apiWhileRecording(
   return percentile(times, 0.99);
 }
 
+/** Rows of the plain CSV whose import is timed (issue #12). */
+const FILE_IMPORT_ROWS = 10_000_000;
+/** Rows of the zipped dump whose import's peak RSS is measured (a busy month of a major pair). */
+const ZIP_IMPORT_ROWS = 40_000_000;
+/** Rows of the file imported through the App's API while round trips are timed. */
+const API_IMPORT_ROWS = 2_000_000;
+
+/** The whole streamed import of a 10M-row plain CSV, in process: rows and candles committed per second. */
+async function importLargeCsv(dir: string): Promise<number> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-01.csv');
+  // 60 ms apart: 10M trades over about a week, so the candle rebuild covers 7 days.
+  await writeBinanceTradesDump(file, FILE_IMPORT_ROWS, { startTs: START, spacingMs: 60 });
+  const ws = workspace();
+  try {
+    const began = nowMs();
+    const result = await importFile(ws.db, { path: file, instrument: INSTRUMENT.id });
+    const seconds = (nowMs() - began) / 1000;
+    if (result.inserted !== FILE_IMPORT_ROWS) throw new Error(`imported ${result.inserted} rows`);
+    return FILE_IMPORT_ROWS / seconds;
+  } finally {
+    ws.close();
+    rmSync(file, { force: true });
+  }
+}
+
+/** Peak resident memory of the CLI importing a 40M-row zipped dump (polled from /proc). */
+async function importZipPeakRss(root: string, dir: string): Promise<{ peakMb: number; perSecond: number }> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-02.zip');
+  await writeBinanceTradesDump(file, ZIP_IMPORT_ROWS, { startTs: START, spacingMs: 65 });
+  const dataDir = path.join(dir, 'cli-workspace');
+  try {
+    const began = nowMs();
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'dist/main/cli.js'),
+        'import',
+        file,
+        '--instrument',
+        INSTRUMENT.id,
+        '--tick',
+        '0.01',
+        '--lot',
+        '0.00001',
+        '--data-dir',
+        dataDir,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let peakKb = 0;
+    const poll = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8');
+        peakKb = Math.max(peakKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      } catch {
+        // the child has just exited
+      }
+    }, 100);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearInterval(poll);
+    if (code !== 0) throw new Error(`cli import failed (${code}): ${stderr}`);
+    return { peakMb: peakKb / 1024, perSecond: ZIP_IMPORT_ROWS / ((nowMs() - began) / 1000) };
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * API round trips while the App imports a file through its API (the history worker) and
+ * records a 100k events/s live stream on its main thread, as apiWhileRecording does.
+ */
+async function apiWhileImporting(
+  root: string,
+  dir: string,
+  events: readonly MarketEvent[],
+  market: DemoMarket,
+): Promise<number> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-03.csv');
+  await writeBinanceTradesDump(file, API_IMPORT_ROWS, { startTs: START - 3 * DAY, spacingMs: 60 });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-bench-api-import-'));
+  const app = createApp({
+    dataDir,
+    version: 'bench',
+    transport: 'memory',
+    workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
+  });
+  app.store.upsertInstrument(market.instrument);
+  app.store.upsertInstrument(INSTRUMENT);
+  const pair = createMemoryPair();
+  serveConnection(app, pair.host);
+  const client = createApiClient(pair.client);
+  const times: number[] = [];
+  try {
+    const job = await client.call('history.import', { path: file, instrument: INSTRUMENT.id });
+    let state: Job = job;
+    let fed = 0;
+    const SLICE = 1000; // 1000 events per 10 ms = 100k events/s, replayed while the import runs
+    const feeding = (async () => {
+      while (state.state === 'running') {
+        const began = nowMs();
+        app.pipeline.ingest(events.slice(fed % events.length, (fed % events.length) + SLICE));
+        fed += SLICE;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10 - (nowMs() - began))));
+      }
+    })();
+    while (state.state === 'running') {
+      const began = nowMs();
+      await client.call('markets.trades', { instrument: market.instrument.id, limit: 100 });
+      times.push(nowMs() - began);
+      state = app.jobs.list().find((j) => j.id === job.id) ?? state;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await feeding;
+    if (state.state !== 'done') throw new Error(`import ended ${state.state}: ${state.error ?? ''}`);
+    return percentile(times, 0.99);
+  } finally {
+    pair.close('done');
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(file, { force: true });
+  }
+}
+
+/** The streamed-import figures of issue #12; the generated files live in a temp folder deleted after. */
+async function streamingImportFigures(root: string): Promise<Figure[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-bench-import-'));
+  try {
+    const fileRate = await importLargeCsv(dir);
+    const { events, market } = demoEvents(10, 12);
+    const apiP99 = await apiWhileImporting(root, dir, events, market);
+    const zip = await importZipPeakRss(root, dir);
+    return [
+      { name: 'import_file_trades_per_s', value: fileRate, unit: '1/s', better: 'higher' },
+      { name: 'import_peak_rss_mb', value: zip.peakMb, unit: 'MB', better: 'lower' },
+      { name: 'import_zip_trades_per_s', value: zip.perSecond, unit: '1/s', better: 'higher' },
+      { name: 'api_roundtrip_p99_ms_during_import', value: apiP99, unit: 'ms', better: 'lower' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The import figures, in a scope of their own so their million-row columns are freed after. */
 async function importFigures(): Promise<{
   bulkRate: number;
@@ -348,6 +498,8 @@ export function recordBenchmark(root: string): Benchmark {
     name: 'record',
     summary: 'bulk import, streaming record, queries and bytes on disk of the market-data store',
     async run(): Promise<Figure[]> {
+      // RECORD_BENCH_ONLY=import: only the streamed-import figures (minutes less while tuning them).
+      if (process.env.RECORD_BENCH_ONLY === 'import') return streamingImportFigures(root);
       if (process.env.RECORD_BENCH_ANCHORS !== undefined) {
         const { events: sample, market: demo } = demoEvents(30, 11);
         for (const interval of [1000, 5000, 10_000]) {
@@ -397,6 +549,7 @@ export function recordBenchmark(root: string): Benchmark {
         { name: 'query_book_at_p99_ms', value: bookAtP99, unit: 'ms', better: 'lower' },
         { name: 'bytes_per_trade', value: bytesPerTrade, unit: 'B', better: 'lower' },
         { name: 'bytes_per_book_event', value: bytesPerBookEvent, unit: 'B', better: 'lower' },
+        ...(await streamingImportFigures(root)),
       ];
     },
   };
