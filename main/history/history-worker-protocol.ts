@@ -88,7 +88,8 @@ export const fromHistoryWorkerSchema = z.discriminatedUnion('type', [
   z.object({
     seq: z.number().int(),
     type: z.literal('done'),
-    payload: z.union([importResultSchema, repairResultSchema, candleCheckSchema]),
+    // Most fields first: zod drops unknown keys, so {days, bars} would also accept a check.
+    payload: z.union([candleCheckSchema, importResultSchema, repairResultSchema]),
   }),
   z.object({
     seq: z.number().int(),

@@ -12,7 +12,10 @@ import { openDatabase, type SqliteDatabase } from '../../main/storage/database.j
 import { workspaceDatabasePath } from '../../main/storage/data-folder.js';
 import { MarketStore } from '../../main/storage/market-store.js';
 import { TIMEFRAMES } from '../../shared/domain/timeframes.js';
+import type { CandleCheck } from '../../shared/api/domains/history.js';
+import type { Job } from '../../shared/api/domains/jobs.js';
 import { instrument } from '../fixtures/market-data.js';
+import { startTestApp, testDataDir } from '../fixtures/test-app.js';
 import { writeBinanceTradesDump } from '../fixtures/trade-dumps.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -90,14 +93,19 @@ describe('streamed imports', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(csvBytes).toBeGreaterThan(3 * HEAP_MB * 1024 * 1024);
-    expect(JSON.parse(out)).toMatchObject({ type: 'done', payload: { rows, inserted: rows, kind: 'trades' } });
+    expect(JSON.parse(out)).toMatchObject({
+      type: 'done',
+      payload: { rows, inserted: rows, kind: 'trades' },
+    });
     // The whole process (Node, SQLite's page cache, both isolates) stayed within the product's bound.
     expect(peakKb).toBeGreaterThan(0);
     expect(peakKb / 1024).toBeLessThan(400);
     const check = openDatabase(databaseFile);
     try {
       expect(new MarketStore(check).countTrades(INSTRUMENT)).toBe(rows);
-      expect(new MarketStore(check).candles(INSTRUMENT, '1d', 10).reduce((n, c) => n + c.trades, 0)).toBe(rows);
+      expect(new MarketStore(check).candles(INSTRUMENT, '1d', 10).reduce((n, c) => n + c.trades, 0)).toBe(
+        rows,
+      );
     } finally {
       check.close();
     }
@@ -133,7 +141,19 @@ describe('streamed imports', () => {
     const cliImport = (): ChildProcess =>
       spawn(
         process.execPath,
-        [CLI, 'import', file, '--instrument', INSTRUMENT, '--tick', '0.01', '--lot', '0.001', '--data-dir', dataDir],
+        [
+          CLI,
+          'import',
+          file,
+          '--instrument',
+          INSTRUMENT,
+          '--tick',
+          '0.01',
+          '--lot',
+          '0.001',
+          '--data-dir',
+          dataDir,
+        ],
         { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
       );
     /** Runs the CLI import and kills it (SIGKILL) once `when` holds of the workspace. */
@@ -198,7 +218,11 @@ describe('streamed imports', () => {
         expect(allCandles(db)).toEqual(allCandles(clean));
         expect(new MarketStore(db).candles(INSTRUMENT, '1d', 100)).toHaveLength(days);
         // And a check of every day finds nothing to repair.
-        const check = await verifyCandles(db, { instrument: INSTRUMENT, from: START, to: START + days * DAY });
+        const check = await verifyCandles(db, {
+          instrument: INSTRUMENT,
+          from: START,
+          to: START + days * DAY,
+        });
         expect(check.firstDifference).toBeNull();
         expect(Object.values(check.changed).every((c) => c.added + c.changed + c.removed === 0)).toBe(true);
       } finally {
@@ -206,5 +230,71 @@ describe('streamed imports', () => {
         clean.close();
       }
     });
+  });
+
+  it('repairs marked days on the App start, and checks and repairs candles through the API as a job', async () => {
+    const file = path.join(dir, 'BTCUSDT-trades-2026-03.csv');
+    await writeBinanceTradesDump(file, 5_000, { startTs: START, spacingMs: 60_000 }); // 3.5 days
+    const dataDir = testDataDir('tw-history-verify');
+    // A workspace an import left with trades and marked days but no candles (killed mid-way).
+    const db = openDatabase(workspaceDatabasePath(dataDir));
+    new MarketStore(db).upsertInstrument(instrument({ id: INSTRUMENT }));
+    await importFile(db, { path: file, instrument: INSTRUMENT });
+    db.prepare('DELETE FROM candles').run();
+    const ledger = new CandleLedger(db, new BulkStore(db));
+    db.transaction(() => {
+      ledger.markDirty(INSTRUMENT, START, START + 3 * DAY);
+    })();
+    db.close();
+
+    const session = startTestApp({ dataDir });
+    try {
+      const { app, client } = session;
+      const ended = (kind: string) =>
+        expect
+          .poll(() => app.jobs.list().find((j) => j.kind === kind && j.state !== 'running'), {
+            timeout: 30_000,
+          })
+          .toBeDefined();
+      await ended('repair');
+      expect(app.store.candles(INSTRUMENT, '1d', 10).map((c) => c.trades)).toEqual([1440, 1440, 1440, 680]);
+
+      // Corrupt a bar behind the App's back, then check a range holding it through the API.
+      const writer = openDatabase(workspaceDatabasePath(dataDir));
+      writer
+        .prepare("UPDATE candles SET close = 1, volume = 0 WHERE timeframe = '15m' AND open_time = ?")
+        .run(START + DAY);
+      writer.close();
+      const job: Job = await client.call('history.verify', {
+        instrument: INSTRUMENT,
+        from: START + DAY,
+        to: START + DAY,
+      });
+      expect(job.kind).toBe('verify');
+      await ended('verify');
+      const done = app.jobs.list().find((j) => j.id === job.id);
+      expect(done?.state).toBe('done');
+      const check = done?.result as CandleCheck;
+      expect(check.days).toBe(1);
+      expect(check.changed['15m']).toEqual({ added: 0, changed: 1, removed: 0 });
+      expect(check.firstDifference).toMatchObject({
+        timeframe: '15m',
+        openTime: START + DAY,
+        stored: { close: 1 },
+      });
+      expect(app.store.candleAt(INSTRUMENT, '15m', START + DAY)?.volume).toBeGreaterThan(0);
+
+      // An import through the API runs in the history worker and ends with the file's rows.
+      const imported: Job = await client.call('history.import', { path: file, instrument: INSTRUMENT });
+      await expect
+        .poll(() => app.jobs.list().find((j) => j.id === imported.id)?.state, { timeout: 30_000 })
+        .toBe('done');
+      expect(app.jobs.list().find((j) => j.id === imported.id)?.result).toMatchObject({
+        rows: 5_000,
+        inserted: 0,
+      });
+    } finally {
+      await session.stop();
+    }
   });
 });
