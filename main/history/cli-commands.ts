@@ -297,7 +297,9 @@ export function describeCheck(check: CandleCheck): string {
   const iso = (ms: number): string => new Date(ms).toISOString();
   const lines = [
     `checked ${check.days} days of ${check.instrument} (${iso(check.from)} .. ${iso(check.to)}): ${check.bars} bars match the trades` +
-      (check.daysWithoutTrades > 0 ? `, ${check.daysWithoutTrades} days with bars but no trades left as they are` : ''),
+      (check.daysWithoutTrades > 0
+        ? `, ${check.daysWithoutTrades} days with bars but no trades left as they are`
+        : ''),
   ];
   const repaired = Object.entries(check.changed).filter(([, c]) => c.added + c.changed + c.removed > 0);
   if (repaired.length === 0) lines.push('  every bar already matched');

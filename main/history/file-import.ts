@@ -253,7 +253,8 @@ async function readLines(
     if (unzip !== null) {
       pushZip(new Uint8Array(0), true);
       if (zip.failure !== null) throw zip.failure;
-      if (zip.entry === null) throw new ImportError(file, 'zip', 'no .csv file inside (or the zip is cut short)');
+      if (zip.entry === null)
+        throw new ImportError(file, 'zip', 'no .csv file inside (or the zip is cut short)');
       if (!zip.entryDone)
         throw new ImportError(file, `line ${lineNumber + 1}`, 'the zip is cut short (truncated download?)');
     } else feed(new Uint8Array(0), true);
@@ -419,11 +420,7 @@ interface FormatParser {
   readonly maxColumns: number | null;
 }
 
-function rowParser(
-  options: ParseOptions,
-  header: readonly string[] | null,
-  file: string,
-): FormatParser {
+function rowParser(options: ParseOptions, header: readonly string[] | null, file: string): FormatParser {
   switch (options.format) {
     case 'binance-trades': {
       // id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]
@@ -665,7 +662,11 @@ export async function scanFile(
           options.format === 'csv' &&
           options.mapping === undefined &&
           header?.join(',') === TARDIS_TRADES_HEADER;
-        parser = state.parser = rowParser(tardis ? { ...options, format: 'tardis-trades' } : options, header, file);
+        parser = state.parser = rowParser(
+          tardis ? { ...options, format: 'tardis-trades' } : options,
+          header,
+          file,
+        );
         state.width = parser.maxColumns ?? fields.length;
         if (header !== null) return;
       }

@@ -79,7 +79,9 @@ export function runHistoryWorker<K extends HistoryWork['kind']>(
         case 'failed':
           finish(() => {
             reject(
-              data.payload.refused ? new RefusedFileError(data.payload.message) : new Error(data.payload.message),
+              data.payload.refused
+                ? new RefusedFileError(data.payload.message)
+                : new Error(data.payload.message),
             );
           });
           return;

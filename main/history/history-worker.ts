@@ -53,9 +53,13 @@ async function run(databaseFile: string, nativeBinding: string | null, work: His
         return;
       }
       case 'repair': {
-        const result = await repairCandles(new CandleLedger(db, new BulkStore(db)), undefined, (done, total) => {
-          report('candles', done, total);
-        });
+        const result = await repairCandles(
+          new CandleLedger(db, new BulkStore(db)),
+          undefined,
+          (done, total) => {
+            report('candles', done, total);
+          },
+        );
         post({ type: 'done', payload: result });
         return;
       }

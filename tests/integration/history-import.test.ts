@@ -34,7 +34,10 @@ function allCandles(db: SqliteDatabase): unknown[] {
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
+    else
+      child.on('exit', (code) => {
+        resolve(code);
+      });
   });
 }
 
@@ -77,8 +80,12 @@ describe('streamed imports', () => {
     });
     let out = '';
     let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     let peakKb = 0;
     const poll = setInterval(() => {
       try {

@@ -518,7 +518,10 @@ function VerifyPanel() {
         <div data-testid="verify-result">
           <p>
             {check.instrument}: {check.days} days, {check.bars} bars match the trades
-            {check.daysWithoutTrades > 0 ? `, ${check.daysWithoutTrades} days of imported bars left as they are` : ''}.
+            {check.daysWithoutTrades > 0
+              ? `, ${check.daysWithoutTrades} days of imported bars left as they are`
+              : ''}
+            .
           </p>
           {repaired.length === 0 ? (
             <p>Every bar already matched.</p>
