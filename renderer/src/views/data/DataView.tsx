@@ -221,7 +221,7 @@ function ImportPanel() {
     <section className="data-panel" aria-label="Import">
       <h3>Import a file</h3>
       <label>
-        File on the host (Binance trades / aggTrades / klines CSV or zip, any CSV, Parquet)
+        File on the host (Binance trades / aggTrades / klines CSV or zip, Tardis.dev trades, any CSV, Parquet)
         <input
           className="wide"
           value={path}
