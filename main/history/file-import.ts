@@ -213,8 +213,8 @@ async function readLines(
     }
   };
   let read = 0;
-  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-  const gunzip = /\.gz$/i.test(file) ? createGunzip({ chunkSize: 1 << 20 }) : null;
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const gunzip = /\.gz$/i.test(file) ? createGunzip({ chunkSize: 256 * 1024 }) : null;
   // Compressed bytes read drive the progress bar; gzip's output is what is parsed.
   raw.on('data', (chunk) => {
     read += chunk.length;
@@ -614,7 +614,7 @@ export interface FileSummary {
 export type BatchHandler = (batch: MarketRows) => Promise<void> | void;
 
 /** Rows at which a batch is handed over (at the end of the chunk that reaches it). */
-export const BATCH_ROWS = 50_000;
+export const BATCH_ROWS = 20_000;
 
 /**
  * Stream a file's rows, validating every one; the first bad row throws an ImportError naming
