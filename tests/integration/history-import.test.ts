@@ -184,7 +184,7 @@ describe('streamed imports', () => {
       file = path.join(dir, 'BTCUSDT-trades-2026-02.csv');
       dataDir = path.join(dir, 'killed');
       await writeBinanceTradesDump(file, rows, { startTs: START, spacingMs: (days * DAY) / rows });
-    });
+    }, 30_000); // 100k rows generated: about 2 s on an idle machine
     afterAll(() => {
       reader?.close();
     });
