@@ -118,7 +118,7 @@ describe('streamed imports', () => {
       check.close();
     }
     rmSync(file, { force: true });
-  }, 120_000); // 680k rows checked, written and their candles built: ~15 s on an idle 2-core machine
+  }, 90_000); // 680k rows checked, written and their candles built: ~15 s on an idle 2-core machine
 
   describe('an import killed at any point and run again', () => {
     const rows = 100_000;
