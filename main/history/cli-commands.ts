@@ -1,5 +1,10 @@
 import path from 'node:path';
-import type { ColumnMapping, ImportFormat } from '../../shared/api/domains/history.js';
+import type {
+  CandleCheck,
+  CandleDifference,
+  ColumnMapping,
+  ImportFormat,
+} from '../../shared/api/domains/history.js';
 import { columnMappingSchema, importFormatSchema } from '../../shared/api/domains/history.js';
 import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
 import { createExchange, instrumentOf, marketSummaries } from '../exchange/ccxt-exchange.js';
@@ -12,12 +17,20 @@ import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
 import { InstrumentStepsStore, PROVISIONAL_STEPS } from './instrument-steps.js';
 import { importFile } from './import-file.js';
+import { verifyCandles } from './verify-candles.js';
 
-/** The history commands of the CLI: import, backfill, export, coverage. */
+const IMPORT_PHASES = {
+  checking: 'pass 1 of 2: reading and checking',
+  writing: 'pass 2 of 2: writing',
+  candles: 'rebuilding candles (days)',
+} as const;
+
+/** The history commands of the CLI: import, backfill, export, coverage, verify. */
 export const HISTORY_CLI_USAGE = `  import <file> --instrument <exchange:BASE/QUOTE> [--format ${importFormatSchema.options.join('|')}] [--timeframe <tf>] [--mapping <json>] [--tick <size>] [--lot <size>]
   backfill --exchange <id> --symbol <BASE/QUOTE> --from <ISO> --to <ISO> [--kind trades|candles] [--timeframe <tf>] [--endpoint <url>]
   export --instrument <id> --from <ISO> --to <ISO> --kind trades|candles [--timeframe <tf>] --format csv|parquet --out <file>
-  coverage [--instrument <id>]`;
+  coverage [--instrument <id>]
+  verify --instrument <id> --from <ISO> --to <ISO>   check candles against trades and repair them`;
 
 export const HISTORY_CLI_OPTIONS = {
   format: { type: 'string' },
@@ -100,6 +113,7 @@ export async function runHistoryCommand(
     case 'backfill':
     case 'export':
     case 'coverage':
+    case 'verify':
       break;
     default:
       return false;
@@ -151,11 +165,7 @@ export async function runHistoryCommand(
             ...(tf === undefined ? {} : { timeframe: tf }),
           },
           (phase, done, total) => {
-            show(
-              phase === 'reading' ? done : total,
-              total,
-              phase === 'reading' ? 'reading and checking' : `writing ${done.toLocaleString('en')} rows`,
-            );
+            show(done, total, IMPORT_PHASES[phase]);
           },
         );
         endProgress();
@@ -249,6 +259,22 @@ export async function runHistoryCommand(
         process.stdout.write(`exported ${result.rows} ${kind} to ${result.out}\n`);
         return true;
       }
+      case 'verify': {
+        const check = await verifyCandles(
+          db,
+          {
+            instrument: required(values, 'instrument', 'verify'),
+            from: time(values, 'from', 'verify'),
+            to: time(values, 'to', 'verify'),
+          },
+          (done, total) => {
+            show(done, total, 'checking candles against trades (days)');
+          },
+        );
+        endProgress();
+        process.stdout.write(describeCheck(check));
+        return true;
+      }
       case 'coverage': {
         const instrument = text(values, 'instrument');
         const iso = (ms: number): string => new Date(ms).toISOString();
@@ -280,4 +306,30 @@ export async function runHistoryCommand(
   } finally {
     db.close();
   }
+}
+
+/** A candle check in words: what was repaired per timeframe, and the first bar that differed. */
+export function describeCheck(check: CandleCheck): string {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const lines = [
+    `checked ${check.days} days of ${check.instrument} (${iso(check.from)} .. ${iso(check.to)}): ${check.bars} bars match the trades` +
+      (check.daysWithoutTrades > 0
+        ? `, ${check.daysWithoutTrades} days with bars but no trades left as they are`
+        : ''),
+  ];
+  const repaired = Object.entries(check.changed).filter(([, c]) => c.added + c.changed + c.removed > 0);
+  if (repaired.length === 0) lines.push('  every bar already matched');
+  for (const [timeframe, c] of repaired)
+    lines.push(`  ${timeframe.padEnd(4)} ${c.added} added, ${c.changed} changed, ${c.removed} removed`);
+  const first = check.firstDifference;
+  if (first !== null) {
+    const bar = (values: CandleDifference['stored']): string =>
+      values === null
+        ? 'none'
+        : `O ${values.open} H ${values.high} L ${values.low} C ${values.close} V ${values.volume} (${values.trades} trades)`;
+    lines.push(
+      `  first difference: ${first.timeframe} bar at ${iso(first.openTime)}: stored ${bar(first.stored)}, from trades ${bar(first.rebuilt)}`,
+    );
+  }
+  return lines.join('\n') + '\n';
 }

@@ -14,8 +14,11 @@ import { MarketContextReader } from './context.js';
 import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
 import { ImportError, previewFile } from './file-import.js';
-import { importFile } from './import-file.js';
 import { InstrumentStepsStore, PROVISIONAL_STEPS } from './instrument-steps.js';
+import { BulkStore } from './bulk-store.js';
+import { CandleLedger } from './candle-ledger.js';
+import { importRequestSchema, type HistoryPhase } from './history-worker-protocol.js';
+import { runHistoryWorker, type HistoryWorkerOptions } from './history-worker-runner.js';
 import { applyRetention, readRetention, retentionLimits, writeRetention } from './retention.js';
 
 export type HistoryCommandName =
@@ -28,6 +31,7 @@ export type HistoryCommandName =
   | 'history.import.preview'
   | 'history.import'
   | 'history.export'
+  | 'history.verify'
   | 'history.backfill';
 
 export interface HistoryServiceDeps {
@@ -42,7 +46,23 @@ export interface HistoryServiceDeps {
   readonly retentionEveryMs?: number;
   /** Random source for backoff jitter (injected: nothing in here calls Math.random itself). */
   readonly random: () => number;
+  /** The history worker: imports, candle repairs and checks run there, off the main thread. */
+  readonly worker: HistoryWorkerOptions;
 }
+
+/** Share of an import's bar per phase: checking and writing each read the whole file once. */
+const IMPORT_BAR: Record<HistoryPhase, [start: number, width: number]> = {
+  checking: [0, 45],
+  writing: [45, 45],
+  candles: [90, 10],
+  verifying: [0, 100],
+};
+const PHASE_WORDS: Record<HistoryPhase, string> = {
+  checking: 'reading and checking',
+  writing: 'writing',
+  candles: 'rebuilding candles',
+  verifying: 'checking candles',
+};
 
 export interface HistoryService {
   readonly commands: Pick<CommandHandlers, HistoryCommandName>;
@@ -76,6 +96,20 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
   const existingFile = (file: string): void => {
     if (!existsSync(file)) throw new ApiError('not_found', `no file '${file}' on the host`);
   };
+
+  // An import or a backfill stopped before its candles were rebuilt left days in the ledger.
+  if (new CandleLedger(db, new BulkStore(db)).pending().length > 0) {
+    jobs.start({ kind: 'repair', title: 'Rebuild candles left by a stopped import', unit: 'days' }, (work) =>
+      runHistoryWorker(
+        deps.worker,
+        { kind: 'repair' },
+        (_phase, done, total) => {
+          work.progress(done, total, 'rebuilding candles');
+        },
+        work.signal,
+      ),
+    );
+  }
 
   let retentionRunning = false;
   const startRetention = () =>
@@ -180,18 +214,12 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
             total: 100,
           },
           async (work) => {
-            const result = await importFile(
-              db,
-              request,
-              // Reading is most of the time; writing the checked rows is the last fifth.
+            const result = await runHistoryWorker(
+              deps.worker,
+              { kind: 'import', request: importRequestSchema.parse(request) },
               (phase, done, total) => {
-                work.progress(
-                  phase === 'reading'
-                    ? (80 * done) / Math.max(1, total)
-                    : 80 + (20 * done) / Math.max(1, total),
-                  100,
-                  phase === 'reading' ? 'reading and checking' : 'writing',
-                );
+                const [start, width] = IMPORT_BAR[phase];
+                work.progress(start + (width * done) / Math.max(1, total), 100, PHASE_WORDS[phase]);
               },
               work.signal,
             );
@@ -208,6 +236,23 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
             }
             return result;
           },
+        );
+        return job;
+      },
+      'history.verify': (request) => {
+        known(request.instrument);
+        if (request.to < request.from) throw new ApiError('bad_request', 'verify needs from <= to');
+        const { job } = jobs.start(
+          { kind: 'verify', title: `Check the candles of ${request.instrument}`, unit: 'days' },
+          (work) =>
+            runHistoryWorker(
+              deps.worker,
+              { kind: 'verify', ...request },
+              (_phase, done, total) => {
+                work.progress(done, total, 'checking candles against trades');
+              },
+              work.signal,
+            ),
         );
         return job;
       },

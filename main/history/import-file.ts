@@ -5,9 +5,9 @@ import type { SqliteDatabase } from '../storage/database.js';
 import { importBookFile, type BookImportResult } from './book-import.js';
 import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
-import { detectFormat, parseFile } from './file-import.js';
-import { inferStepsOf, type InstrumentStepSizes } from './instrument-steps.js';
-import { rowsRange } from './trade-batch.js';
+import { CandleLedger, repairCandles } from './candle-ledger.js';
+import { detectFormat, scanFile, type ParseOptions } from './file-import.js';
+import { FileStepsSniffer, type InstrumentStepSizes } from './instrument-steps.js';
 
 export interface ImportRequest {
   readonly path: string;
@@ -27,7 +27,7 @@ export interface ImportResult {
   readonly inserted: number;
   readonly from: number | null;
   readonly to: number | null;
-  /** Bars rebuilt from the trades of the days the file touched. */
+  /** Bars rebuilt from the trades of the days the ledger marked (this file's and any left over). */
   readonly candles: number;
   /** Write transactions it took (one per `chunkRows` rows, one per day of bars rebuilt). */
   readonly transactions: number;
@@ -35,25 +35,31 @@ export interface ImportResult {
   readonly steps: InstrumentStepSizes | null;
 }
 
-/** Rows per write transaction: about a tenth of a second of the single writer's time. */
-export const IMPORT_CHUNK_ROWS = 100_000;
-const DAY_MS = 86_400_000;
-
-/** Progress of an import: 'reading' counts bytes (or rows for Parquet), 'writing' counts rows. */
-export type ImportProgress = (phase: 'reading' | 'writing', done: number, total: number) => void;
+/**
+ * Rows per write transaction: a few tens of milliseconds of the single writer's time, so the
+ * live recorder (another connection, waiting in busy_timeout) is never held up for longer.
+ */
+export const IMPORT_CHUNK_ROWS = 20_000;
 
 /**
- * Import one file. The whole file is parsed and checked first (streamed, so the event loop runs
- * between chunks): a bad row anywhere throws ImportError naming file and line before anything
- * is written, so a corrupt or truncated file imports nothing.
+ * Progress of an import: 'checking' and 'writing' count bytes of the file (rows for Parquet),
+ * 'candles' counts days of bars rebuilt.
+ */
+export type ImportProgress = (phase: 'checking' | 'writing' | 'candles', done: number, total: number) => void;
+
+/**
+ * Import one file with memory bounded by a batch, whatever its size.
  *
- * Then it is written in transactions of `chunkRows` rows (a file up to that size in one), and
- * the candles of the days it touched are rebuilt a day per transaction. Not one transaction
- * for a whole multi-million-row dump: SQLite has one writer, and the live recorder would wait
- * (blocking the main thread in busy_timeout) for as long as that transaction held the lock.
- * Resumable by chunk: rows are idempotent (trade ids, (ts, seq), bar open times), so the
- * ledger is the table itself: if the workstation stops or the job is cancelled mid-write,
- * importing the same file again writes exactly the rows still missing.
+ * Two streamed passes. The first parses and checks every row and writes nothing: a bad row
+ * anywhere throws ImportError naming file and line, so a corrupt or truncated file imports
+ * nothing. The second parses again and writes a batch at a time, in transactions of
+ * `chunkRows` rows: SQLite has one writer, and the live recorder waits for as long as one
+ * transaction holds the lock. Each transaction of trades also marks the UTC days it touched
+ * in the candle ledger; the candles of every marked day are then rebuilt a day per
+ * transaction, each clearing its mark. Rows are idempotent (trade ids, (ts, seq), bar open
+ * times), so an import stopped at any point (cancelled, or the process killed) and run again
+ * writes exactly the rows still missing, and rebuilds every day left marked, even when no row
+ * was missing.
  */
 export async function importFile(
   db: SqliteDatabase,
@@ -69,25 +75,34 @@ export async function importFile(
     return importBookFile(
       db,
       { path: request.path, instrument: request.instrument, layout: bookLayout },
-      { onProgress, ...(signal === undefined ? {} : { signal }) },
+      {
+        onProgress: (phase, done, total) => {
+          onProgress(phase === 'reading' ? 'checking' : 'writing', done, total);
+        },
+        ...(signal === undefined ? {} : { signal }),
+      },
     );
   }
   // ---- end of the book file hook
   const format = request.format ?? detectFormat(request.path);
   const bulk = new BulkStore(db);
   bulk.keyOf(request.instrument); // fail before reading a large file for an unknown instrument
-  const data = await parseFile(request.path, {
+  const ledger = new CandleLedger(db, bulk);
+  const options = (phase: 'checking' | 'writing'): ParseOptions => ({
     format,
     ...(request.mapping === undefined ? {} : { mapping: request.mapping }),
     ...(request.timeframe === undefined ? {} : { timeframe: request.timeframe }),
     onProgress: (done, total) => {
-      onProgress('reading', done, total);
+      onProgress(phase, done, total);
     },
     ...(signal === undefined ? {} : { signal }),
   });
+  const steps = new FileStepsSniffer();
+  const checked = await scanFile(request.path, options('checking'), (batch) => {
+    steps.observe(batch);
+  });
   if (signal?.aborted === true) throw new Error('cancelled');
-  const range = rowsRange(data);
-  const rows = data.rows.length;
+
   const chunk = Math.max(1, chunkRows);
   // Between two write transactions the event loop runs: the live recorder flushes, the API answers.
   const pause = async (): Promise<void> => {
@@ -97,49 +112,61 @@ export async function importFile(
   };
   let inserted = 0;
   let transactions = 0;
-  if (data.kind === 'candles') {
+  await scanFile(request.path, options('writing'), async (batch) => {
+    const rows = batch.rows.length;
+    if (batch.kind === 'candles') {
+      for (let from = 0; from < rows; from += chunk) {
+        const to = Math.min(rows, from + chunk);
+        inserted += db
+          .transaction(() => bulk.upsertCandles(request.instrument, batch.rows, from, to))
+          .immediate();
+        transactions++;
+        await pause();
+      }
+      return;
+    }
+    // In (ts, seq) order, the primary key grows at its right edge (exchange dumps already are).
+    const order = sortedByTime(batch.rows.ts, batch.rows.seq);
+    const sorted = order === null ? batch.rows : batch.rows.reorder(order);
     for (let from = 0; from < rows; from += chunk) {
       const to = Math.min(rows, from + chunk);
       inserted += db
-        .transaction(() => bulk.upsertCandles(request.instrument, data.rows, from, to))
+        .transaction(() => {
+          const written = bulk.insertTrades(request.instrument, sorted, from, to);
+          // Sorted: the chunk spans its first to its last row's time.
+          if (written > 0) ledger.markDirty(request.instrument, sorted.ts[from] ?? 0, sorted.ts[to - 1] ?? 0);
+          return written;
+        })
         .immediate();
       transactions++;
-      onProgress('writing', to, rows);
-      if (to < rows) await pause();
-    }
-  } else {
-    const order = sortedByTime(data.rows.ts, data.rows.seq);
-    const sorted = order === null ? data.rows : data.rows.reorder(order);
-    for (let from = 0; from < rows; from += chunk) {
-      const to = Math.min(rows, from + chunk);
-      inserted += db.transaction(() => bulk.insertTrades(request.instrument, sorted, from, to)).immediate();
-      transactions++;
-      onProgress('writing', to, rows);
       await pause();
     }
-  }
+  });
+
   let candles = 0;
-  if (data.kind === 'trades' && range !== null && inserted > 0) {
-    // Bars are rebuilt a UTC day per transaction, from every stored trade of that day.
-    for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day <= range.to; day += DAY_MS) {
-      candles += db
-        .transaction(() => bulk.rebuildCandles(request.instrument, day, day + DAY_MS - 1))
-        .immediate();
-      transactions++;
-      await pause();
-    }
+  if (checked.kind === 'trades') {
+    const repaired = await repairCandles(
+      ledger,
+      request.instrument,
+      (done, total) => {
+        onProgress('candles', done, total);
+      },
+      pause,
+    );
+    candles = repaired.bars;
+    transactions += repaired.days;
   }
   return {
     file: path.basename(request.path),
     format,
-    kind: data.kind,
-    rows,
+    kind: checked.kind,
+    rows: checked.rows,
     inserted,
-    from: range?.from ?? null,
-    to: range?.to ?? null,
+    from: checked.from,
+    to: checked.to,
     candles,
     transactions,
-    steps: inferStepsOf(data),
+    steps: steps.steps(),
   };
 }
 

@@ -23,22 +23,38 @@ export const PROVISIONAL_STEPS: InstrumentStepSizes = { tickSize: 1e-8, lotSize:
  * file has no rows.
  */
 export function inferStepsOf(data: MarketRows): InstrumentStepSizes | null {
-  const prices = new StepSniffer();
-  const sizes = new StepSniffer();
-  if (data.kind === 'trades') {
-    prices.observeAll(data.rows.price);
-    sizes.observeAll(data.rows.amount);
-  } else {
-    prices.observeAll(data.rows.open);
-    prices.observeAll(data.rows.high);
-    prices.observeAll(data.rows.low);
-    prices.observeAll(data.rows.close);
-    sizes.observeAll(data.rows.volume);
+  const sniffer = new FileStepsSniffer();
+  sniffer.observe(data);
+  return sniffer.steps();
+}
+
+/**
+ * inferStepsOf over a file read batch by batch: the import streams, so the steps are
+ * gathered from each batch of its checking pass and the batch is then let go.
+ */
+export class FileStepsSniffer {
+  private readonly prices = new StepSniffer();
+  private readonly sizes = new StepSniffer();
+
+  observe(data: MarketRows): void {
+    if (data.kind === 'trades') {
+      this.prices.observeAll(data.rows.price);
+      this.sizes.observeAll(data.rows.amount);
+    } else {
+      this.prices.observeAll(data.rows.open);
+      this.prices.observeAll(data.rows.high);
+      this.prices.observeAll(data.rows.low);
+      this.prices.observeAll(data.rows.close);
+      this.sizes.observeAll(data.rows.volume);
+    }
   }
-  const tickSize = prices.step();
-  if (tickSize === null) return null;
-  // Bars of no volume say nothing of the lot: fall back to the finest stored.
-  return { tickSize, lotSize: sizes.step() ?? PROVISIONAL_STEPS.lotSize };
+
+  steps(): InstrumentStepSizes | null {
+    const tickSize = this.prices.step();
+    if (tickSize === null) return null;
+    // Bars of no volume say nothing of the lot: fall back to the finest stored.
+    return { tickSize, lotSize: this.sizes.step() ?? PROVISIONAL_STEPS.lotSize };
+  }
 }
 
 /** Steps that can be stored: positive, finite, not finer than 1e-12 (float noise below). */

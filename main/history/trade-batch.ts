@@ -18,6 +18,16 @@ export class TradeColumns {
     return this.ts.length;
   }
 
+  /** Empties the columns, keeping the arrays: a streamed import refills one batch per chunk. */
+  clear(): void {
+    this.ts.length = 0;
+    this.seq.length = 0;
+    this.id.length = 0;
+    this.price.length = 0;
+    this.amount.length = 0;
+    this.side.length = 0;
+  }
+
   push(ts: number, seq: number, id: string | null, price: number, amount: number, side: number): void {
     this.ts.push(ts);
     this.seq.push(seq);
@@ -58,6 +68,17 @@ export class CandleColumns {
 
   get length(): number {
     return this.openTime.length;
+  }
+
+  clear(): void {
+    this.openTime.length = 0;
+    this.open.length = 0;
+    this.high.length = 0;
+    this.low.length = 0;
+    this.close.length = 0;
+    this.volume.length = 0;
+    this.quoteVolume.length = 0;
+    this.trades.length = 0;
   }
 
   push(

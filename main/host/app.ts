@@ -210,6 +210,12 @@ export function createApp(options: AppOptions): App {
     log,
     random: Math.random,
     liveBook: (id, depth, at) => pipeline.bookView(id, depth, at),
+    worker: {
+      // Built beside the feature worker: dist/worker/features.js -> dist/main/history/history-worker.js.
+      entry: new URL('../main/history/history-worker.js', options.workerEntry),
+      databaseFile,
+      nativeBinding: options.nativeBinding,
+    },
   });
 
   const trading = createTradingService({

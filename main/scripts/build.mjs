@@ -37,6 +37,7 @@ await Promise.all([
       'worker/training.ts',
       'main/features/matrix-worker.ts',
       'main/backtests/backtest-worker.ts',
+      'main/history/history-worker.ts',
       'tests/bench/run.ts',
       'tests/exchange-sim/serve.ts',
     ],

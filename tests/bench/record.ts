@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,8 @@ import {
   runEventBacktestChild,
   storeGeneratedTrades,
 } from '../fixtures/stored-trades.js';
+import type { Job } from '../../shared/api/domains/jobs.js';
+import { writeBinanceTradesDump } from '../fixtures/trade-dumps.js';
 import { median, type Benchmark, type Figure } from './report.js';
 
 const START = Date.UTC(2026, 0, 5);
@@ -454,6 +457,162 @@ async function apiWhileRecording(
   return percentile(times, 0.99);
 }
 
+/** Rows of the plain CSV whose import is timed (issue #12). */
+const FILE_IMPORT_ROWS = 10_000_000;
+/** Rows of the zipped dump whose import's peak RSS is measured (a busy month of a major pair). */
+const ZIP_IMPORT_ROWS = 40_000_000;
+/** Rows of the file imported through the App's API while round trips are timed. */
+const API_IMPORT_ROWS = 2_000_000;
+
+/** The whole streamed import of a 10M-row plain CSV, in process: rows and candles committed per second. */
+async function importLargeCsv(dir: string): Promise<number> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-01.csv');
+  // 60 ms apart: 10M trades over about a week, so the candle rebuild covers 7 days.
+  await writeBinanceTradesDump(file, FILE_IMPORT_ROWS, { startTs: START, spacingMs: 60 });
+  const ws = workspace();
+  try {
+    const began = nowMs();
+    const result = await importFile(ws.db, { path: file, instrument: INSTRUMENT.id });
+    const seconds = (nowMs() - began) / 1000;
+    if (result.inserted !== FILE_IMPORT_ROWS) throw new Error(`imported ${result.inserted} rows`);
+    return FILE_IMPORT_ROWS / seconds;
+  } finally {
+    ws.close();
+    rmSync(file, { force: true });
+  }
+}
+
+/** Peak resident memory of the CLI importing a 40M-row zipped dump (polled from /proc). */
+async function importZipPeakRss(root: string, dir: string): Promise<{ peakMb: number; perSecond: number }> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-02.zip');
+  await writeBinanceTradesDump(file, ZIP_IMPORT_ROWS, { startTs: START, spacingMs: 65 });
+  const dataDir = path.join(dir, 'cli-workspace');
+  try {
+    const began = nowMs();
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'dist/main/cli.js'),
+        'import',
+        file,
+        '--instrument',
+        INSTRUMENT.id,
+        '--tick',
+        '0.01',
+        '--lot',
+        '0.00001',
+        '--data-dir',
+        dataDir,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let peakKb = 0;
+    const poll = setInterval(() => {
+      try {
+        const status = readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8');
+        peakKb = Math.max(peakKb, Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
+      } catch {
+        // the child has just exited
+      }
+    }, 100);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearInterval(poll);
+    if (code !== 0) throw new Error(`cli import failed (${code}): ${stderr}`);
+    return { peakMb: peakKb / 1024, perSecond: ZIP_IMPORT_ROWS / ((nowMs() - began) / 1000) };
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * API round trips while the App imports a file through its API (the history worker) and
+ * records a 100k events/s live stream on its main thread, as apiWhileRecording does.
+ */
+async function apiWhileImporting(
+  root: string,
+  dir: string,
+  events: readonly MarketEvent[],
+  market: DemoMarket,
+): Promise<number> {
+  const file = path.join(dir, 'BENCHUSDT-trades-2026-03.csv');
+  await writeBinanceTradesDump(file, API_IMPORT_ROWS, { startTs: START - 3 * DAY, spacingMs: 60 });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-bench-api-import-'));
+  const app = createApp({
+    dataDir,
+    version: 'bench',
+    transport: 'memory',
+    workerEntry: pathToFileURL(path.join(root, 'dist/worker/features.js')),
+  });
+  app.store.upsertInstrument(market.instrument);
+  app.store.upsertInstrument(INSTRUMENT);
+  const pair = createMemoryPair();
+  serveConnection(app, pair.host);
+  const client = createApiClient(pair.client);
+  const times: number[] = [];
+  try {
+    const job = await client.call('history.import', { path: file, instrument: INSTRUMENT.id });
+    let state: Job = job;
+    let fed = 0;
+    const SLICE = 1000; // 1000 events per 10 ms = 100k events/s, replayed while the import runs
+    const feeding = (async () => {
+      while (state.state === 'running') {
+        const began = nowMs();
+        app.pipeline.ingest(events.slice(fed % events.length, (fed % events.length) + SLICE));
+        fed += SLICE;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10 - (nowMs() - began))));
+      }
+    })();
+    while (state.state === 'running') {
+      const began = nowMs();
+      await client.call('markets.trades', { instrument: market.instrument.id, limit: 100 });
+      times.push(nowMs() - began);
+      state = app.jobs.list().find((j) => j.id === job.id) ?? state;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await feeding;
+    if (state.state !== 'done') throw new Error(`import ended ${state.state}: ${state.error ?? ''}`);
+    return percentile(times, 0.99);
+  } finally {
+    pair.close('done');
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(file, { force: true });
+  }
+}
+
+/** The streamed-import figures of issue #12; the generated files live in a temp folder deleted after. */
+async function streamingImportFigures(root: string): Promise<Figure[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-bench-import-'));
+  try {
+    // Each figure is printed as it is measured: the three take tens of minutes on a busy machine.
+    const show = (name: string, value: number): number => {
+      process.stdout.write(`  (measured) ${name} ${value.toFixed(2)}\n`);
+      return value;
+    };
+    const { events, market } = demoEvents(10, 12);
+    const apiP99 = show(
+      'api_roundtrip_p99_ms_during_import',
+      await apiWhileImporting(root, dir, events, market),
+    );
+    const fileRate = show('import_file_trades_per_s', await importLargeCsv(dir));
+    const zip = await importZipPeakRss(root, dir);
+    show('import_peak_rss_mb', zip.peakMb);
+    return [
+      { name: 'import_file_trades_per_s', value: fileRate, unit: '1/s', better: 'higher' },
+      { name: 'import_peak_rss_mb', value: zip.peakMb, unit: 'MB', better: 'lower' },
+      { name: 'import_zip_trades_per_s', value: zip.perSecond, unit: '1/s', better: 'higher' },
+      { name: 'api_roundtrip_p99_ms_during_import', value: apiP99, unit: 'ms', better: 'lower' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The import figures, in a scope of their own so their million-row columns are freed after. */
 async function importFigures(): Promise<{
   bulkRate: number;
@@ -487,6 +646,8 @@ export function recordBenchmark(root: string): Benchmark {
     name: 'record',
     summary: 'bulk import, streaming record, queries and bytes on disk of the market-data store',
     async run(): Promise<Figure[]> {
+      // RECORD_BENCH_ONLY=import: only the streamed-import figures (minutes less while tuning them).
+      if (process.env.RECORD_BENCH_ONLY === 'import') return streamingImportFigures(root);
       if (process.env.RECORD_BENCH_ANCHORS !== undefined) {
         const { events: sample, market: demo } = demoEvents(30, 11);
         for (const interval of [1000, 5000, 10_000]) {
@@ -554,6 +715,7 @@ export function recordBenchmark(root: string): Benchmark {
         { name: 'replay_vs_float64_scan', value: replay.vsScan, unit: 'ratio', better: 'higher' },
         { name: 'event_backtest_peak_rss_mb', value: eventRss, unit: 'MB', better: 'lower' },
         { name: 'bytes_per_book_event', value: bytesPerBookEvent, unit: 'B', better: 'lower' },
+        ...(await streamingImportFigures(root)),
       ];
     },
   };

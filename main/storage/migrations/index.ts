@@ -12,7 +12,8 @@ import { migration0011 } from './0011_live_stop_orders.js';
 import { migration0012 } from './0012_paper_orders.js';
 import { migration0013 } from './0013_idempotent_runs.js';
 import { migration0014 } from './0014_trade_chunks.js';
-import { migration0018 } from './0018_book_receive_time.js';
+import { migration0015 } from './0015_candle_ledger.js';
+import { migration0016 } from './0016_book_receive_time.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -33,5 +34,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0012,
   migration0013,
   migration0014,
-  migration0018,
+  migration0015,
+  migration0016,
 ];

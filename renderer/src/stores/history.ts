@@ -8,7 +8,7 @@ import { ApiError } from '../../../shared/api/protocol.js';
 /** Jobs kept in the list (the newest). */
 export const JOBS_SHOWN = 20;
 /** Job kinds whose end changes what is stored, so coverage is read again. */
-const DATA_CHANGING = new Set(['import', 'backfill', 'retention']);
+const DATA_CHANGING = new Set(['import', 'backfill', 'retention', 'verify', 'repair']);
 
 export interface HistoryState {
   readonly coverage: readonly InstrumentCoverage[];
@@ -27,6 +27,8 @@ export interface HistoryState {
   readonly startImport: (request: CommandRequest<'history.import'>) => Promise<void>;
   readonly startExport: (request: CommandRequest<'history.export'>) => Promise<void>;
   readonly startBackfill: (request: CommandRequest<'history.backfill'>) => Promise<void>;
+  /** Checks a range's candles against its trades, repairing what differs, as a job. */
+  readonly startVerify: (request: CommandRequest<'history.verify'>) => Promise<void>;
   readonly saveRetention: (retention: Retention) => Promise<void>;
   readonly applyRetention: () => Promise<void>;
   readonly cancelJob: (id: string) => Promise<void>;
@@ -109,6 +111,10 @@ export function createHistoryStore(api: ApiClient): HistoryStore {
       startBackfill: (request) =>
         attempt(async () => {
           started(await api.call('history.backfill', request));
+        }),
+      startVerify: (request) =>
+        attempt(async () => {
+          started(await api.call('history.verify', request));
         }),
       saveRetention: (retention) =>
         attempt(async () => {

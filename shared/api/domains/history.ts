@@ -11,6 +11,8 @@ export const importFormatSchema = z.enum([
   'binance-trades',
   'binance-aggtrades',
   'binance-klines',
+  /** Tardis.dev's trades CSV: exchange,symbol,timestamp,local_timestamp,id,side,price,amount (µs). */
+  'tardis-trades',
   'csv',
   'parquet',
   /** Tardis.dev incremental_book_L2 CSV (plain or .gz): one L2 message per run of rows. */
@@ -167,6 +169,53 @@ export const storedBookSchema = z.object({
 });
 export type StoredBook = z.infer<typeof storedBookSchema>;
 
+const barValuesSchema = z.object({
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  volume: z.number(),
+  trades: z.number(),
+});
+
+/** A bar whose stored values were not those rebuilt from the trades (null: it did not exist). */
+export const candleDifferenceSchema = z.object({
+  timeframe: timeframeSchema,
+  openTime: timestamp,
+  stored: barValuesSchema.nullable(),
+  rebuilt: barValuesSchema.nullable(),
+});
+export type CandleDifference = z.infer<typeof candleDifferenceSchema>;
+
+const barChangesSchema = z.object({
+  added: z.number().int().nonnegative(),
+  changed: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+});
+
+/** What a candle check found and repaired. */
+export const candleCheckSchema = z.object({
+  instrument: z.string(),
+  /** The whole UTC days checked, [from, to] in ms. */
+  from: timestamp,
+  to: timestamp,
+  days: z.number().int().nonnegative(),
+  /** Days with bars but no trades (imported candles): left as they are. */
+  daysWithoutTrades: z.number().int().nonnegative(),
+  /** Bars that now match the trades. */
+  bars: z.number().int().nonnegative(),
+  /** Per timeframe: bars written that were missing, rewritten, and deleted (no trade in them). */
+  changed: z.object(
+    Object.fromEntries(TIMEFRAMES.map((tf) => [tf, barChangesSchema])) as Record<
+      (typeof TIMEFRAMES)[number],
+      typeof barChangesSchema
+    >,
+  ),
+  /** The earliest bar that differed, or null when every bar matched. */
+  firstDifference: candleDifferenceSchema.nullable(),
+});
+export type CandleCheck = z.infer<typeof candleCheckSchema>;
+
 export const exportFormatSchema = z.enum(['csv', 'parquet']);
 
 export const historyCommands = {
@@ -212,7 +261,7 @@ export const historyCommands = {
   },
   'history.import': {
     summary:
-      'Imports a file on the host into an instrument (checked whole first, nothing on a bad row), as a job.',
+      'Imports a file on the host into an instrument, streamed in a worker (checked whole first, nothing on a bad row), as a job.',
     request: z.object({
       path: z.string().min(1),
       /**
@@ -229,6 +278,12 @@ export const historyCommands = {
       mapping: columnMappingSchema.optional(),
       timeframe: timeframeSchema.optional(),
     }),
+    response: jobSchema,
+  },
+  'history.verify': {
+    summary:
+      'Checks the candles of a range against its trades and repairs what differs, as a job (result: a CandleCheck).',
+    request: z.object({ instrument: instrumentId, from: timestamp, to: timestamp }),
     response: jobSchema,
   },
   'history.export': {

@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
-import type {
-  ColumnMapping,
-  ImportPreview,
-  InstrumentCoverage,
-  Retention,
+import {
+  candleCheckSchema,
+  type CandleCheck,
+  type CandleDifference,
+  type ColumnMapping,
+  type ImportPreview,
+  type InstrumentCoverage,
+  type Retention,
 } from '../../../../shared/api/domains/history.js';
 import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { TimeframeSelect } from '../backtests/FormInputs.js';
@@ -47,6 +50,7 @@ export function DataView() {
         <JobsPanel />
         <ExportPanel />
         <BackfillPanel />
+        <VerifyPanel />
         <RetentionPanel />
         {problem === null ? null : (
           <p className="data-problem" role="alert" data-testid="data-problem">
@@ -231,7 +235,7 @@ function ImportPanel() {
     <section className="data-panel" aria-label="Import">
       <h3>Import a file</h3>
       <label>
-        File on the host (Binance trades / aggTrades / klines CSV or zip, any CSV, Parquet)
+        File on the host (Binance trades / aggTrades / klines CSV or zip, Tardis.dev trades, any CSV, Parquet)
         <input
           className="wide"
           value={path}
@@ -487,6 +491,69 @@ function ExportPanel() {
       >
         Export
       </button>
+    </section>
+  );
+}
+
+/** The first bar of a check's report in words, with what was stored and what the trades give. */
+function differenceText(check: CandleCheck): string | null {
+  const first = check.firstDifference;
+  if (first === null) return null;
+  const bar = (values: CandleDifference['stored']): string =>
+    values === null
+      ? 'none'
+      : `O ${values.open} H ${values.high} L ${values.low} C ${values.close}, ${values.trades} trades`;
+  return `First difference: ${first.timeframe} bar at ${utcText(first.openTime)}: stored ${bar(first.stored)}; from trades ${bar(first.rebuilt)}`;
+}
+
+function VerifyPanel() {
+  const instruments = useMarkets((s) => s.instruments);
+  const startVerify = useHistory((s) => s.startVerify);
+  const jobs = useHistory((s) => s.jobs);
+  const [instrument, setInstrument] = useState('');
+  const [from, setFrom] = useState(() => Date.now() - 7 * DAY_MS);
+  const [to, setTo] = useState(() => Date.now());
+  const target = instrument || instruments[0]?.id || '';
+  const last = jobs.find((job) => job.kind === 'verify' && job.state === 'done');
+  const check = last === undefined ? null : candleCheckSchema.safeParse(last.result).data;
+  const repaired = check
+    ? Object.entries(check.changed).filter(([, c]) => c.added + c.changed + c.removed > 0)
+    : [];
+  return (
+    <section className="data-panel" aria-label="Check candles">
+      <h3>Check candles against trades</h3>
+      <InstrumentSelect value={target} onChange={setInstrument} />
+      <RangeInputs from={from} to={to} onFrom={setFrom} onTo={setTo} />
+      <button
+        disabled={target === '' || to < from}
+        onClick={() => void startVerify({ instrument: target, from, to })}
+        data-testid="verify-start"
+      >
+        Check and repair
+      </button>
+      {check ? (
+        <div data-testid="verify-result">
+          <p>
+            {check.instrument}: {check.days} days, {check.bars} bars match the trades
+            {check.daysWithoutTrades > 0
+              ? `, ${check.daysWithoutTrades} days of imported bars left as they are`
+              : ''}
+            .
+          </p>
+          {repaired.length === 0 ? (
+            <p>Every bar already matched.</p>
+          ) : (
+            <ul>
+              {repaired.map(([timeframe, c]) => (
+                <li key={timeframe}>
+                  {timeframe}: {c.added} added, {c.changed} repaired, {c.removed} removed
+                </li>
+              ))}
+            </ul>
+          )}
+          {differenceText(check) === null ? null : <p>{differenceText(check)}</p>}
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -27,6 +27,7 @@ import {
 import { ensureDataDir } from '../../../../main/storage/data-folder.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
+import { MIGRATIONS } from '../../../../main/storage/migrations/index.js';
 import { AuditLog } from '../../../../main/trading/audit-log.js';
 import { trade, TEST_INSTRUMENT } from '../../../fixtures/trades.js';
 
@@ -87,7 +88,7 @@ describe('workspace backups', () => {
     // Several steps, each further than the one before.
     expect(progress.length).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    expect(checkBackup(made.path)).toEqual({ ok: true, path: made.path, schemaVersion: 13, auditEntries: 3 });
+    expect(checkBackup(made.path)).toEqual({ ok: true, path: made.path, schemaVersion: MIGRATIONS.length, auditEntries: 3 });
     const copy = new MarketStore(openDatabase(made.path));
     expect(copy.countTrades(TEST_INSTRUMENT)).toBe(50_000);
   });

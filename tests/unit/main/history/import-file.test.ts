@@ -147,6 +147,7 @@ describe('file imports', () => {
     const klines = [
       `${T0},100,101,99,100.5,10,${T0 + 59_999},1003,42,5,502,0`,
       `${T0 + 60_000},100.5,102,100,101,20,${T0 + 119_999},2020,17,9,909,0`,
+      '',
     ].join('\n');
     const result = await importFile(db, {
       path: file('BTCUSDT-1m-2024-03-01.csv', klines),

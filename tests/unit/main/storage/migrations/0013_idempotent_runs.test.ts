@@ -54,7 +54,7 @@ describe('migration 0013_idempotent_runs', () => {
 
     applyMigrations(db, MIGRATIONS);
 
-    expect(userVersion(db)).toBe(13);
+    expect(userVersion(db)).toBe(MIGRATIONS.length);
     expect(signals()).toEqual([
       { id: 1, ts: 1_000, source: 'imbalance', direction: 'long', strength: 0.5 },
       { id: 2, ts: 2_000, source: 'imbalance', direction: 'short', strength: -0.5 },

@@ -11,7 +11,7 @@ import { CHUNK_MAX_TRADES } from '../../../../../main/storage/trade-store.js';
 import type { Trade } from '../../../../../shared/domain/market.js';
 import { createRng } from '../../../../../shared/market/rng.js';
 
-/** The schema just before this migration (0013 is another branch's: 0014 stands 13th here). */
+/** The schema just before this migration. */
 const BEFORE = MIGRATIONS.findIndex((migration) => migration.name === 'trade_chunks');
 
 interface OldRow {

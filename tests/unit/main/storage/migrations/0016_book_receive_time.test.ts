@@ -9,12 +9,12 @@ import {
 } from '../../../../../main/storage/database.js';
 import { MIGRATIONS } from '../../../../../main/storage/migrations/index.js';
 
-// Found by name: the coordinator renumbers this step at merge (0018 in the team's plan).
+// Found by name: the coordinator renumbers this step at merge (0016 in the team's plan).
 const AT = MIGRATIONS.findIndex((migration) => migration.name === 'book_receive_time');
 const BEFORE = MIGRATIONS.slice(0, AT);
 const WITH = MIGRATIONS.slice(0, AT + 1);
 
-describe('migration 0018_book_receive_time', () => {
+describe('migration 0016_book_receive_time', () => {
   let db: SqliteDatabase;
 
   beforeEach(() => {

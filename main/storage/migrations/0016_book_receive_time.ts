@@ -6,12 +6,10 @@ import type { Migration } from './migration.js';
  * delays. NULL where it is unknown: every snapshot stored before this step, and files that do
  * not carry one. Book deltas need no column: their chunk blobs carry the receive time of each
  * message in a flag bit that older chunks never set (book-delta-codec.ts).
- *
- * Numbered 0018 in the team's plan for issue #12; `version` is its place in this branch's
- * list, which must run 1..n without gaps (the coordinator renumbers at merge).
+
  */
-export const migration0018: Migration = {
-  version: 15,
+export const migration0016: Migration = {
+  version: 16,
   name: 'book_receive_time',
   sql: `
 ALTER TABLE book_snapshots ADD COLUMN local_ts INTEGER CHECK (local_ts IS NULL OR local_ts >= 0);
