@@ -6,7 +6,7 @@ import { sharpeEstimate, type SharpeEstimate } from '../../shared/backtest/hones
 import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtest/metrics.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import type { MarketStore } from '../storage/market-store.js';
-import { strategyDefinition, type StrategyKind } from './param-grid.js';
+import { definitionOf, type StrategyRef } from './param-grid.js';
 
 /**
  * Costs, accounting and latency of a run (the contract's costs, every default filled in):
@@ -46,15 +46,14 @@ export interface RunOutcome {
 /** One configuration over the series: the engine, its metrics and its per-period Sharpe estimate. */
 export function runCandleConfiguration(
   series: CandleSeries,
-  kind: StrategyKind,
+  strategy: StrategyRef,
   params: unknown,
   costs: RunCosts,
   timeframe: Timeframe,
 ): RunOutcome {
-  const definition = strategyDefinition(kind);
-  const strategy = definition.create(definition.params.parse(params));
+  const definition = definitionOf(strategy);
   const result = new CandleBacktest({
-    strategy,
+    strategy: definition.create(definition.params.parse(params)),
     initialCash: costs.initialCash,
     fees: costs.fees,
     slippageBps: costs.slippageBps,

@@ -4,7 +4,7 @@ import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { outcomeOf, type RunCosts, type RunOutcome } from './candle-run.js';
-import { strategyDefinition, type StrategyKind } from './param-grid.js';
+import { definitionOf, type StrategyRef } from './param-grid.js';
 
 /** Feeds recorded events, in (ts, seq) order, to `visit` (RecordedEvents.replay or an array). */
 export type EventReplay = (visit: (event: MarketEvent) => void) => void;
@@ -67,13 +67,13 @@ export function latencyConfig(latency: RunCosts['latency']): LatencyConfig {
  */
 export function runEventConfiguration(
   replay: EventReplay,
-  kind: StrategyKind,
+  strategy: StrategyRef,
   params: unknown,
   costs: RunCosts,
   timeframe: Timeframe,
   seed: number,
 ): RunOutcome {
-  const definition = strategyDefinition(kind);
+  const definition = definitionOf(strategy);
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
     strategy: definition.create(definition.params.parse(params)),
