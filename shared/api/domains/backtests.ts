@@ -26,7 +26,9 @@ export function isUserStrategyKind(kind: string): kind is UserStrategyKind {
   return userStrategyKindSchema.safeParse(kind).success;
 }
 /** A built-in that runs over recorded data, or a user's strategy file (it runs in both modes). */
-export const strategyKindSchema = z.union([z.enum(EVENT_STRATEGY_KINDS), userStrategyKindSchema]);
+export const strategyKindSchema = z
+  .union([z.enum(EVENT_STRATEGY_KINDS), userStrategyKindSchema])
+  .describe(`${EVENT_STRATEGY_KINDS.join(', ')}, or user:<name> for <workspace>/strategies/<name>.ts`);
 export type BacktestMode = (typeof BACKTEST_MODES)[number];
 
 const timestamp = z.number().int().nonnegative();
