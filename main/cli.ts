@@ -7,11 +7,12 @@ import type { CliModule } from './cli/cli-command.js';
 
 type Group = 'workspace' | 'research' | 'models';
 
-/** Built by main/scripts/build.mjs beside this file (dist/main/cli/*.js). */
-const MODULES: Record<Group, string> = {
-  workspace: './cli/workspace-commands.js',
-  research: './cli/research-commands.js',
-  models: './cli/model-commands.js',
+/** Built by main/scripts/build.mjs beside this file (dist/main/cli/*.js): what runs a group, and its --help. */
+const MODULES: Record<Group, { run: string; help: string }> = {
+  // The workspace commands' help is a file apart: the commands load ccxt.
+  workspace: { run: './cli/workspace-commands.js', help: './cli/workspace-usage.js' },
+  research: { run: './cli/research-commands.js', help: './cli/research-commands.js' },
+  models: { run: './cli/model-commands.js', help: './cli/model-commands.js' },
 };
 
 const COMMANDS: readonly { name: string; group: Group; summary: string }[] = [
@@ -61,9 +62,14 @@ function usage(): string {
   ].join('\n');
 }
 
-async function load(group: Group): Promise<CliModule> {
+async function load<K extends keyof CliModule>(
+  group: Group,
+  part: 'run' | 'help',
+): Promise<Pick<CliModule, K>> {
   // A computed specifier: esbuild leaves it alone, so the group stays a file of its own.
-  const module = (await import(new URL(MODULES[group], import.meta.url).href)) as { cli: CliModule };
+  const module = (await import(new URL(MODULES[group][part], import.meta.url).href)) as {
+    cli: Pick<CliModule, K>;
+  };
   return module.cli;
 }
 
@@ -84,11 +90,11 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const module = await load(entry.group);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(module.help(command));
+    process.stdout.write((await load<'help'>(entry.group, 'help')).help(command));
     return;
   }
+  const module = await load<'run'>(entry.group, 'run');
   const dataDir = resolveDataDir({
     argv: rest,
     env: process.env,

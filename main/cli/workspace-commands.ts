@@ -6,12 +6,7 @@ import { parseArgs } from 'node:util';
 import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
-import {
-  HISTORY_CLI_OPTIONS,
-  HISTORY_CLI_USAGE,
-  HistoryUsageError,
-  runHistoryCommand,
-} from '../history/cli-commands.js';
+import { HISTORY_CLI_OPTIONS, HistoryUsageError, runHistoryCommand } from '../history/cli-commands.js';
 import { LivePipeline } from '../host/live-pipeline.js';
 import { openDatabase } from '../storage/database.js';
 import { ensureDataDir, workspaceDatabasePath } from '../storage/data-folder.js';
@@ -19,18 +14,7 @@ import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
 import { FeatureWorker } from '../workers/feature-worker.js';
 import { UsageError, type CliModule } from './cli-command.js';
-
-const USAGE: Record<string, string> = {
-  'demo-history': `demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>]
-  Records hours of the demo market at full speed into the workspace (for backtests).`,
-  candles: `candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
-  Prints recorded candles of one instrument and timeframe as CSV.`,
-  info: `info
-  What the workspace holds: its file, size and the trades of each instrument.`,
-  ...Object.fromEntries(
-    HISTORY_CLI_USAGE.split('\n').map((line) => [line.trim().split(' ')[0] ?? '', line.trim()]),
-  ),
-};
+import { workspaceHelp } from './workspace-usage.js';
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -182,10 +166,6 @@ function parseOptions(argv: readonly string[]) {
 }
 
 export const cli: CliModule = {
-  help: (command) => {
-    const usage = USAGE[command];
-    if (usage === undefined) throw new UsageError(`unknown command '${command}'`);
-    return `usage: npm run cli -- ${usage}\n  --data-dir <dir>  the workspace folder (else WORKSTATION_DATA_DIR, else the app data folder)\n`;
-  },
+  help: workspaceHelp,
   run,
 };

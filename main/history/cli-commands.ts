@@ -12,11 +12,7 @@ import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
 import { importFile } from './import-file.js';
 
-/** The history commands of the CLI: import, backfill, export, coverage. */
-export const HISTORY_CLI_USAGE = `  import <file> --instrument <exchange:BASE/QUOTE> [--format ${importFormatSchema.options.join('|')}] [--timeframe <tf>] [--mapping <json>] [--tick <size>] [--lot <size>]
-  backfill --exchange <id> --symbol <BASE/QUOTE> --from <ISO> --to <ISO> [--kind trades|candles] [--timeframe <tf>] [--endpoint <url>]
-  export --instrument <id> --from <ISO> --to <ISO> --kind trades|candles [--timeframe <tf>] --format csv|parquet --out <file>
-  coverage [--instrument <id>]`;
+export { HISTORY_CLI_USAGE } from './cli-usage.js';
 
 export const HISTORY_CLI_OPTIONS = {
   format: { type: 'string' },

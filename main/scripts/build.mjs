@@ -34,6 +34,7 @@ await Promise.all([
       'main/cli.ts',
       // The CLI's command groups, loaded on demand (main/cli.ts).
       'main/cli/workspace-commands.ts',
+      'main/cli/workspace-usage.ts',
       'main/cli/research-commands.ts',
       'main/cli/model-commands.ts',
       'main/electron/main.ts',
