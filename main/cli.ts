@@ -1,246 +1,120 @@
-// Batch jobs without a window. Usage: npm run cli -- <command> [options]
-//   demo-history  record hours of the demo market at full speed into a workspace (for backtests)
-//   candles       print recorded candles of one instrument and timeframe as CSV
-//   info          what a workspace holds
-import { appendFileSync, existsSync, statSync } from 'node:fs';
-import path from 'node:path';
+// Batch jobs without a window. Usage: npm run cli -- <command> [options]; --help on each.
+// This file only dispatches: each group of commands is built as its own file and loaded when
+// one of its commands runs, so a backtest starts without loading ccxt or the model service.
 import { homedir } from 'node:os';
-import { parseArgs } from 'node:util';
-import {
-  HISTORY_CLI_OPTIONS,
-  HISTORY_CLI_USAGE,
-  HistoryUsageError,
-  runHistoryCommand,
-} from './history/cli-commands.js';
-import { checkBackup, backupWorkspace, pruneBackups, restoreWorkspace } from './backup/workspace-backup.js';
-import { LivePipeline } from './host/live-pipeline.js';
-import { openDatabase } from './storage/database.js';
-import { ensureDataDir, resolveDataDir, workspaceDatabasePath } from './storage/data-folder.js';
-import { MarketStore } from './storage/market-store.js';
+import { existsSync } from 'node:fs';
+import { DataDirFlagError, resolveDataDir } from './storage/data-folder.js';
 import { describeTightened, tightenWorkspace } from './storage/owner-only.js';
-import { Recorder } from './storage/recorder.js';
-import { FeatureWorker } from './workers/feature-worker.js';
-import type { MarketEvent } from '../shared/domain/market.js';
-import { TIMEFRAMES, type Timeframe } from '../shared/domain/timeframes.js';
-import { DemoMarket } from '../shared/market/demo-market.js';
+import type { CliModule } from './cli/cli-command.js';
 
-const USAGE = `usage: npm run cli -- <command> [--data-dir <dir>] [options]
-  demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>] [--features on|off]
-               [--commit-every <s>] [--commit-log <file>]
-  candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
-  info
-  backup --to <folder> [--keep <n>]     copy the workspace (also while a host records in it)
-  backup-check --from <backup file>     check a backup (integrity, audit chain) without restoring it
-  restore --from <backup file>          replace the workspace with a checked backup (host stopped)
-${HISTORY_CLI_USAGE}`;
+type Group = 'workspace' | 'research' | 'models';
 
-class UsageError extends Error {}
+/** Built by main/scripts/build.mjs beside this file (dist/main/cli/*.js): what runs a group, and its --help. */
+const MODULES: Record<Group, { run: string; help: string }> = {
+  // The workspace commands' help is a file apart: the commands load ccxt.
+  workspace: { run: './cli/workspace-commands.js', help: './cli/workspace-usage.js' },
+  research: { run: './cli/research-commands.js', help: './cli/research-commands.js' },
+  models: { run: './cli/model-commands.js', help: './cli/model-commands.js' },
+};
 
-function numberOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new UsageError(`--${name} must be a number, got '${value}'`);
-  return parsed;
+const COMMANDS: readonly { name: string; group: Group; summary: string }[] = [
+  { name: 'import', group: 'workspace', summary: 'import a CSV/Parquet file of trades or candles' },
+  { name: 'backfill', group: 'workspace', summary: "download an exchange's history of trades or candles" },
+  { name: 'export', group: 'workspace', summary: 'write recorded trades or candles to CSV or Parquet' },
+  {
+    name: 'coverage',
+    group: 'workspace',
+    summary: 'what data the workspace holds per instrument, and its gaps',
+  },
+  { name: 'demo-history', group: 'workspace', summary: 'record hours of the demo market at full speed' },
+  { name: 'candles', group: 'workspace', summary: 'print recorded candles as CSV' },
+  { name: 'info', group: 'workspace', summary: 'the workspace file and its instruments' },
+  { name: 'verify', group: 'workspace', summary: 'check candles against their trades and repair them' },
+  {
+    name: 'backup',
+    group: 'workspace',
+    summary: 'copy the workspace (also while a host records in it)',
+  },
+  {
+    name: 'backup-check',
+    group: 'workspace',
+    summary: 'check a backup (integrity, audit chain) without restoring it',
+  },
+  {
+    name: 'restore',
+    group: 'workspace',
+    summary: 'replace the workspace with a checked backup (host stopped)',
+  },
+  {
+    name: 'strategies',
+    group: 'research',
+    summary: 'built-in strategies and your own files, with parameters',
+  },
+  { name: 'backtest', group: 'research', summary: 'run one backtest; prints trades and final value' },
+  { name: 'sweep', group: 'research', summary: 'run a parameter grid in worker threads' },
+  {
+    name: 'walk-forward',
+    group: 'research',
+    summary: 'optimise on rolling train windows, judge on the next test window',
+  },
+  {
+    name: 'runs',
+    group: 'research',
+    summary: 'stored backtests, sweeps and walk-forward runs, or one of them',
+  },
+  { name: 'train', group: 'models', summary: 'train a model with purged walk-forward validation' },
+  { name: 'models', group: 'models', summary: 'registered models, or one with its lineage and scores' },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'usage: npm run cli -- <command> [--data-dir <dir>] [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'npm run cli -- <command> --help   the options of one command',
+    'Research commands print for people by default and JSON with --json.',
+    '',
+  ].join('\n');
 }
 
-/** One terminal line redrawn in place: bar, percent, rate and time left. */
-function progressLine(done: number, total: number, startedMs: number, nowMs: number, detail: string): string {
-  const fraction = total === 0 ? 1 : Math.min(1, done / total);
-  const width = 30;
-  const filled = Math.round(fraction * width);
-  const elapsed = (nowMs - startedMs) / 1000;
-  const eta = fraction > 0 ? (elapsed / fraction) * (1 - fraction) : Number.NaN;
-  const etaText = Number.isFinite(eta) ? `${eta.toFixed(0)} s left` : '';
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}% ${detail} ${etaText}`;
-}
-
-async function demoHistory(dataDir: string, values: Record<string, string | undefined>): Promise<void> {
-  const hours = numberOption(values.hours, 'hours', Number.NaN);
-  if (!(hours > 0)) throw new UsageError('demo-history needs --hours <h> greater than 0');
-  const start = values.start === undefined ? Date.UTC(2026, 0, 5) : Date.parse(values.start);
-  if (!Number.isFinite(start)) throw new UsageError(`--start must be an ISO date, got '${values.start}'`);
-  const market = new DemoMarket({
-    seed: numberOption(values.seed, 'seed', 1),
-    beta: numberOption(values.beta, 'beta', 0),
-    startTs: start,
-  });
-
-  const db = openDatabase(workspaceDatabasePath(ensureDataDir(dataDir)));
-  const store = new MarketStore(db);
-  store.upsertInstrument(market.instrument);
-  const recorder = new Recorder(store);
-  const features = values.features ?? 'on';
-  if (features !== 'on' && features !== 'off')
-    throw new UsageError(`--features must be on or off, got '${features}'`);
-  let signals = 0;
-  const failure: { message: string | null } = { message: null };
-  // --features off records market data only (no feature worker, no signals): a quick fill
-  // of a workspace for backtests over candles, and the crash-safety tests.
-  const worker =
-    features === 'on'
-      ? new FeatureWorker(new URL('../worker/features.js', import.meta.url), {
-          onProcessed: (_events, computed, fired) => {
-            signals += fired.length;
-            pipeline.onFeatures(computed, fired);
-          },
-          onError: (message) => (failure.message = message),
-        })
-      : null;
-  let marketTime = start;
-  const pipeline = new LivePipeline({
-    recorder,
-    features: worker ?? { send: () => undefined },
-    clock: () => marketTime,
-  });
-
-  // One JSON line per committed batch: what a kill -9 can no longer take away (crash tests,
-  // scripts that follow a long recording).
-  const commitLog = values['commit-log'];
-  const committed = (): void => {
-    if (commitLog === undefined) return;
-    const line = { marketTime, trades: store.countTrades(market.instrument.id) };
-    appendFileSync(commitLog, `${JSON.stringify(line)}\n`);
+async function load<K extends keyof CliModule>(
+  group: Group,
+  part: 'run' | 'help',
+): Promise<Pick<CliModule, K>> {
+  // A computed specifier: esbuild leaves it alone, so the group stays a file of its own.
+  const module = (await import(new URL(MODULES[group][part], import.meta.url).href)) as {
+    cli: Pick<CliModule, K>;
   };
-
-  // Market seconds per committed batch: what a crash can take away at most.
-  const commitEvery = numberOption(values['commit-every'], 'commit-every', 60);
-  if (!(Number.isInteger(commitEvery) && commitEvery >= 1))
-    throw new UsageError(`--commit-every must be whole seconds >= 1, got '${values['commit-every']}'`);
-
-  const end = start + hours * 3_600_000;
-  const stepMs = 1000;
-  const began = Date.now();
-  let lastDraw = 0;
-  const out: MarketEvent[] = [];
-  // Same path as live, only faster than the wall clock: validate -> record -> features -> signals.
-  for (marketTime = start + stepMs; marketTime <= end; marketTime += stepMs) {
-    out.length = 0;
-    market.advanceTo(marketTime, out);
-    pipeline.ingest(out);
-    if (worker !== null && worker.pending > 8) await worker.whenDrained();
-    if ((marketTime - start) % (commitEvery * 1000) === 0) {
-      pipeline.flush();
-      committed();
-    }
-    if (failure.message !== null) throw new Error(failure.message);
-    const now = Date.now();
-    if (process.stderr.isTTY && now - lastDraw > 200) {
-      lastDraw = now;
-      const detail = `${pipeline.eventsTotal.toLocaleString('en')} events`;
-      process.stderr.write(`\r${progressLine(marketTime - start, end - start, began, now, detail)}`);
-    }
-  }
-  await worker?.stop();
-  pipeline.flush();
-  committed();
-  db.close();
-  if (process.stderr.isTTY) process.stderr.write('\n');
-  const seconds = (Date.now() - began) / 1000;
-  process.stdout.write(
-    `recorded ${hours} h of ${market.instrument.id}: ${pipeline.eventsTotal} events, ` +
-      `${recorder.stats.recordedTrades} trades, ${signals} signals (${recorder.stats.recordedSignals} new) ` +
-      `in ${seconds.toFixed(1)} s -> ${dataDir}\n`,
-  );
+  return module.cli;
 }
 
-function printCandles(dataDir: string, values: Record<string, string | undefined>): void {
-  const instrument = values.instrument;
-  if (instrument === undefined) throw new UsageError('candles needs --instrument <id>');
-  const timeframe = values.timeframe as Timeframe | undefined;
-  if (timeframe === undefined || !TIMEFRAMES.includes(timeframe)) {
-    throw new UsageError(`candles needs --timeframe, one of ${TIMEFRAMES.join(', ')}`);
-  }
-  const store = new MarketStore(openDatabase(workspaceDatabasePath(dataDir)));
-  process.stdout.write('open_time,open,high,low,close,volume,trades\n');
-  for (const c of store.candles(instrument, timeframe, numberOption(values.limit, 'limit', 1000))) {
-    const time = new Date(c.openTime).toISOString();
-    process.stdout.write(`${time},${c.open},${c.high},${c.low},${c.close},${c.volume},${c.trades}\n`);
-  }
+function isUsageError(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'UsageError' || error instanceof DataDirFlagError);
 }
 
-async function backup(dataDir: string, values: Record<string, string | undefined>): Promise<void> {
-  const folder = values.to === undefined ? undefined : path.resolve(values.to);
-  if (folder === undefined) throw new UsageError('backup needs --to <folder>');
-  const keep = values.keep === undefined ? undefined : numberOption(values.keep, 'keep', Number.NaN);
-  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
-    throw new UsageError(`--keep must be a whole number >= 1, got '${values.keep}'`);
-  const file = workspaceDatabasePath(dataDir);
-  if (!existsSync(file)) throw new Error(`no workspace in ${dataDir}: nothing to back up`);
-  const db = openDatabase(file);
-  const began = Date.now();
-  try {
-    const made = await backupWorkspace(db, folder, {
-      now: Date.now(),
-      onProgress: ({ copiedPages, totalPages }) => {
-        if (process.stderr.isTTY)
-          process.stderr.write(
-            `\r${progressLine(copiedPages, totalPages, began, Date.now(), `${copiedPages}/${totalPages} pages`)}`,
-          );
-      },
-    });
-    if (process.stderr.isTTY) process.stderr.write('\n');
-    const removed = keep === undefined ? [] : pruneBackups(folder, keep);
-    process.stdout.write(
-      `backed up ${file} -> ${made.path} (${(made.bytes / 1e6).toFixed(1)} MB)` +
-        (removed.length === 0 ? '' : `; removed ${removed.length} older backup(s)`) +
-        '\n',
-    );
-  } finally {
-    db.close();
-  }
-}
-
-function restore(dataDir: string, values: Record<string, string | undefined>, checkOnly: boolean): void {
-  const from = values.from === undefined ? undefined : path.resolve(values.from);
-  if (from === undefined)
-    throw new UsageError(`${checkOnly ? 'backup-check' : 'restore'} needs --from <backup file>`);
-  if (checkOnly) {
-    const check = checkBackup(from);
-    if (!check.ok) throw new Error(`cannot be restored: ${check.reason}`);
-    process.stdout.write(
-      `${from} can be restored: integrity ok, schema version ${check.schemaVersion}, ${check.auditEntries} audit entries verified\n`,
-    );
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(usage());
+    if (command === undefined) process.exitCode = 2;
     return;
   }
-  const result = restoreWorkspace(from, dataDir, { now: Date.now() });
-  process.stdout.write(
-    `restored ${workspaceDatabasePath(dataDir)} from ${from} (integrity ok, ${result.check.auditEntries} audit entries verified)` +
-      (result.keptAside === null ? '' : `; the replaced workspace is kept in ${result.keptAside}`) +
-      '\n',
-  );
-}
-
-function info(dataDir: string): void {
-  const file = workspaceDatabasePath(dataDir);
-  const store = new MarketStore(openDatabase(file));
-  process.stdout.write(`workspace ${file} (${(statSync(file).size / 1e6).toFixed(1)} MB)\n`);
-  for (const instrument of store.listInstruments()) {
-    process.stdout.write(`  ${instrument.id}: ${store.countTrades(instrument.id)} trades\n`);
+  const entry = COMMANDS.find((c) => c.name === command);
+  if (entry === undefined) {
+    process.stderr.write(`cli: unknown command '${command}'\n${usage()}`);
+    process.exitCode = 2;
+    return;
   }
-}
-
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: process.argv.slice(2),
-    allowPositionals: true,
-    options: {
-      'data-dir': { type: 'string' },
-      hours: { type: 'string' },
-      seed: { type: 'string' },
-      beta: { type: 'string' },
-      start: { type: 'string' },
-      instrument: { type: 'string' },
-      timeframe: { type: 'string' },
-      limit: { type: 'string' },
-      keep: { type: 'string' },
-      'commit-log': { type: 'string' },
-      'commit-every': { type: 'string' },
-      features: { type: 'string' },
-      ...HISTORY_CLI_OPTIONS,
-    },
-  });
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write((await load<'help'>(entry.group, 'help')).help(command));
+    return;
+  }
+  const module = await load<'run'>(entry.group, 'run');
   const dataDir = resolveDataDir({
-    argv: process.argv.slice(2),
+    argv: rest,
     env: process.env,
     platform: process.platform,
     homedir: homedir(),
@@ -250,35 +124,19 @@ async function main(): Promise<void> {
     const tightened = tightenWorkspace(dataDir);
     if (tightened.length > 0) process.stderr.write(`${describeTightened(tightened, dataDir)}\n`);
   }
-  const command = positionals[0];
-  switch (command) {
-    case 'demo-history':
-      return demoHistory(dataDir, values);
-    case 'candles':
-      printCandles(dataDir, values);
-      return;
-    case 'info':
-      info(dataDir);
-      return;
-    case 'backup':
-      return backup(dataDir, values);
-    case 'restore':
-      restore(dataDir, values, false);
-      return;
-    case 'backup-check':
-      restore(dataDir, values, true);
-      return;
-    case undefined:
-      throw new UsageError('no command given');
-    default:
-      if (await runHistoryCommand(command, positionals, values, dataDir, progressLine)) return;
-      throw new UsageError(`unknown command '${command}'`);
+  try {
+    await module.run(command, rest, dataDir);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const byUser = isUsageError(error);
+    process.stderr.write(
+      `cli ${command}: ${message}\n${byUser ? `see: npm run cli -- ${command} --help\n` : ''}`,
+    );
+    process.exitCode = byUser ? 2 : 1;
   }
 }
 
-main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
-  const usage = error instanceof UsageError || error instanceof HistoryUsageError;
-  process.stderr.write(`cli: ${message}\n${usage ? USAGE + '\n' : ''}`);
-  process.exit(usage ? 2 : 1);
-});
+await main(process.argv.slice(2));
+// Worker pools and the database may keep handles open after a command is done; the command's
+// output is written, so end here (after stdout drains, which pipes need on some systems).
+process.stdout.write('', () => process.exit());

@@ -19,12 +19,12 @@ import { BacktestStore } from './backtest-store.js';
 import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
 import {
   GridError,
-  strategyDefinition,
   sweepConfigurations,
   type SkippedConfiguration,
-  type StrategyKind,
+  type StrategyRef,
   type SweepPlan,
 } from './param-grid.js';
+import type { LoadedStrategy, StrategyLibrary } from '../strategies/strategy-library.js';
 import { renderRunCsv, renderRunHtml } from './report-export.js';
 import { runHonesty } from './run-honesty.js';
 import { runSingle, runSweep, type SweepOutcome } from './sweep-pool.js';
@@ -45,6 +45,8 @@ export interface BacktestServiceDeps {
   /** The built feature worker script; the backtest worker is built beside it (main/scripts/build.mjs). */
   readonly featureWorkerEntry: URL;
   readonly nativeBinding?: string | undefined;
+  /** The user's strategy files (<data folder>/strategies), compiled afresh for every run. */
+  readonly strategies: StrategyLibrary;
 }
 
 /** Metrics on the wire: undefined values (NaN, Infinity) become null, never 0. */
@@ -170,7 +172,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
     };
   };
   const configurationsOf = (
-    strategy: StrategyKind,
+    strategy: StrategyRef,
     grid: RangeRequest['grid'],
     base: RangeRequest['base'],
   ): SweepPlan => {
@@ -213,9 +215,10 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
   };
 
   return {
-    'backtests.run': (request) => {
+    'backtests.run': async (request) => {
       const range = rangeOf(request);
-      const parsed = strategyDefinition(request.strategy).params.safeParse(request.params);
+      const { definition, compiled } = await deps.strategies.load(request.strategy);
+      const parsed = definition.params.safeParse(request.params);
       if (!parsed.success)
         throw new ApiError(
           'bad_request',
@@ -227,7 +230,14 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
         { kind: 'backtest', title: `Backtest ${label(request, range)}`, unit: 'configurations', total: 1 },
         async (context) => {
           const outcome = await runSingle(
-            { range, mode: request.mode, strategy: request.strategy, costs, params },
+            {
+              range,
+              mode: request.mode,
+              strategy: request.strategy,
+              userStrategy: compiled,
+              costs,
+              params,
+            },
             {
               ...pool,
               signal: context.signal,
@@ -257,9 +267,10 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       );
       return { jobId: job.id };
     },
-    'backtests.sweep': (request) => {
+    'backtests.sweep': async (request) => {
       const range = rangeOf(request);
-      const { configurations, skipped } = configurationsOf(request.strategy, request.grid, request.base);
+      const { definition, compiled } = await deps.strategies.load(request.strategy);
+      const { configurations, skipped } = configurationsOf(definition, request.grid, request.base);
       const costs: RunCosts = request.costs;
       const { job } = jobs.start(
         {
@@ -274,6 +285,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
               range,
               mode: request.mode,
               strategy: request.strategy,
+              userStrategy: compiled,
               costs,
               configurations,
               workers: request.workers,
@@ -318,9 +330,10 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       );
       return { jobId: job.id };
     },
-    'backtests.walkForward': (request) => {
+    'backtests.walkForward': async (request) => {
       const range = rangeOf(request);
-      const { configurations, skipped } = configurationsOf(request.strategy, request.grid, request.base);
+      const { definition, compiled }: LoadedStrategy = await deps.strategies.load(request.strategy);
+      const { configurations, skipped } = configurationsOf(definition, request.grid, request.base);
       const costs: RunCosts = request.costs;
       // Candle mode cuts the folds at the stored bars; event mode at the bar grid of `timeframe`
       // over the range (the bars its strategies see are built from trades on that grid).
@@ -341,6 +354,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
         range,
         mode: request.mode,
         strategy: request.strategy,
+        userStrategy: compiled,
         costs,
         configurations,
         workers: request.workers,

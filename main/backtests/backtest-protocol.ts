@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { BACKTEST_MODES, backtestCostsSchema } from '../../shared/api/domains/backtests.js';
+import {
+  BACKTEST_MODES,
+  backtestCostsSchema,
+  strategyKindSchema,
+} from '../../shared/api/domains/backtests.js';
 import { TIMEFRAMES } from '../../shared/domain/timeframes.js';
-import { EVENT_STRATEGY_KINDS } from './param-grid.js';
+import { compiledStrategySchema } from '../strategies/user-strategy.js';
 
 /**
  * Messages between the sweep pool and a backtest worker: typed envelopes {seq, type, payload},
@@ -18,7 +22,9 @@ export const backtestWorkRequestSchema = z.object({
   to: z.number().int(),
   /** `candle`: stored candles; `event`: recorded trades and books (event-run.ts). */
   mode: z.enum(BACKTEST_MODES),
-  strategy: z.enum(EVENT_STRATEGY_KINDS),
+  strategy: strategyKindSchema,
+  /** A user strategy's compiled file (null for a built-in): the worker runs this very version. */
+  userStrategy: compiledStrategySchema.nullable(),
   costs: backtestCostsSchema,
   /** Seeds the sampled latency of event-mode runs. */
   seed: z.number().int(),

@@ -20,6 +20,9 @@ import {
   type RunOutcome,
 } from './candle-run.js';
 import { replayFrom, runEventConfiguration } from './event-run.js';
+import type { StrategyRef } from './param-grid.js';
+import { isUserStrategyKind } from '../../shared/api/domains/backtests.js';
+import { evaluateStrategy } from '../strategies/user-strategy.js';
 
 const port = parentPort;
 if (port === null) throw new Error('backtest-worker must run as a worker thread');
@@ -44,9 +47,18 @@ function run(request: BacktestWorkRequest): void {
   }
 }
 
+/** The request's strategy: a built-in by kind, or the user's file it carries, compiled. */
+function strategyOf(request: BacktestWorkRequest): StrategyRef {
+  if (request.userStrategy !== null) return evaluateStrategy(request.userStrategy);
+  if (isUserStrategyKind(request.strategy))
+    throw new Error(`${request.strategy}: the request carries no compiled strategy file`);
+  return request.strategy;
+}
+
 /** Runs every configuration of the request over its data and posts progress and the results. */
 function runOn(db: Database.Database, request: BacktestWorkRequest): void {
-  const { strategy, costs, timeframe } = request;
+  const { costs, timeframe } = request;
+  const strategy = strategyOf(request);
   let runOne: (params: Record<string, unknown>) => RunOutcome;
   let steps: number;
   switch (request.mode) {

@@ -12,7 +12,7 @@ import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtes
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { withBarSizing } from '../../shared/trading/sized-strategy.js';
 import type { MarketStore } from '../storage/market-store.js';
-import { strategyDefinition, type StrategyKind } from './param-grid.js';
+import { definitionOf, type StrategyRef } from './param-grid.js';
 
 /**
  * Costs, accounting and latency of a run (the contract's costs, every default filled in):
@@ -55,15 +55,15 @@ export interface RunOutcome {
  * buying power is floored to.
  */
 export function runConfig(
-  kind: StrategyKind,
+  strategy: StrategyRef,
   params: unknown,
   costs: RunCosts,
   barMs: number,
 ): Pick<BacktestConfig, 'strategy' | 'initialCash' | 'fees' | 'account' | 'lotStep'> {
-  const definition = strategyDefinition(kind);
+  const definition = definitionOf(strategy);
   const parsed = definition.params.parse(params);
   const unit = (parsed as { quantity?: unknown }).quantity;
-  const strategy = withBarSizing(definition.create(parsed), costs.sizing, {
+  const sized = withBarSizing(definition.create(parsed), costs.sizing, {
     unit: typeof unit === 'number' && unit > 0 ? unit : 1,
     lot: costs.lot,
     tick: costs.tick,
@@ -71,7 +71,7 @@ export function runConfig(
     barMs,
   });
   return {
-    strategy,
+    strategy: sized,
     initialCash: costs.initialCash,
     fees: costs.fees,
     account: costs.account,
@@ -82,13 +82,13 @@ export function runConfig(
 /** One configuration over the series: the engine, its metrics and its per-period Sharpe estimate. */
 export function runCandleConfiguration(
   series: CandleSeries,
-  kind: StrategyKind,
+  strategy: StrategyRef,
   params: unknown,
   costs: RunCosts,
   timeframe: Timeframe,
 ): RunOutcome {
   const result = new CandleBacktest({
-    ...runConfig(kind, params, costs, TIMEFRAME_MS[timeframe]),
+    ...runConfig(strategy, params, costs, TIMEFRAME_MS[timeframe]),
     slippageBps: costs.slippageBps,
     candleFill: costs.candleFill,
     log: 'trades',

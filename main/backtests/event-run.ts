@@ -4,7 +4,7 @@ import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { outcomeOf, runConfig, type RunCosts, type RunOutcome } from './candle-run.js';
-import type { StrategyKind } from './param-grid.js';
+import type { StrategyRef } from './param-grid.js';
 
 /** Feeds recorded events, in (ts, seq) order, to `visit` (RecordedEvents.replay or an array). */
 export type EventReplay = (visit: (event: MarketEvent) => void) => void;
@@ -67,7 +67,7 @@ export function latencyConfig(latency: RunCosts['latency']): LatencyConfig {
  */
 export function runEventConfiguration(
   replay: EventReplay,
-  kind: StrategyKind,
+  strategy: StrategyRef,
   params: unknown,
   costs: RunCosts,
   timeframe: Timeframe,
@@ -75,7 +75,7 @@ export function runEventConfiguration(
 ): RunOutcome {
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
-    ...runConfig(kind, params, costs, barMs),
+    ...runConfig(strategy, params, costs, barMs),
     latency: latencyConfig(costs.latency),
     seed,
     barMs,

@@ -1,5 +1,9 @@
 import type { z } from 'zod';
-import { CANDLE_STRATEGY_KINDS, EVENT_STRATEGY_KINDS } from '../../shared/api/domains/backtests.js';
+import {
+  CANDLE_STRATEGY_KINDS,
+  EVENT_STRATEGY_KINDS,
+  type UserStrategyKind,
+} from '../../shared/api/domains/backtests.js';
 import {
   bollingerReversion,
   bookImbalanceStrategy,
@@ -15,9 +19,20 @@ import type { StrategyDefinition } from '../../shared/backtest/strategy.js';
  */
 export { CANDLE_STRATEGY_KINDS, EVENT_STRATEGY_KINDS };
 export type CandleStrategyKind = (typeof CANDLE_STRATEGY_KINDS)[number];
-export type StrategyKind = (typeof EVENT_STRATEGY_KINDS)[number];
+export type BuiltInStrategyKind = (typeof EVENT_STRATEGY_KINDS)[number];
+/** What a run names: a built-in, or a user's strategy file (main/strategies). */
+export type StrategyKind = BuiltInStrategyKind | UserStrategyKind;
+/**
+ * A strategy to run: a built-in by its kind, or a definition already loaded (a user's file,
+ * which only main/strategies knows how to load, asynchronously).
+ */
+export type StrategyRef = BuiltInStrategyKind | StrategyDefinition<unknown>;
 
-export function strategyDefinition(kind: StrategyKind): StrategyDefinition<unknown> {
+export function definitionOf(strategy: StrategyRef): StrategyDefinition<unknown> {
+  return typeof strategy === 'string' ? strategyDefinition(strategy) : strategy;
+}
+
+export function strategyDefinition(kind: BuiltInStrategyKind): StrategyDefinition<unknown> {
   switch (kind) {
     case 'book-imbalance':
       return bookImbalanceStrategy;
@@ -99,11 +114,12 @@ export interface SweepPlan {
  * with no valid configuration at all (a misspelt parameter) is refused with the first reason.
  */
 export function sweepConfigurations(
-  kind: StrategyKind,
+  strategy: StrategyRef,
   grid: ParamGrid,
   base: Readonly<Record<string, unknown>> = {},
 ): SweepPlan {
-  const schema: z.ZodType = strategyDefinition(kind).params;
+  const { kind, params } = definitionOf(strategy);
+  const schema: z.ZodType = params;
   const configurations: Record<string, unknown>[] = [];
   const skipped: SkippedConfiguration[] = [];
   for (const values of expandGrid(grid)) {

@@ -10,6 +10,7 @@ import {
 import { PACKED_WIDTH, unpackOutcome, unpackTrips, type CandleRange, type RunCosts } from './candle-run.js';
 import type { StrategyKind } from './param-grid.js';
 import type { BacktestMode } from '../../shared/api/domains/backtests.js';
+import type { CompiledStrategy } from '../strategies/user-strategy.js';
 import { runWorkerChunks, type ChunkOutcome } from '../workers/chunk-pool.js';
 
 export interface BacktestPoolOptions {
@@ -28,6 +29,8 @@ export interface SweepSpec {
   readonly range: CandleRange;
   readonly mode: BacktestMode;
   readonly strategy: StrategyKind;
+  /** The compiled file of a user strategy, read once when the run started; null for a built-in. */
+  readonly userStrategy?: CompiledStrategy | null;
   readonly costs: RunCosts;
   /** Already validated against the strategy's schema (param-grid.ts), in sweep order. */
   readonly configurations: readonly Record<string, unknown>[];
@@ -180,6 +183,7 @@ function request(
     to: spec.range.to,
     mode: spec.mode,
     strategy: spec.strategy,
+    userStrategy: spec.userStrategy ?? null,
     costs: spec.costs,
     seed: EVENT_RUN_SEED,
     firstIndex,

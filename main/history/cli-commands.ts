@@ -25,12 +25,7 @@ const IMPORT_PHASES = {
   candles: 'rebuilding candles (days)',
 } as const;
 
-/** The history commands of the CLI: import, backfill, export, coverage, verify. */
-export const HISTORY_CLI_USAGE = `  import <file> --instrument <exchange:BASE/QUOTE> [--format ${importFormatSchema.options.join('|')}] [--timeframe <tf>] [--mapping <json>] [--tick <size>] [--lot <size>]
-  backfill --exchange <id> --symbol <BASE/QUOTE> --from <ISO> --to <ISO> [--kind trades|candles] [--timeframe <tf>] [--endpoint <url>]
-  export --instrument <id> --from <ISO> --to <ISO> --kind trades|candles [--timeframe <tf>] --format csv|parquet --out <file>
-  coverage [--instrument <id>]
-  verify --instrument <id> --from <ISO> --to <ISO>   check candles against trades and repair them`;
+export { HISTORY_CLI_USAGE } from './cli-usage.js';
 
 export const HISTORY_CLI_OPTIONS = {
   format: { type: 'string' },

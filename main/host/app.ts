@@ -27,6 +27,7 @@ import { openDatabase } from '../storage/database.js';
 import { describeTightened, tightenWorkspace } from '../storage/owner-only.js';
 import { MarketStore } from '../storage/market-store.js';
 import { Recorder } from '../storage/recorder.js';
+import { StrategyLibrary, strategiesFolder } from '../strategies/strategy-library.js';
 import { createTradingService } from '../trading/trading-service.js';
 import { FeatureWorker } from '../workers/feature-worker.js';
 import type { ApiHandlers } from './api-handlers.js';
@@ -218,8 +219,10 @@ export function createApp(options: AppOptions): App {
     },
   });
 
+  const strategies = new StrategyLibrary(strategiesFolder(options.dataDir));
   const trading = createTradingService({
     db,
+    strategies,
     settings: {
       get: (key) => store.getSetting(key),
       set: (key, value) => {
@@ -425,7 +428,9 @@ export function createApp(options: AppOptions): App {
         databaseFile,
         featureWorkerEntry: options.workerEntry,
         nativeBinding: options.nativeBinding,
+        strategies,
       }),
+      'strategies.list': () => strategies.list(),
       'app.info': () => info,
       'app.status': () => status(),
       'markets.list': () => store.listInstruments(),

@@ -25,6 +25,11 @@ export interface JobBoardOptions {
   /** Least time between two progress notifications of one job. */
   readonly throttleMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Marks jobs left 'running' by a workstation that stopped as failed (default). The CLI says
+   * false: it opens a workspace the window may have open, whose running jobs are alive.
+   */
+  readonly recoverInterrupted?: boolean;
 }
 
 interface JobRow {
@@ -68,10 +73,11 @@ export class JobBoard {
   ) {
     this.clock = options.clock ?? Date.now;
     this.throttleMs = options.throttleMs ?? 250;
-    db.prepare(
-      `UPDATE jobs SET state = 'failed', error = 'interrupted: the workstation stopped while this job ran',
-       finished_at = ? WHERE state = 'running'`,
-    ).run(this.clock());
+    if (options.recoverInterrupted ?? true)
+      db.prepare(
+        `UPDATE jobs SET state = 'failed', error = 'interrupted: the workstation stopped while this job ran',
+         finished_at = ? WHERE state = 'running'`,
+      ).run(this.clock());
     this.insert = db.prepare(
       `INSERT INTO jobs (id, kind, title, state, done, total, unit, message, started_at)
        VALUES (@id, @kind, @title, 'running', 0, @total, @unit, '', @startedAt)`,

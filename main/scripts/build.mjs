@@ -32,6 +32,11 @@ await Promise.all([
     entryPoints: [
       'main/serve.ts',
       'main/cli.ts',
+      // The CLI's command groups, loaded on demand (main/cli.ts).
+      'main/cli/workspace-commands.ts',
+      'main/cli/workspace-usage.ts',
+      'main/cli/research-commands.ts',
+      'main/cli/model-commands.ts',
       'main/electron/main.ts',
       'worker/features.ts',
       'worker/training.ts',

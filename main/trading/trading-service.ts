@@ -20,6 +20,8 @@ import type { AuditKind } from '../../shared/trading/audit-chain.js';
 import { brokerAuditRecord } from '../../shared/trading/broker-audit.js';
 import type { BrokerEvent } from '../../shared/trading/paper-broker.js';
 import { strategyDefinition } from '../backtests/param-grid.js';
+import type { StrategyLibrary } from '../strategies/strategy-library.js';
+import { isUserStrategyKind } from '../../shared/api/domains/backtests.js';
 import { allocate, rebalanceOrders } from './allocation-plan.js';
 import {
   annualisedVol,
@@ -106,6 +108,8 @@ export interface TradingServiceOptions {
   readonly orderBook?: (instrument: string) => ReadonlyOrderBook | null;
   /** The model registry and live inference, for the ML-signal strategy; absent: not offered. */
   readonly models?: TradingModels;
+  /** The user's strategy files (compiled when a strategy starts); absent: only the built-ins run. */
+  readonly strategies?: StrategyLibrary;
 }
 
 export function createTradingService(options: TradingServiceOptions) {
@@ -587,7 +591,14 @@ export function createTradingService(options: TradingServiceOptions) {
       inner = signal.strategy;
       unit = signal.params.quantity;
     } else {
-      const definition = strategyDefinition(strategy);
+      let definition;
+      if (isUserStrategyKind(strategy)) {
+        if (options.strategies === undefined)
+          throw new ApiError('bad_request', `${strategy}: this workstation has no strategies folder`);
+        ({ definition } = await options.strategies.load(strategy));
+      } else {
+        definition = strategyDefinition(strategy);
+      }
       const parsed = definition.params.safeParse(params);
       if (!parsed.success)
         throw new ApiError('bad_request', `${strategy} parameters: ${parsed.error.message}`);

@@ -8,6 +8,7 @@ import { historyCommands } from './domains/history.js';
 import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
 import { modelCommands, modelTopics } from './domains/models.js';
+import { strategyCommands } from './domains/strategies.js';
 import { tradingCommands, tradingTopics } from './domains/trading.js';
 
 /**
@@ -27,6 +28,7 @@ export const commands = {
   ...jobCommands,
   ...marketCommands,
   ...modelCommands,
+  ...strategyCommands,
   ...tradingCommands,
 } as const;
 

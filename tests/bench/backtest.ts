@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -170,14 +171,14 @@ const YEAR_OF_MINUTES = 365 * 24 * 60;
  * year of demo trades would take far longer to generate than the sweep takes to run, so a
  * seeded random walk is written directly through MarketStore.upsertCandles.
  */
-function yearWorkspace(dir: string): { databaseFile: string; instrument: string } {
+function yearWorkspace(dir: string, length = YEAR_OF_MINUTES): { databaseFile: string; instrument: string } {
   const databaseFile = path.join(dir, 'workspace.sqlite');
   const db = openDatabase(databaseFile);
   try {
     const store = new MarketStore(db);
     const instrument = new DemoMarket({ seed: 1, startTs: START }).instrument;
     store.upsertInstrument(instrument);
-    const bars = randomBars(YEAR_OF_MINUTES, 11);
+    const bars = randomBars(length, 11);
     const candles: Candle[] = [];
     for (let i = 0; i < bars.length; i++) {
       const volume = bars.volume[i] ?? 0;
@@ -275,6 +276,44 @@ async function sweepFigures(): Promise<Figure[]> {
   }
 }
 
+/**
+ * A whole CLI process (`npm run cli -- backtest`) over 45k one-minute bars, the size of the
+ * FTX BTC-PERP sample: start, open the workspace, run in a worker, store, print. Beside it, a
+ * bare `node -e 0`, the floor no CLI command can go below on this machine.
+ */
+function cliFigures(): Figure[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tw-bench-cli-'));
+  try {
+    yearWorkspace(dir, 45_000);
+    const cli = path.resolve(import.meta.dirname, '../../main/cli.js');
+    const time = (args: readonly string[]): number => {
+      const began = process.hrtime.bigint();
+      const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`${args.join(' ')} failed: ${run.stderr}`);
+      return seconds(began);
+    };
+    const backtest = [cli, 'backtest', '--strategy', 'sma-crossover', '--data-dir', dir];
+    time(backtest); // warm-up: the file system cache and the first database open
+    const runs: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      runs.push(time(backtest));
+      bare.push(time(['-e', '0']));
+    }
+    return [
+      { name: 'cli_backtest_45k_s', value: median(runs), unit: 's', better: 'lower' },
+      {
+        name: 'cli_backtest_vs_node_startup',
+        value: median(runs) / median(bare),
+        unit: 'ratio',
+        better: 'lower',
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function backtestBenchmark(): Benchmark {
   return {
     name: 'backtest',
@@ -317,6 +356,7 @@ export function backtestBenchmark(): Benchmark {
       const candleRate = median(engineRates);
       const eventRate = median(eventRates);
       const sweeps = await sweepFigures();
+      const cli = cliFigures();
       return [
         { name: 'candle_bars_per_s', value: candleRate, unit: '1/s', better: 'higher' },
         {
@@ -334,6 +374,7 @@ export function backtestBenchmark(): Benchmark {
           better: 'higher',
         },
         ...sweeps,
+        ...cli,
       ];
     },
   };

@@ -7,6 +7,7 @@ import type {
   BacktestRunInfo,
 } from '../../../shared/api/domains/backtests.js';
 import type { InstrumentCoverage } from '../../../shared/api/domains/history.js';
+import type { StrategyInfo } from '../../../shared/api/domains/strategies.js';
 import type { Job } from '../../../shared/api/domains/jobs.js';
 import type { Candle } from '../../../shared/domain/candle.js';
 import type { Instrument } from '../../../shared/domain/market.js';
@@ -110,6 +111,8 @@ export type ExportResult = CommandResponse<'backtests.export'>;
 
 export interface BacktestsState {
   readonly instruments: readonly Instrument[];
+  /** Built-in strategies and the user's files (strategies.list), read again when the picker opens. */
+  readonly strategies: readonly StrategyInfo[];
   /** What is recorded for the form's instrument: the default range comes from it. */
   readonly coverage: InstrumentCoverage | null;
   readonly form: BacktestForm;
@@ -142,6 +145,8 @@ export interface BacktestsState {
   ) => Promise<void>;
   readonly cancel: () => void;
   readonly refreshRuns: () => Promise<void>;
+  /** Reads the strategies folder again: a file added or edited shows (or shows its error). */
+  readonly refreshStrategies: () => Promise<void>;
   readonly openRun: (id: number) => Promise<void>;
   readonly deleteRun: (id: number) => Promise<void>;
   readonly toggleCompare: (id: number) => void;
@@ -265,6 +270,7 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
 
     return {
       instruments: [],
+      strategies: [],
       coverage: null,
       form: {
         instrument: null,
@@ -302,7 +308,7 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
         } catch (error) {
           report('Could not list instruments')(error);
         }
-        await get().refreshRuns();
+        await Promise.all([get().refreshRuns(), get().refreshStrategies()]);
         // A job that ended while the view was closed sent its last update to nobody.
         const mine = get().job;
         if (mine?.state === 'running') {
@@ -323,6 +329,14 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
       pickInstrument(instrument) {
         set((s) => ({ form: { ...s.form, instrument, from: null, to: null }, coverage: null }));
         loadCoverage(instrument);
+      },
+
+      async refreshStrategies() {
+        try {
+          set({ strategies: await api.call('strategies.list', {}) });
+        } catch (error) {
+          report('Could not list the strategies')(error);
+        }
       },
 
       setForm(change) {

@@ -1,3 +1,4 @@
+import type { StrategyInfo } from '../../../shared/api/domains/strategies.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import type { CommandRequest, CommandResponse, TopicPayload } from '../../../shared/api/contract.js';
@@ -294,6 +295,9 @@ export interface TradingDeskState extends TradingSnapshot {
   readonly stopPaper: () => Promise<void>;
   readonly resetPaper: () => Promise<void>;
   readonly loadModels: () => Promise<void>;
+  /** Built-in strategies and the user's files (strategies.list), read when the picker opens. */
+  readonly strategies: readonly StrategyInfo[];
+  readonly loadStrategies: () => Promise<void>;
   readonly placeOrder: () => Promise<void>;
   readonly cancel: (venue: string, clientId: string) => Promise<void>;
   readonly setLimits: (limits: RiskLimits) => Promise<boolean>;
@@ -415,6 +419,7 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
       ticket: DEFAULT_TICKET,
       ticketOutcome: null,
       models: [],
+      strategies: [],
       busy: false,
       problem: null,
 
@@ -446,6 +451,14 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
 
       setTicket(patch) {
         set((s) => ({ ticket: { ...s.ticket, ...patch }, ticketOutcome: null }));
+      },
+
+      async loadStrategies() {
+        try {
+          set({ strategies: await api.call('strategies.list', {}) });
+        } catch (error) {
+          report('Could not list the strategies')(error);
+        }
       },
 
       async loadModels() {

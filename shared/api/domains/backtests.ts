@@ -15,6 +15,21 @@ export const CANDLE_STRATEGY_KINDS = ['sma-crossover', 'dual-momentum', 'bolling
 /** Strategies an event-mode run (recorded trades + L2 books) can run: every candle one, on bars built from trades, and the book ones. */
 export const EVENT_STRATEGY_KINDS = [...CANDLE_STRATEGY_KINDS, 'book-imbalance'] as const;
 export const BACKTEST_MODES = ['candle', 'event'] as const;
+
+/** A strategy file of the workspace's `strategies/` folder is named `user:<file name without .ts>`. */
+export const USER_STRATEGY_PREFIX = 'user:';
+export const userStrategyKindSchema = z.templateLiteral([
+  USER_STRATEGY_PREFIX,
+  z.string().regex(/^[A-Za-z0-9][\w.-]*$/),
+]);
+export type UserStrategyKind = z.infer<typeof userStrategyKindSchema>;
+export function isUserStrategyKind(kind: string): kind is UserStrategyKind {
+  return userStrategyKindSchema.safeParse(kind).success;
+}
+/** A built-in that runs over recorded data, or a user's strategy file (it runs in both modes). */
+export const strategyKindSchema = z
+  .union([z.enum(EVENT_STRATEGY_KINDS), userStrategyKindSchema])
+  .describe(`${EVENT_STRATEGY_KINDS.join(', ')}, or user:<name> for <workspace>/strategies/<name>.ts`);
 export type BacktestMode = (typeof BACKTEST_MODES)[number];
 
 const timestamp = z.number().int().nonnegative();
@@ -84,7 +99,7 @@ const dataRange = z
      * `timeframe` built from the trades.
      */
     mode: z.enum(BACKTEST_MODES).default('candle'),
-    strategy: z.enum(EVENT_STRATEGY_KINDS),
+    strategy: strategyKindSchema,
     costs: backtestCostsSchema.default({
       initialCash: 100_000,
       fees: { maker: 0.0002, taker: 0.001 },
@@ -99,9 +114,15 @@ const dataRange = z
     }),
   })
   .refine((r) => r.to > r.from, { message: 'to must be after from' })
-  .refine((r) => r.mode === 'event' || (CANDLE_STRATEGY_KINDS as readonly string[]).includes(r.strategy), {
-    message: 'this strategy needs recorded books: use mode "event"',
-  });
+  .refine(
+    (r) =>
+      r.mode === 'event' ||
+      isUserStrategyKind(r.strategy) ||
+      (CANDLE_STRATEGY_KINDS as readonly string[]).includes(r.strategy),
+    {
+      message: 'this strategy needs recorded books: use mode "event"',
+    },
+  );
 
 /** Metrics of a run (metrics.ts names), null where undefined. */
 export const backtestMetricsSchema = z.record(z.string(), maybeNumber);

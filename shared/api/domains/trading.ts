@@ -3,7 +3,7 @@ import { TIMEFRAMES } from '../../domain/timeframes.js';
 import { riskLimitsSchema } from '../../risk/limits.js';
 import { AUDIT_KINDS } from '../../trading/audit-chain.js';
 import type { CommandSpec, TopicSpec } from '../spec.js';
-import { EVENT_STRATEGY_KINDS } from './backtests.js';
+import { EVENT_STRATEGY_KINDS, userStrategyKindSchema } from './backtests.js';
 
 /**
  * Paper and live trading under the risk manager. A venue is `paper` (the paper broker filling
@@ -254,7 +254,8 @@ export type Allocation = z.infer<typeof allocationSchema>;
 /** A strategy to run, whichever the venue: what it is, its model, its sizing and exits. */
 export const strategyRunSchema = z.object({
   instrument: z.string().min(1),
-  strategy: z.enum(PAPER_STRATEGY_KINDS),
+  /** A built-in, or a user's strategy file `user:<name>` (compiled when the strategy starts). */
+  strategy: z.union([z.enum(PAPER_STRATEGY_KINDS), userStrategyKindSchema]),
   params: z.record(z.string(), z.unknown()).default({}),
   /**
    * The registered model the ML-signal strategy trades (classification, on this instrument);

@@ -6,7 +6,7 @@ import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import { CostsFields } from './CostsFields.js';
 import { NumberInput, ParamInput, TimeframeSelect } from './FormInputs.js';
-import { defaultParams, gridSize, parseGrid, strategiesFor } from './strategyParams.js';
+import { brokenStrategies, defaultParams, gridSize, parseGrid, strategiesFor } from './strategyParams.js';
 
 /** The running backtest, from the store: apart, so progress updates do not redraw the form. */
 function BacktestJob() {
@@ -34,7 +34,10 @@ export function RunForm() {
   const running = useBacktests((s) => s.job?.state === 'running');
   const [gridProblem, setGridProblem] = useState<string | null>(null);
 
-  const strategies = useMemo(() => strategiesFor(form.mode), [form.mode]);
+  const listed = useBacktests((s) => s.strategies);
+  const refreshStrategies = useBacktests((s) => s.refreshStrategies);
+  const strategies = useMemo(() => strategiesFor(form.mode, listed), [form.mode, listed]);
+  const broken = useMemo(() => brokenStrategies(listed), [listed]);
   const strategy = strategies.find((s) => s.kind === form.strategy) ?? strategies[0] ?? null;
   const fields = useMemo(() => strategy?.fields ?? [], [strategy]);
   const grid = useMemo(() => parseGrid(fields, form.grid), [fields, form.grid]);
@@ -132,20 +135,37 @@ export function RunForm() {
 
         <fieldset>
           <legend>Strategy</legend>
-          <select
-            data-testid="bt-strategy"
-            value={strategy?.kind ?? ''}
-            onChange={(event) => {
-              chooseStrategy(event.target.value);
-            }}
-          >
-            {strategies.map((s) => (
-              <option key={s.kind} value={s.kind}>
-                {s.title}
-              </option>
-            ))}
-          </select>
+          <div className="form-pair">
+            <select
+              data-testid="bt-strategy"
+              value={strategy?.kind ?? ''}
+              // A file added to the workspace's strategies/ folder shows when the picker is opened.
+              onFocus={() => void refreshStrategies()}
+              onChange={(event) => {
+                chooseStrategy(event.target.value);
+              }}
+            >
+              {strategies.map((s) => (
+                <option key={s.kind} value={s.kind}>
+                  {s.file === null ? s.title : `${s.title} (${s.file})`}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              data-testid="bt-strategies-reload"
+              title="Read the strategies folder again"
+              onClick={() => void refreshStrategies()}
+            >
+              Reload
+            </button>
+          </div>
           {strategy === null ? null : <p className="backtest-note">{strategy.description}</p>}
+          {broken.map((b) => (
+            <p key={b.kind} className="backtest-note problem" data-testid="bt-strategy-error">
+              {b.error}
+            </p>
+          ))}
           <table className="param-table">
             <thead>
               <tr>

@@ -4,6 +4,7 @@ import {
   EVENT_STRATEGY_KINDS,
   type BacktestMode,
 } from '../../../../shared/api/domains/backtests.js';
+import type { StrategyInfo } from '../../../../shared/api/domains/strategies.js';
 import { PAPER_STRATEGY_KINDS } from '../../../../shared/api/domains/trading.js';
 import { builtInStrategies } from '../../../../shared/backtest/strategies/index.js';
 
@@ -23,6 +24,8 @@ export interface StrategyChoice {
   readonly title: string;
   readonly description: string;
   readonly fields: readonly ParamField[];
+  /** `strategies/<name>.ts` for the user's own strategy, null for a built-in. */
+  readonly file: string | null;
 }
 
 interface JsonSchemaProperty {
@@ -41,10 +44,13 @@ const bound = (value: number | undefined): number | null =>
 
 /** The form fields of a strategy's parameter schema, in declaration order. */
 export function paramFields(schema: z.ZodType): ParamField[] {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, JsonSchemaProperty>;
-  };
-  return Object.entries(json.properties ?? {}).map(([name, p]) => {
+  return jsonSchemaFields(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+}
+
+/** The form fields of a parameter schema as JSON schema (how the App lists a user's strategy). */
+export function jsonSchemaFields(json: { properties?: unknown }): ParamField[] {
+  const properties = (json.properties ?? {}) as Record<string, JsonSchemaProperty>;
+  return Object.entries(properties).map(([name, p]) => {
     const choices = Array.isArray(p.enum) ? p.enum.map(String) : [];
     const kind: ParamField['kind'] =
       choices.length > 0
@@ -72,14 +78,37 @@ export function paramFields(schema: z.ZodType): ParamField[] {
   });
 }
 
-/** The built-in strategies a run in `mode` can use (the ML one needs a model: not offered here). */
-export function strategiesFor(mode: BacktestMode): StrategyChoice[] {
-  return choicesOf(mode === 'event' ? EVENT_STRATEGY_KINDS : CANDLE_STRATEGY_KINDS);
+/**
+ * The strategies a run in `mode` can use: the built-ins (the ML one needs a model: not offered
+ * here), then the user's own files that compile (`listed`, from strategies.list).
+ */
+export function strategiesFor(mode: BacktestMode, listed: readonly StrategyInfo[] = []): StrategyChoice[] {
+  return [
+    ...choicesOf(mode === 'event' ? EVENT_STRATEGY_KINDS : CANDLE_STRATEGY_KINDS),
+    ...userChoices(listed, mode),
+  ];
 }
 
-/** What paper trading runs: the event-mode built-ins and the ML-signal strategy (on a live model). */
-export function paperStrategies(): StrategyChoice[] {
-  return choicesOf(PAPER_STRATEGY_KINDS);
+/** What paper and live trading run: the event-mode built-ins, the ML-signal strategy (on a live model) and the user's files. */
+export function paperStrategies(listed: readonly StrategyInfo[] = []): StrategyChoice[] {
+  return [...choicesOf(PAPER_STRATEGY_KINDS), ...userChoices(listed, 'trading')];
+}
+
+/** The user's files that cannot run, with why (their error names the file and line). */
+export function brokenStrategies(listed: readonly StrategyInfo[]): { kind: string; error: string }[] {
+  return listed.flatMap((s) => (s.error === null ? [] : [{ kind: s.kind, error: s.error }]));
+}
+
+function userChoices(listed: readonly StrategyInfo[], use: StrategyInfo['uses'][number]): StrategyChoice[] {
+  return listed
+    .filter((s) => s.source === 'user' && s.error === null && s.uses.includes(use))
+    .map((s) => ({
+      kind: s.kind,
+      title: s.title,
+      description: s.description,
+      fields: jsonSchemaFields(s.params),
+      file: s.file,
+    }));
 }
 
 function choicesOf(kinds: readonly string[]): StrategyChoice[] {
@@ -90,6 +119,7 @@ function choicesOf(kinds: readonly string[]): StrategyChoice[] {
       title: s.title,
       description: s.description,
       fields: paramFields(s.params as z.ZodType),
+      file: null,
     }));
 }
 

@@ -30,7 +30,12 @@ export function PaperPanel() {
   );
 
   // The paper broker runs the backtest engine's event strategies, unchanged.
-  const strategies = useMemo(() => paperStrategies(), []);
+  const listed = useTrading((s) => s.strategies);
+  const loadStrategies = useTrading((s) => s.loadStrategies);
+  useEffect(() => {
+    void loadStrategies();
+  }, [loadStrategies]);
+  const strategies = useMemo(() => paperStrategies(listed), [listed]);
   const strategy = strategies.find((s) => s.kind === paper.strategy) ?? strategies[0] ?? null;
   const fields = strategy?.fields ?? [];
   const isMl = strategy?.kind === 'ml-signal';
@@ -144,6 +149,7 @@ export function PaperPanel() {
           <select
             data-testid="paper-strategy"
             value={strategy?.kind ?? ''}
+            onFocus={() => void loadStrategies()}
             onChange={(event) => {
               const chosen = strategies.find((s) => s.kind === event.target.value);
               if (chosen !== undefined)
@@ -152,7 +158,7 @@ export function PaperPanel() {
           >
             {strategies.map((s) => (
               <option key={s.kind} value={s.kind}>
-                {s.title}
+                {s.file === null ? s.title : `${s.title} (${s.file})`}
               </option>
             ))}
           </select>
