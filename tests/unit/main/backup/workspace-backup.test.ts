@@ -88,7 +88,12 @@ describe('workspace backups', () => {
     // Several steps, each further than the one before.
     expect(progress.length).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
-    expect(checkBackup(made.path)).toEqual({ ok: true, path: made.path, schemaVersion: MIGRATIONS.length, auditEntries: 3 });
+    expect(checkBackup(made.path)).toEqual({
+      ok: true,
+      path: made.path,
+      schemaVersion: MIGRATIONS.length,
+      auditEntries: 3,
+    });
     const copy = new MarketStore(openDatabase(made.path));
     expect(copy.countTrades(TEST_INSTRUMENT)).toBe(50_000);
   });
