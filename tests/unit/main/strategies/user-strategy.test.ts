@@ -94,7 +94,10 @@ describe('user strategies', () => {
       exitPrice: 102,
     });
     // Its parameter schema drives sweeps like a built-in's.
-    expect(sweepConfigurations(definition, { size: [1, 2] })).toEqual([{ size: 1 }, { size: 2 }]);
+    expect(sweepConfigurations(definition, { size: [1, 2] })).toEqual({
+      configurations: [{ size: 1 }, { size: 2 }],
+      skipped: [],
+    });
   });
 
   it('picks up an edit of the file on the next run (no stale module)', async () => {
