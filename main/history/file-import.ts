@@ -212,13 +212,12 @@ async function readLines(
       throw new ImportError(file, `line ${lineNumber + 1}`, `corrupt or truncated zip (${reason})`);
     }
   };
-  let read = 0;
   const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
   const gunzip = /\.gz$/i.test(file) ? createGunzip({ chunkSize: 256 * 1024 }) : null;
-  // Compressed bytes read drive the progress bar; gzip's output is what is parsed.
-  raw.on('data', (chunk) => {
-    read += chunk.length;
-  });
+  // Compressed bytes read drive the progress bar; gzip's output is what is parsed. Read off the
+  // stream's counter, not a 'data' listener: a listener switches the stream to flowing mode,
+  // which reads the whole file ahead into memory while a batch is being written.
+  const read = (): number => raw.bytesRead;
   const stream: Readable = gunzip === null ? raw : raw.pipe(gunzip);
   try {
     try {
@@ -227,7 +226,7 @@ async function readLines(
         const bytes = chunk as Buffer;
         if (unzip === null) {
           feed(bytes, false);
-          options.onProgress?.(read, total);
+          options.onProgress?.(read(), total);
           if (reading.stop) break;
           await afterChunk?.();
           continue;
@@ -239,7 +238,7 @@ async function readLines(
           if (zip.failure !== null) throw zip.failure;
           await afterChunk?.();
         }
-        options.onProgress?.(read, total);
+        options.onProgress?.(read(), total);
         if (reading.stop) break;
       }
     } catch (error) {

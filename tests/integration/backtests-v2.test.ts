@@ -184,7 +184,10 @@ describe('event-mode runs, walk-forward, honesty and export through the App API'
       const job = await finished(jobId);
       const { runId } = job.result as { runId: number };
       const run = await client.call('backtests.get', { id: runId });
-      expect(run).toMatchObject({ kind: 'sweep', mode: 'event', honesty: null, curve: null });
+      // A sweep stores no curve; its honesty is the best configuration's PSR (issue #13).
+      expect(run).toMatchObject({ kind: 'sweep', mode: 'event', curve: null });
+      expect(run.honesty?.probabilisticSharpe).toBeGreaterThanOrEqual(0);
+      expect(run.honesty?.probabilisticSharpe).toBeLessThanOrEqual(1);
       const rows = run.sweep?.rows ?? [];
       expect(rows).toHaveLength(4);
 

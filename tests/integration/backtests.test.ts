@@ -205,7 +205,7 @@ describe('backtests through the App API', () => {
     expect(await client.call('backtests.list', {})).toEqual(before);
   });
 
-  it('refuses an invalid grid before starting a job, and deletes stored runs', async () => {
+  it('refuses a grid with no valid configuration before starting a job, and deletes stored runs', async () => {
     await expect(
       client.call('backtests.sweep', {
         instrument: recorded.instrument,
@@ -213,7 +213,7 @@ describe('backtests through the App API', () => {
         from: recorded.from,
         to: recorded.to,
         strategy: 'sma-crossover',
-        grid: { fast: [10, 40], slow: [30] },
+        grid: { fast: [40, 50], slow: [30] },
       }),
     ).rejects.toMatchObject({ kind: 'bad_request' });
     const [newest] = await client.call('backtests.list', { limit: 1 });

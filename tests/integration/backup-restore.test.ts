@@ -96,7 +96,8 @@ describe('backup and restore', () => {
 
     const job = await backupNow(app);
     expect(job).toMatchObject({ kind: 'backup', state: 'done', unit: 'pages' });
-    expect(job?.total).toBeGreaterThan(256 * 4);
+    // Several steps of 256 pages (trades are packed in chunks, a few bytes each).
+    expect(job?.total).toBeGreaterThan(256 * 2);
     expect(job?.done).toBe(job?.total);
     const after = await app.client.call('backup.state', {});
     expect(after.backups).toHaveLength(1);

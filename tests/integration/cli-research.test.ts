@@ -237,10 +237,12 @@ describe('the research CLI (built dist/main/cli.js as a child process)', () => {
   });
 
   it("runs the user's own strategy file and lists it with its parameters", () => {
-    mkdirSync(path.join(dataDir, 'strategies'), { recursive: true });
+    // Owner-only, as the workspace keeps its files (else the CLI tightens them and says so).
+    mkdirSync(path.join(dataDir, 'strategies'), { recursive: true, mode: 0o700 });
     writeFileSync(
       path.join(dataDir, 'strategies', 'up-bars.ts'),
       readFileSync(path.join(root, 'docs/strategies/template.ts'), 'utf8'),
+      { mode: 0o600 },
     );
     const listed = json('strategies') as StrategyInfo[];
     expect(listed.find((s) => s.kind === 'user:up-bars')).toMatchObject({
