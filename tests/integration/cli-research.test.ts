@@ -71,8 +71,11 @@ describe('the research CLI (built dist/main/cli.js as a child process)', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'cli-research-'));
     source = REAL_FILE;
     if (!existsSync(source)) {
-      source = path.join(dataDir, 'bars.csv');
-      randomWalkCsv(source, 6000);
+      // Beside the workspace, not in it (the CLI would tighten a file it finds there, and say so).
+      source = path.join(`${dataDir}-source`, 'bars.csv');
+      mkdirSync(path.dirname(source));
+      // More than the 6000 bars the walk-forward spans, so its end is a bar of the file.
+      randomWalkCsv(source, 6500);
     }
     rows = readFileSync(source, 'utf8')
       .trim()
@@ -82,6 +85,7 @@ describe('the research CLI (built dist/main/cli.js as a child process)', () => {
   });
   afterAll(() => {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}-source`, { recursive: true, force: true });
   });
 
   const GROUPS = {
