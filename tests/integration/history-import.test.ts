@@ -52,9 +52,9 @@ describe('streamed imports', () => {
   });
 
   it('imports a zipped dump several times larger than the heap cap of the process that imports it', async () => {
-    const rows = 900_000;
+    const rows = 1_500_000;
     const file = path.join(dir, 'BTCUSDT-trades-2026-01.zip');
-    // 10 ms apart: 2.5 hours of trades, so the rows, not the bars, are the work.
+    // 10 ms apart: about 4 hours of trades, so the rows, not the bars, are the work.
     const { csvBytes } = await writeBinanceTradesDump(file, rows, { startTs: START, spacingMs: 10 });
     const dataDir = path.join(dir, 'capped');
     // A workspace with the instrument, as the App or the CLI leaves it.
@@ -62,7 +62,7 @@ describe('streamed imports', () => {
     new MarketStore(db).upsertInstrument(instrument({ id: INSTRUMENT }));
     const databaseFile = db.name;
     db.close();
-    const HEAP_MB = 20;
+    const HEAP_MB = 32;
     // The App's history worker, in a child process whose heaps are capped: the main isolate by
     // --max-old-space-size, the worker's by resourceLimits.
     const script = `
