@@ -1,4 +1,5 @@
 import type { BookSide } from '../../shared/domain/market.js';
+import { ByteWriter } from './byte-writer.js';
 
 /**
  * Packs a run of book deltas of one instrument into a blob, about 5-8 bytes a delta.
@@ -45,51 +46,6 @@ export function decimalScale(step: number): number {
     if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return scale;
   }
   return 1e12;
-}
-
-/** A growable byte buffer with varint writers: one allocation per chunk, not per delta. */
-class ByteWriter {
-  private bytes = new Uint8Array(256);
-  private view = new DataView(this.bytes.buffer);
-  length = 0;
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    const next = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
-    next.set(this.bytes.subarray(0, this.length));
-    this.bytes = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  byte(value: number): void {
-    this.ensure(1);
-    this.bytes[this.length++] = value;
-  }
-
-  /** Unsigned varint of a non-negative safe integer (7 bits a byte; arithmetic, not bit ops, past 2^31). */
-  uvarint(value: number): void {
-    this.ensure(8);
-    let rest = value;
-    while (rest >= 0x80) {
-      this.bytes[this.length++] = (rest % 0x80) | 0x80;
-      rest = Math.floor(rest / 0x80);
-    }
-    this.bytes[this.length++] = rest;
-  }
-
-  svarint(value: number): void {
-    this.uvarint(value >= 0 ? value * 2 : -value * 2 - 1);
-  }
-
-  float64(value: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.length, value, true);
-    this.length += 8;
-  }
-
-  finish(): Buffer {
-    return Buffer.from(this.bytes.buffer, 0, this.length);
-  }
 }
 
 /** Ticks of `value` at `scale` if they decode to exactly `value`, else null. */
