@@ -12,6 +12,7 @@ import { wsTransport } from '../fixtures/ws-client.js';
 const DEMO = 'demo:DEMO/USD';
 const SYMBOL = 'ETH/USDT';
 const ETH = `binance:${SYMBOL}`;
+const LOOKBACK = 40;
 
 /** Bars plotly holds for the weights chart, by instrument. */
 function plottedWeights(page: Page): Promise<Record<string, number>> {
@@ -63,7 +64,10 @@ describe('allocation panel on the headless host', () => {
   });
 
   it('computes weights, draws them, and rebalances on paper with each order sent or refused', async () => {
-    // Both instruments record 1s candles: wait for 10 aligned closed bars of each.
+    // Both instruments record 1s candles: wait for 40 aligned closed bars of each. From cash, with
+    // two instruments, each trade's benefit is proportional to 1 + 2 x their sample correlation
+    // (independent markets here): on 10 returns that falls below 0 about one run in twenty, on 40
+    // about one in three thousand.
     await expect
       .poll(
         () =>
@@ -72,13 +76,13 @@ describe('allocation panel on the headless host', () => {
               instruments: [DEMO, ETH],
               method: 'risk-parity',
               timeframe: '1s',
-              lookbackBars: 10,
+              lookbackBars: LOOKBACK,
             })
             .then((a) => a.returns)
             .catch(() => 0),
-        { timeout: 60_000, interval: 500 },
+        { timeout: 90_000, interval: 500 },
       )
-      .toBeGreaterThanOrEqual(10);
+      .toBeGreaterThanOrEqual(LOOKBACK);
     // The window lists the instruments it finds at start: open it again to see ETH.
     await page.reload();
     await page.getByTestId('view-trading').click();
@@ -102,7 +106,7 @@ describe('allocation panel on the headless host', () => {
     await expect(page.getByTestId('alloc-rebalance').isDisabled()).resolves.toBe(true);
 
     await page.getByTestId('alloc-timeframe').selectOption('1s');
-    await setNumber(page, 'alloc-lookback', '10');
+    await setNumber(page, 'alloc-lookback', String(LOOKBACK));
     // A high risk aversion: on 1s returns only then is tracking the target worth a 0.1% fee.
     await setNumber(page, 'alloc-risk-aversion', '1000000000');
     await page.getByTestId('alloc-compute').click();
@@ -129,7 +133,7 @@ describe('allocation panel on the headless host', () => {
     for (const trade of await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-trade'))))
       expect(trade).toBe('true');
     await expect(panel.getByTestId('alloc-plan-action').first().innerText()).resolves.toMatch(
-      /^trade: benefit [\d.]+ over 10 bars exceeds the fee [\d.]+$/,
+      new RegExp(`^trade: benefit [\\d.]+ over ${LOOKBACK} bars exceeds the fee [\\d.]+$`),
     );
     const totalFees = Number((await page.getByTestId('alloc-total-fees').innerText()).replaceAll(',', ''));
     // 0.1% of a fully invested 100,000.
