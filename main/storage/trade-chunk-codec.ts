@@ -386,25 +386,44 @@ class ByteReader {
   }
 
   /**
-   * `out[i] = (running += step)` for i in [from, to), unsigned steps. The hot loop of a replay:
-   * a one-byte varint takes the first branch only.
+   * A varint of three or more bytes whose first two (b0, b1 >= 0x80) are already read: the
+   * rare case of the loops below, kept out of them so they stay small.
+   */
+  private longVarint(b0: number, b1: number): number {
+    const bytes = this.bytes;
+    let at = this.at;
+    let value = (b0 & 0x7f) + (b1 & 0x7f) * 0x80;
+    let factor = 0x4000;
+    let b: number;
+    do {
+      b = bytes[at++] ?? 0;
+      value += (b & 0x7f) * factor;
+      factor *= 0x80;
+    } while (b >= 0x80);
+    this.at = at;
+    return value;
+  }
+
+  /**
+   * `out[i] = (running += step)` for i in [from, to), unsigned steps. The hot loops of a replay
+   * (this and the two below) decode one- and two-byte varints inline with integer operations
+   * (most steps of ts, seq, ids and prices are that small) and call out for longer ones.
    */
   unsignedSteps(out: Float64Array, from: number, to: number, start: number): void {
     const bytes = this.bytes;
     let at = this.at;
     let running = start;
     for (let i = from; i < to; i++) {
-      let b = bytes[at++] ?? 0;
-      if (b < 0x80) running += b;
+      const b0 = bytes[at++] ?? 0;
+      if (b0 < 0x80) running += b0;
       else {
-        let value = b & 0x7f;
-        let factor = 0x80;
-        do {
-          b = bytes[at++] ?? 0;
-          value += (b & 0x7f) * factor;
-          factor *= 0x80;
-        } while (b >= 0x80);
-        running += value;
+        const b1 = bytes[at++] ?? 0;
+        if (b1 < 0x80) running += (b0 & 0x7f) | (b1 << 7);
+        else {
+          this.at = at;
+          running += this.longVarint(b0, b1);
+          at = this.at;
+        }
       }
       out[i] = running;
     }
@@ -421,17 +440,19 @@ class ByteReader {
     let at = this.at;
     let running = 0;
     for (let i = 0; i < count; i++) {
-      let b = bytes[at++] ?? 0;
-      if (b < 0x80) running += (b >>> 1) ^ -(b & 1);
+      const b0 = bytes[at++] ?? 0;
+      if (b0 < 0x80) running += (b0 >>> 1) ^ -(b0 & 1);
       else {
-        let value = b & 0x7f;
-        let factor = 0x80;
-        do {
-          b = bytes[at++] ?? 0;
-          value += (b & 0x7f) * factor;
-          factor *= 0x80;
-        } while (b >= 0x80);
-        running += value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+        const b1 = bytes[at++] ?? 0;
+        if (b1 < 0x80) {
+          const z = (b0 & 0x7f) | (b1 << 7);
+          running += (z >>> 1) ^ -(z & 1);
+        } else {
+          this.at = at;
+          const z = this.longVarint(b0, b1);
+          at = this.at;
+          running += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+        }
       }
       out[i] = running / scale;
     }
@@ -444,17 +465,19 @@ class ByteReader {
     const bytes = this.bytes;
     let at = this.at;
     for (let i = 0; i < count; i++) {
-      let b = bytes[at++] ?? 0;
+      const b0 = bytes[at++] ?? 0;
       let value: number;
-      if (b < 0x80) value = b;
+      if (b0 < 0x80) value = b0;
       else {
-        value = b & 0x7f;
-        let factor = 0x80;
-        do {
-          b = bytes[at++] ?? 0;
-          value += (b & 0x7f) * factor;
-          factor *= 0x80;
-        } while (b >= 0x80);
+        const b1 = bytes[at++] ?? 0;
+        if (b1 < 0x80) value = (b0 & 0x7f) | (b1 << 7);
+        else if ((bytes[at] ?? 0) < 0x80)
+          value = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((bytes[at++] ?? 0) << 14);
+        else {
+          this.at = at;
+          value = this.longVarint(b0, b1);
+          at = this.at;
+        }
       }
       out[i] = value / scale;
     }

@@ -131,6 +131,48 @@ describe('trade chunk codec', () => {
     expect(decoded(run)).toEqual(run);
   });
 
+  it('decodes steps at every varint length boundary exactly (the inline one- to three-byte paths and the long one)', () => {
+    const run = emptyRun(true);
+    // Each size sits on either side of a varint byte boundary: 2^7, 2^14, 2^21, 2^28, 2^35 units.
+    const sizes = [
+      0,
+      1,
+      63,
+      64,
+      127,
+      128,
+      8191,
+      8192,
+      16383,
+      16384,
+      2 ** 20,
+      2 ** 21 - 1,
+      2 ** 21,
+      2 ** 27,
+      2 ** 28,
+      2 ** 31,
+      2 ** 32,
+      2 ** 35,
+    ];
+    let ts = 1_700_000_000_000;
+    let seq = 0;
+    let price = 5e12;
+    sizes.forEach((size, i) => {
+      const sign = i % 2 === 0 ? 1 : -1;
+      ts += size;
+      seq += size + 1;
+      price += sign * size;
+      run.ts.push(ts);
+      run.seq.push(seq);
+      run.id.push(String(2 ** 40 + sign * size));
+      run.price.push(price / 100);
+      run.amount.push((size + 1) / 1000);
+      run.side.push(sign);
+      run.receiveTs?.push(ts + sign * size);
+    });
+    expect(decoded(run)).toEqual(run);
+  });
+
   it('stores many trades of one millisecond and keeps their seq order', () => {
     const run = emptyRun(true);
     for (let i = 0; i < 500; i++) {
