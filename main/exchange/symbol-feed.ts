@@ -360,7 +360,11 @@ export class SymbolFeed {
   }
 
   private onTrades(trades: readonly CcxtTrade[]): void {
-    const ready = this.sequencer.push(trades.map((t) => this.normalise(t)));
+    // Stamped as the message arrives, before the sequencer may hold it for a hole: the feed's
+    // delay (localTs - ts) is what a replay and the "recorded" latency model reproduce.
+    // Backfilled trades (fetched later by REST) get no stamp: their delay would be made up.
+    const localTs = this.deps.clock();
+    const ready = this.sequencer.push(trades.map((t) => ({ ...this.normalise(t), localTs })));
     this.emitTrades(ready);
   }
 

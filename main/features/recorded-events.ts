@@ -15,7 +15,7 @@ export interface ReplayStats {
   readonly firstTs: number | null;
 }
 
-type SnapshotRow = [ts: number, seq: number, bids: Buffer, asks: Buffer];
+type SnapshotRow = [ts: number, seq: number, bids: Buffer, asks: Buffer, localTs: number | null];
 type DeltaChunkRow = [
   firstTs: number,
   firstSeq: number,
@@ -41,6 +41,8 @@ type DeltaChunkRow = [
 export class RecordedEvents {
   private readonly sql;
   private readonly hasDeltas: boolean;
+  /** Snapshots keep their receive time since migration 0016; older read-only files lack it. */
+  private readonly hasLocalTs: boolean;
   private readonly trades: TradeStore;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -49,6 +51,13 @@ export class RecordedEvents {
       db
         .prepare<[], number>(
           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'book_deltas'",
+        )
+        .pluck()
+        .get() === 1;
+    this.hasLocalTs =
+      db
+        .prepare<[], number>(
+          "SELECT count(*) FROM pragma_table_info('book_snapshots') WHERE name = 'local_ts'",
         )
         .pluck()
         .get() === 1;
@@ -66,7 +75,7 @@ export class RecordedEvents {
         .pluck(),
       snapshots: db
         .prepare<[number, number, number], SnapshotRow>(
-          `SELECT ts, seq, bids, asks FROM book_snapshots
+          `SELECT ts, seq, bids, asks, ${this.hasLocalTs ? 'local_ts' : 'NULL'} FROM book_snapshots
            WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts, seq`,
         )
         .raw(),
@@ -202,6 +211,7 @@ export class RecordedEvents {
       if (pick === null) return;
       switch (pick) {
         case 'trade': {
+          const localTs = block.receiveTs[t] ?? Number.NaN;
           visit({
             kind: 'trade',
             instrument,
@@ -211,11 +221,14 @@ export class RecordedEvents {
             price: block.price[t] ?? Number.NaN,
             amount: block.amount[t] ?? Number.NaN,
             side: block.side[t] === 1 ? 'buy' : 'sell',
+            // Absent, not NaN, when unknown: the event is the one the live path saw.
+            ...(Number.isNaN(localTs) ? {} : { localTs }),
           });
           trades.index++;
           break;
         }
         case 'delta': {
+          const localTs = deltas.localTs[d] ?? Number.NaN;
           visit({
             kind: 'book_delta',
             instrument,
@@ -224,6 +237,7 @@ export class RecordedEvents {
             side: deltas.side[d] ?? 'bid',
             price: deltas.price[d] ?? Number.NaN,
             size: deltas.size[d] ?? Number.NaN,
+            ...(Number.isNaN(localTs) ? {} : { localTs }),
           });
           d++;
           // The recorder's anchor taken right after this delta holds nothing new.
@@ -231,7 +245,7 @@ export class RecordedEvents {
           break;
         }
         case 'snapshot': {
-          const [sts, sseq, bids, asks] = snapshot as SnapshotRow;
+          const [sts, sseq, bids, asks, localTs] = snapshot as SnapshotRow;
           visit({
             kind: 'book_snapshot',
             instrument,
@@ -239,6 +253,7 @@ export class RecordedEvents {
             seq: sseq,
             bids: decodeLevels(bids),
             asks: decodeLevels(asks),
+            ...(localTs === null ? {} : { localTs }),
           });
           s++;
           break;
@@ -248,7 +263,7 @@ export class RecordedEvents {
   }
 
   private readDeltas(key: number, from: number, to: number): DeltaColumns {
-    const out: DeltaColumns = { count: 0, ts: [], seq: [], side: [], price: [], size: [] };
+    const out: DeltaColumns = { count: 0, ts: [], seq: [], side: [], price: [], size: [], localTs: [] };
     if (this.sql.deltas === null) return out;
     for (const [firstTs, firstSeq, priceScale, sizeScale, blob] of this.sql.deltas.all(
       key,
@@ -256,7 +271,7 @@ export class RecordedEvents {
       to,
       from,
     )) {
-      decodeDeltas(blob, firstTs, firstSeq, priceScale, sizeScale, (ts, seq, side, price, size) => {
+      decodeDeltas(blob, firstTs, firstSeq, priceScale, sizeScale, (ts, seq, side, price, size, localTs) => {
         if (ts >= to) return false;
         if (ts < from) return true;
         out.ts.push(ts);
@@ -264,6 +279,7 @@ export class RecordedEvents {
         out.side.push(side);
         out.price.push(price);
         out.size.push(size);
+        out.localTs.push(localTs);
         out.count++;
         return true;
       });
@@ -282,6 +298,8 @@ interface DeltaColumns {
   side: BookSide[];
   price: number[];
   size: number[];
+  /** Receive time of the delta's message, NaN when not recorded. */
+  localTs: number[];
 }
 
 function isOrdered(columns: DeltaColumns): boolean {
@@ -303,4 +321,5 @@ function sortColumns(columns: DeltaColumns): void {
   columns.side = pick(columns.side);
   columns.price = pick(columns.price);
   columns.size = pick(columns.size);
+  columns.localTs = pick(columns.localTs);
 }

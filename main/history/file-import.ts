@@ -455,8 +455,7 @@ function rowParser(options: ParseOptions, header: readonly string[] | null, file
           const side = parseSide(f[5] ?? '');
           if (side === null) throw new RowError(`side '${f[5] ?? ''}' is not buy/sell`);
           const ts = timeAt(f, 2, false);
-          // The receive time is checked, and kept once the trades store holds one (issue #12, item 3).
-          timeAt(f, 3, false);
+          const receivedTs = timeAt(f, 3, false);
           const idText = f[4] ?? '';
           const numericId = Number(idText);
           const rowSeq =
@@ -470,6 +469,7 @@ function rowParser(options: ParseOptions, header: readonly string[] | null, file
             numberAt(f, 6, 'price', true),
             numberAt(f, 7, 'amount', true),
             side,
+            receivedTs,
           );
         },
       };

@@ -13,6 +13,8 @@ export class TradeColumns {
   readonly amount: number[] = [];
   /** 1 = taker buy, -1 = taker sell (the trades table's encoding). */
   readonly side: number[] = [];
+  /** Local receive time in ms, NaN where the source has none (only Tardis files carry one). */
+  readonly receiveTs: number[] = [];
 
   get length(): number {
     return this.ts.length;
@@ -26,15 +28,25 @@ export class TradeColumns {
     this.price.length = 0;
     this.amount.length = 0;
     this.side.length = 0;
+    this.receiveTs.length = 0;
   }
 
-  push(ts: number, seq: number, id: string | null, price: number, amount: number, side: number): void {
+  push(
+    ts: number,
+    seq: number,
+    id: string | null,
+    price: number,
+    amount: number,
+    side: number,
+    receiveTs = Number.NaN,
+  ): void {
     this.ts.push(ts);
     this.seq.push(seq);
     this.id.push(id);
     this.price.push(price);
     this.amount.push(amount);
     this.side.push(side);
+    this.receiveTs.push(receiveTs);
   }
 
   /** A copy in the order of `order` (indices into this). */
@@ -48,6 +60,7 @@ export class TradeColumns {
         this.price[i] ?? 0,
         this.amount[i] ?? 0,
         this.side[i] ?? 0,
+        this.receiveTs[i] ?? Number.NaN,
       );
     }
     return next;

@@ -177,7 +177,8 @@ export class Recorder {
       this.counts.rejectedEvents += 1;
       return;
     }
-    const at = receivedAt ?? this.receiveClock();
+    // The feed's own stamp (taken when the message arrived) is truer than the flush's clock.
+    const at = receivedAt ?? trade.localTs ?? this.receiveClock();
     this.trades.push(trade);
     this.receivedAt.push(Number.isSafeInteger(at) ? at : Math.round(at));
   }

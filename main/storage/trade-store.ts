@@ -575,7 +575,7 @@ export class TradeStore {
 
 /** One trade of a block as the domain object (for small reads only). */
 export function tradeAt(block: TradeBlock, i: number, instrument: string): Trade {
-  return {
+  const trade: Trade = {
     instrument,
     ts: block.ts[i] ?? 0,
     seq: block.seq[i] ?? 0,
@@ -584,6 +584,8 @@ export function tradeAt(block: TradeBlock, i: number, instrument: string): Trade
     amount: block.amount[i] ?? 0,
     side: block.side[i] === 1 ? 'buy' : 'sell',
   };
+  const localTs = block.receiveTs[i] ?? Number.NaN;
+  return Number.isNaN(localTs) ? trade : { ...trade, localTs };
 }
 
 /** Indices of run[from, to) in (ts, seq) order; the identity (no sort) when already ordered. */

@@ -31,6 +31,11 @@ export interface Trade {
   readonly price: number;
   readonly amount: number;
   readonly side: TakerSide;
+  /**
+   * When this machine received it (ms UTC), beside the exchange's `ts`; absent when unknown
+   * (a backfill, a file without one). `localTs - ts` is the feed's delay, which a replay keeps.
+   */
+  readonly localTs?: number;
 }
 
 /** A full replacement of one instrument's book: bids best (highest) first, asks best (lowest) first. */

@@ -153,6 +153,12 @@ describe('file checks', () => {
       [T0 + 1000, '5002', 100.25, 1.5, 'sell'],
       [T0 + 61_000, '5003', 100.75, 0.5, 'buy'],
     ]);
+    // local_timestamp is the receive time, kept in ms as the store keeps it.
+    expect(store.recentTrades(TEST_INSTRUMENT, 10).map((t) => t.localTs)).toEqual([
+      T0 + 2,
+      T0 + 1003,
+      T0 + 61_002,
+    ]);
     expect(store.candles(TEST_INSTRUMENT, '1m', 10).map((c) => [c.openTime, c.trades, c.close])).toEqual([
       [T0, 2, 100.25],
       [T0 + 60_000, 1, 100.75],
