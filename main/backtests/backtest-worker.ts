@@ -19,7 +19,7 @@ import {
   runCandleConfiguration,
   type RunOutcome,
 } from './candle-run.js';
-import { replayFrom, runEventConfiguration } from './event-run.js';
+import { recordedLatencyOf, replayFrom, runEventConfiguration } from './event-run.js';
 import type { StrategyRef } from './param-grid.js';
 import { isUserStrategyKind } from '../../shared/api/domains/backtests.js';
 import { evaluateStrategy } from '../strategies/user-strategy.js';
@@ -82,9 +82,26 @@ function runOn(db: Database.Database, request: BacktestWorkRequest): void {
       // one copy of every event (a month of trades is gigabytes as objects; re-decoding it from
       // packed chunks runs at tens of millions of trades a second, far below a run's own cost).
       const replay = stream;
+      // One extra pass, once for all configurations: they share the range, so its delays.
+      const recordedLatency =
+        costs.latency.model === 'recorded'
+          ? recordedLatencyOf(
+              replay,
+              request.seed,
+              `${request.instrument} ${new Date(request.from).toISOString()}..${new Date(request.to).toISOString()}`,
+            )
+          : null;
       steps = 0;
       runOne = (params) => {
-        const outcome = runEventConfiguration(replay, strategy, params, costs, timeframe, request.seed);
+        const outcome = runEventConfiguration(
+          replay,
+          strategy,
+          params,
+          costs,
+          timeframe,
+          request.seed,
+          recordedLatency,
+        );
         steps = outcome.result.steps;
         if (steps === 0) throw new Error(`no recorded trades or books of ${request.instrument} in the range`);
         return outcome;

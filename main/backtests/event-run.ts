@@ -1,4 +1,6 @@
 import type { LatencyConfig } from '../../shared/backtest/costs.js';
+import { FeedDelaySample, recordedLatency } from '../../shared/backtest/recorded-latency.js';
+import { createRng } from '../../shared/market/rng.js';
 import { EventBacktest } from '../../shared/backtest/engine.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
@@ -46,7 +48,14 @@ export function replayFrom(
  * constants stay constant; otherwise both sides are drawn from their samples (a constant side
  * is one sample), with the run's seeded random source.
  */
-export function latencyConfig(latency: RunCosts['latency']): LatencyConfig {
+export function latencyConfig(
+  latency: RunCosts['latency'],
+  recorded: LatencyConfig | null = null,
+): LatencyConfig {
+  if (latency.model === 'recorded') {
+    if (recorded === null) throw new Error('latency model "recorded" needs the replay\'s feed delays');
+    return recorded;
+  }
   const { submitMs, cancelMs } = latency;
   if (typeof submitMs === 'number' && typeof cancelMs === 'number')
     return { kind: 'constant', submitMs, cancelMs };
@@ -58,12 +67,26 @@ export function latencyConfig(latency: RunCosts['latency']): LatencyConfig {
 }
 
 /**
+ * The "recorded" latency of a replay: one pass over its events keeps a seeded sample of the
+ * feed's delays (FeedDelaySample, bounded memory), drawn from by every configuration. Its own
+ * random stream (seed + 1): the engine's draws with `seed` stay as they were.
+ */
+export function recordedLatencyOf(replay: EventReplay, seed: number, range: string): LatencyConfig {
+  const sample = new FeedDelaySample(createRng(seed + 1));
+  replay((event) => {
+    sample.addEvent(event);
+  });
+  return recordedLatency(sample, range);
+}
+
+/**
  * One configuration over recorded trades and L2 books (event mode): the full book is kept,
  * market orders walk it, limit orders wait in the queue, every order reaches the venue after
  * its sampled latency. Bar strategies see bars of `timeframe` built from the trades, and the
  * equity is sampled once per `timeframe` so the metrics annualise as a candle run's do.
  *
- * `replay` starts at `from` (replayFrom).
+ * `replay` starts at `from` (replayFrom). `recorded` is recordedLatencyOf(replay) when the
+ * costs ask for the "recorded" latency model.
  */
 export function runEventConfiguration(
   replay: EventReplay,
@@ -72,11 +95,12 @@ export function runEventConfiguration(
   costs: RunCosts,
   timeframe: Timeframe,
   seed: number,
+  recorded: LatencyConfig | null = null,
 ): RunOutcome {
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
     ...runConfig(strategy, params, costs, barMs),
-    latency: latencyConfig(costs.latency),
+    latency: latencyConfig(costs.latency, recorded),
     seed,
     barMs,
     equityIntervalMs: barMs,

@@ -59,6 +59,7 @@ function runInfo(detail: BacktestRunDetail): [string, string | number][] {
     ['costs.riskFreeRate', costs.riskFreeRate],
     ['costs.latency.submitMs', latencyText(costs.latency.submitMs)],
     ['costs.latency.cancelMs', latencyText(costs.latency.cancelMs)],
+    ['costs.latency.model', costs.latency.model ?? 'given'],
     ['costs.account', JSON.stringify(costs.account)],
     ['costs.sizing', JSON.stringify(costs.sizing)],
     ['costs.lot', costs.lot],

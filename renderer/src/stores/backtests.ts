@@ -5,6 +5,7 @@ import type {
   BacktestMode,
   BacktestRunDetail,
   BacktestRunInfo,
+  LatencyModelKind,
 } from '../../../shared/api/domains/backtests.js';
 import type { InstrumentCoverage } from '../../../shared/api/domains/history.js';
 import type { StrategyInfo } from '../../../shared/api/domains/strategies.js';
@@ -30,6 +31,8 @@ export interface CostsForm {
   readonly riskFreeRate: number;
   readonly submitMs: number;
   readonly cancelMs: number;
+  /** "recorded": event runs draw delays from the range's recorded feed delays, not the two above. */
+  readonly latencyModel: LatencyModelKind;
   /** How much each entry trades (shared/trading/sized-strategy.ts). */
   readonly sizing: 'fixed' | 'fixed-fraction' | 'all-in' | 'vol-target';
   /** fixed-fraction: of equity; vol-target: the annual volatility aimed at. */
@@ -81,6 +84,7 @@ export const DEFAULT_COSTS: CostsForm = {
   riskFreeRate: 0,
   submitMs: 0,
   cancelMs: 0,
+  latencyModel: 'given',
   sizing: 'fixed',
   fraction: 0.5,
   targetVol: 0.2,
@@ -259,7 +263,7 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
           slippageBps: c.slippageBps,
           candleFill: c.candleFill,
           riskFreeRate: c.riskFreeRate,
-          latency: { submitMs: c.submitMs, cancelMs: c.cancelMs },
+          latency: { submitMs: c.submitMs, cancelMs: c.cancelMs, model: c.latencyModel },
           sizing: sizingOf(c),
           account: accountOf(c),
           lot: c.lot,

@@ -56,6 +56,10 @@ export const backtestSizingSchema = z.discriminatedUnion('kind', [
 ]);
 export type BacktestSizing = z.output<typeof backtestSizingSchema>;
 
+/** Where an event run's order delays come from: the form's numbers, or the recorded feed's. */
+export const LATENCY_MODELS = ['given', 'recorded'] as const;
+export type LatencyModelKind = (typeof LATENCY_MODELS)[number];
+
 export const backtestCostsSchema = z.object({
   initialCash: z.number().positive().default(100_000),
   fees: z
@@ -67,12 +71,16 @@ export const backtestCostsSchema = z.object({
   riskFreeRate: z.number().min(-1).max(1).default(0),
   /**
    * Event mode only: order submit and cancel delays in ms (exchange time after our decision).
-   * A constant, or samples of measured round trips the engine draws from (seeded).
+   * A constant, or samples of measured round trips the engine draws from (seeded). `model`
+   * "recorded" ignores both and draws each delay from the feed's recorded delays (receive
+   * minus exchange time) of the replayed range (shared/backtest/recorded-latency.ts); absent
+   * or "given": submitMs and cancelMs.
    */
   latency: z
     .object({
       submitMs: z.union([z.number().min(0), z.array(z.number().min(0)).min(1).max(100_000)]),
       cancelMs: z.union([z.number().min(0), z.array(z.number().min(0)).min(1).max(100_000)]),
+      model: z.enum(LATENCY_MODELS).optional(),
     })
     .default({ submitMs: 0, cancelMs: 0 }),
   /**

@@ -8,7 +8,7 @@ export function CostsFields() {
   const mode = useBacktests((s) => s.form.mode);
   const setCosts = useBacktests((s) => s.setCosts);
   const number = (
-    key: keyof Omit<CostsForm, 'candleFill' | 'sizing' | 'account'>,
+    key: keyof Omit<CostsForm, 'candleFill' | 'sizing' | 'account' | 'latencyModel'>,
     label: string,
     title: string,
   ) => (
@@ -49,9 +49,29 @@ export function CostsFields() {
         </label>
       </div>
       <div className="form-pair" title={mode === 'event' ? undefined : 'Latency applies to event mode only'}>
-        {number('submitMs', 'Submit latency ms', 'Delay from decision to the order reaching the book')}
-        {number('cancelMs', 'Cancel latency ms', 'Delay from decision to the cancel taking effect')}
+        <label title="Given: the two delays below. Recorded: each order's delay drawn from the feed's recorded delays (receive minus exchange time) of the range">
+          Latency
+          <select
+            data-testid="bt-latency-model"
+            value={costs.latencyModel}
+            onChange={(event) => {
+              setCosts({ latencyModel: event.target.value === 'recorded' ? 'recorded' : 'given' });
+            }}
+          >
+            <option value="given">given delays</option>
+            <option value="recorded">recorded feed delays</option>
+          </select>
+        </label>
       </div>
+      {costs.latencyModel === 'given' ? (
+        <div
+          className="form-pair"
+          title={mode === 'event' ? undefined : 'Latency applies to event mode only'}
+        >
+          {number('submitMs', 'Submit latency ms', 'Delay from decision to the order reaching the book')}
+          {number('cancelMs', 'Cancel latency ms', 'Delay from decision to the cancel taking effect')}
+        </div>
+      ) : null}
       <div className="form-pair">
         <label title="How much each entry trades: the same rules as paper and live trading">
           Sizing

@@ -43,6 +43,7 @@ export function RunReport() {
           {report.mode} mode · params {JSON.stringify(report.params)} · fees {report.costs.fees.maker}/
           {report.costs.fees.taker} · slippage {report.costs.slippageBps} bps · fill at{' '}
           {report.costs.candleFill}
+          {report.mode === 'event' ? <> · latency {latencyText(report.costs.latency)}</> : null}
         </p>
         {report.curve === null ? null : <EquityCharts report={report} />}
         {report.curve === null ? null : <PriceChart report={report} />}
@@ -319,4 +320,12 @@ function histogramLayout(actual: number | null, ticksuffix: string): Partial<Lay
             },
           ],
   };
+}
+
+/** The run's latency setting in words: where each order's delay came from. */
+function latencyText(latency: BacktestRunDetail['costs']['latency']): string {
+  if (latency.model === 'recorded') return 'recorded feed delays';
+  const ms = (value: number | readonly number[]): string =>
+    typeof value === 'number' ? `${value} ms` : `${value.length} samples`;
+  return `submit ${ms(latency.submitMs)}, cancel ${ms(latency.cancelMs)}`;
 }

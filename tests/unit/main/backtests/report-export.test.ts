@@ -192,6 +192,7 @@ describe('report export', () => {
       expect(Number(info['costs.slippageBps'])).toBe(2);
       expect(info['costs.latency.submitMs']).toBe('50');
       expect(info['costs.latency.cancelMs']).toBe('3 samples');
+      expect(info['costs.latency.model']).toBe('given');
     });
   });
 
