@@ -171,6 +171,15 @@ function replayFigures(rows: TradeColumns): { perSecond: number; vsScan: number 
   }
 }
 
+/** The replay figures alone, over the same 1M trades as the full benchmark. */
+function replayOnlyFigures(): Figure[] {
+  const replay = replayFigures(syntheticTrades(1_000_000));
+  return [
+    { name: 'replay_trades_per_s', value: replay.perSecond, unit: '1/s', better: 'higher' },
+    { name: 'replay_vs_float64_scan', value: replay.vsScan, unit: 'ratio', better: 'higher' },
+  ];
+}
+
 /**
  * Peak RSS of an event-mode backtest over a month of generated trades (2M), run in a child
  * process as the backtest worker runs it: memory must not grow with the range.
@@ -648,6 +657,8 @@ export function recordBenchmark(root: string): Benchmark {
     async run(): Promise<Figure[]> {
       // RECORD_BENCH_ONLY=import: only the streamed-import figures (minutes less while tuning them).
       if (process.env.RECORD_BENCH_ONLY === 'import') return streamingImportFigures(root);
+      // RECORD_BENCH_ONLY=replay: only the replay figures (seconds, not the whole benchmark).
+      if (process.env.RECORD_BENCH_ONLY === 'replay') return replayOnlyFigures();
       if (process.env.RECORD_BENCH_ANCHORS !== undefined) {
         const { events: sample, market: demo } = demoEvents(30, 11);
         for (const interval of [1000, 5000, 10_000]) {
