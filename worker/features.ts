@@ -6,10 +6,10 @@
 import { parentPort } from 'node:worker_threads';
 import type { BookFeatures, Signal } from '../shared/domain/signal.js';
 import { EncodedEventReader } from '../shared/market/event-codec.js';
-import { BookFeatureEngine } from '../shared/features/book-features.js';
+import { BookFeatureEngine, IMBALANCE_LEVELS } from '../shared/features/book-features.js';
 import { FeatureSetEngine } from '../shared/features/engine.js';
 import { compileFeatureSet } from '../shared/features/feature-set.js';
-import { ImbalanceSignalRule } from '../shared/features/imbalance-signal.js';
+import { BookImbalanceSignal, type ImbalanceReading } from '../shared/features/imbalance-signal.js';
 import {
   toFeatureWorkerSchema,
   type FromFeatureWorker,
@@ -25,13 +25,14 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface InstrumentState {
   readonly features: BookFeatureEngine;
-  readonly signals: ImbalanceSignalRule;
+  /** The BookImbalance strategy's decisions, as signals (the same rule a backtest replays). */
+  readonly signals: BookImbalanceSignal;
   /**
-   * What the signal rule reads after every book event (instrument, ts, imbalance, mid), in one
+   * What the signal reads after every book event (instrument, ts, imbalance, mid), in one
    * reused object: building the full BookFeatures (microprice, VWAP...) and a new object per
-   * event cost as much as the whole feature set. The rule keeps no reference to it.
+   * event cost as much as the whole feature set. The signal keeps no reference to it.
    */
-  readonly probe: Mutable<BookFeatures>;
+  readonly probe: Mutable<ImbalanceReading>;
 }
 
 interface RunningSet {
@@ -58,18 +59,9 @@ function stateOf(instrument: string): InstrumentState {
   let state = states.get(instrument);
   if (state === undefined) {
     state = {
-      features: new BookFeatureEngine(instrument),
-      signals: new ImbalanceSignalRule(instrument),
-      probe: {
-        instrument,
-        ts: 0,
-        imbalance: null,
-        spread: null,
-        spreadBps: null,
-        mid: null,
-        microprice: null,
-        vwap1m: null,
-      },
+      features: new BookFeatureEngine(instrument, { imbalanceLevels: IMBALANCE_LEVELS }),
+      signals: new BookImbalanceSignal(instrument, { levels: IMBALANCE_LEVELS }),
+      probe: { instrument, ts: 0, imbalance: null, mid: null },
     };
     states.set(instrument, state);
   }
