@@ -3,7 +3,9 @@ import {
   bookImbalanceParams,
   type BookImbalanceParamsInput,
 } from '../backtest/strategies/book-imbalance.js';
+import type { MarketEvent } from '../domain/market.js';
 import type { BookFeatures, Signal, SignalDirection } from '../domain/signal.js';
+import { BookFeatureEngine } from './book-features.js';
 
 /** What the signal reads after every book event of its instrument. */
 export type ImbalanceReading = Pick<BookFeatures, 'instrument' | 'ts' | 'imbalance' | 'mid'>;
@@ -50,5 +52,43 @@ export class BookImbalanceSignal {
       strength: direction === 'flat' ? 0 : Math.min(1, Math.max(-1, imbalance)),
       price: mid,
     };
+  }
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * One instrument's live features and imbalance signal, fed event by event: what the feature
+ * worker runs per instrument, and what the parity test runs beside an event backtest.
+ */
+export class InstrumentSignals {
+  readonly features: BookFeatureEngine;
+  readonly signal: BookImbalanceSignal;
+  /**
+   * What the signal reads after every book event, in one reused object: building the full
+   * BookFeatures (microprice, VWAP...) and a new object per event cost as much as the whole
+   * feature set. The signal keeps no reference to it.
+   */
+  private readonly reading: Mutable<ImbalanceReading>;
+
+  constructor(
+    readonly instrument: string,
+    params: BookImbalanceParamsInput = {},
+  ) {
+    const parsed = bookImbalanceParams.parse(params);
+    this.features = new BookFeatureEngine(instrument, { imbalanceLevels: parsed.levels });
+    this.signal = new BookImbalanceSignal(instrument, parsed);
+    this.reading = { instrument, ts: 0, imbalance: null, mid: null };
+  }
+
+  /** Applies one event of any instrument; returns the signal it fires, if any. */
+  onEvent(event: MarketEvent): Signal | null {
+    this.features.onEvent(event);
+    if (event.kind === 'trade' || event.instrument !== this.instrument) return null;
+    const reading = this.reading;
+    reading.ts = event.ts;
+    reading.imbalance = this.features.imbalance();
+    reading.mid = this.features.mid();
+    return this.signal.update(reading);
   }
 }
