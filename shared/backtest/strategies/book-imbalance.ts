@@ -39,6 +39,7 @@ export type BookImbalanceParamsInput = z.input<typeof bookImbalanceParams>;
 export class BookImbalance implements Strategy {
   private direction: SignalDirection = 'flat';
   private lastDecisionTs = Number.NEGATIVE_INFINITY;
+  private lastOrderTs = Number.NEGATIVE_INFINITY;
 
   constructor(readonly params: BookImbalanceParams) {}
 
@@ -61,11 +62,16 @@ export class BookImbalance implements Strategy {
   onEvent(event: MarketEvent, ctx: StrategyContext): readonly OrderIntent[] | null {
     const book = ctx.book;
     if (book === null || event.kind === 'trade') return null;
-    this.decide(event.ts, bookImbalanceOf(book, this.params.levels));
+    const decided = this.decide(event.ts, bookImbalanceOf(book, this.params.levels)) !== null;
+    // An order the venue or the risk gate refused is tried again, but no sooner than the quiet
+    // time after the last one, so a refusal cannot become one order per book update.
+    if (!decided && event.ts - this.lastOrderTs < this.params.minIntervalMs) return null;
     const { quantity, allowShort } = this.params;
     const target =
       this.direction === 'long' ? quantity : this.direction === 'short' && allowShort ? -quantity : 0;
-    return moveToTarget(ctx, target, 'obi');
+    const intents = moveToTarget(ctx, target, 'obi');
+    if (intents !== null) this.lastOrderTs = event.ts;
+    return intents;
   }
 
   private wantedDirection(imbalance: number): SignalDirection {
