@@ -103,13 +103,15 @@ function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): vo
       state = stateOf(event.instrument);
       touched.add(state);
     }
-    const signal = state.onEvent(event);
-    if (signal !== null) signals.push(signal);
+    state.onEvent(event, signals);
     for (let i = 0; i < sets.length; i++) (sets[i] as RunningSet).engine.onEvent(event);
     if (event.ts > lastTs) lastTs = event.ts;
   }
   const features: BookFeatures[] = [];
-  for (const state of touched) features.push(state.features.values());
+  for (const state of touched) {
+    state.endOfBatch(signals);
+    features.push(state.features.values());
+  }
   const vectors: LiveRows[] = [];
   const predictions: LivePrediction[] = [];
   const skipped: InferenceSkips[] = [];

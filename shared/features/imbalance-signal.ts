@@ -3,7 +3,7 @@ import {
   bookImbalanceParams,
   type BookImbalanceParamsInput,
 } from '../backtest/strategies/book-imbalance.js';
-import type { MarketEvent } from '../domain/market.js';
+import { isSameBookMessage, type MarketEvent } from '../domain/market.js';
 import type { BookFeatures, Signal, SignalDirection } from '../domain/signal.js';
 import { BookFeatureEngine } from './book-features.js';
 
@@ -59,17 +59,22 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * One instrument's live features and imbalance signal, fed event by event: what the feature
- * worker runs per instrument, and what the parity test runs beside an event backtest.
+ * worker runs per instrument, and what the parity test runs beside an event backtest. A book
+ * message (deltas sharing instrument, ts and seq) is decided on once it is whole, as the
+ * event backtest does: at the next event that is not part of it, or at `endOfBatch` (a source
+ * hands over whole messages, so a batch never ends inside one).
  */
 export class InstrumentSignals {
   readonly features: BookFeatureEngine;
   readonly signal: BookImbalanceSignal;
   /**
-   * What the signal reads after every book event, in one reused object: building the full
+   * What the signal reads after every book message, in one reused object: building the full
    * BookFeatures (microprice, VWAP...) and a new object per event cost as much as the whole
    * feature set. The signal keeps no reference to it.
    */
   private readonly reading: Mutable<ImbalanceReading>;
+  /** The last delta of a book message not yet known to be whole, or null. */
+  private pending: MarketEvent | null = null;
 
   constructor(
     readonly instrument: string,
@@ -81,14 +86,29 @@ export class InstrumentSignals {
     this.reading = { instrument, ts: 0, imbalance: null, mid: null };
   }
 
-  /** Applies one event of any instrument; returns the signal it fires, if any. */
-  onEvent(event: MarketEvent): Signal | null {
+  /** Applies one event of any instrument; a signal it fires is pushed onto `fired`. */
+  onEvent(event: MarketEvent, fired: Signal[]): void {
+    if (this.pending !== null && !isSameBookMessage(this.pending, event)) this.endOfBatch(fired);
     this.features.onEvent(event);
-    if (event.kind === 'trade' || event.instrument !== this.instrument) return null;
+    if (event.instrument !== this.instrument) return;
+    if (event.kind === 'book_delta') this.pending = event;
+    else if (event.kind === 'book_snapshot') this.decide(event.ts, fired);
+  }
+
+  /** The batch is over: the book message it ended with is whole. */
+  endOfBatch(fired: Signal[]): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    this.decide(pending.ts, fired);
+  }
+
+  private decide(ts: number, fired: Signal[]): void {
     const reading = this.reading;
-    reading.ts = event.ts;
+    reading.ts = ts;
     reading.imbalance = this.features.imbalance();
     reading.mid = this.features.mid();
-    return this.signal.update(reading);
+    const signal = this.signal.update(reading);
+    if (signal !== null) fired.push(signal);
   }
 }

@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EventBacktest } from '../../../../shared/backtest/engine.js';
-import { BookImbalance, bookImbalanceParams } from '../../../../shared/backtest/strategies/book-imbalance.js';
+import {
+  BookImbalance,
+  bookImbalanceParams,
+  type BookImbalanceParamsInput,
+} from '../../../../shared/backtest/strategies/book-imbalance.js';
 import type { Strategy } from '../../../../shared/backtest/strategy.js';
 import type { MarketEvent } from '../../../../shared/domain/market.js';
-import type { SignalDirection } from '../../../../shared/domain/signal.js';
+import type { Signal, SignalDirection } from '../../../../shared/domain/signal.js';
 import { InstrumentSignals } from '../../../../shared/features/imbalance-signal.js';
 import { DemoMarket } from '../../../../shared/market/demo-market.js';
+import { messageEvents, readBookCsv, sampleBook } from '../../../fixtures/book-files.js';
 
 const START = Date.UTC(2026, 0, 5, 9);
 const MINUTES = 6;
@@ -25,13 +33,17 @@ function demoEvents(): { instrument: string; events: MarketEvent[] } {
 }
 
 /** The live path: what the feature worker runs per instrument, signal by signal. */
-function liveSignals(instrument: string, events: readonly MarketEvent[]): Decision[] {
-  const live = new InstrumentSignals(instrument);
+function liveSignals(
+  instrument: string,
+  events: readonly MarketEvent[],
+  params: BookImbalanceParamsInput = {},
+): Decision[] {
+  const live = new InstrumentSignals(instrument, params);
   const out: Decision[] = [];
-  for (const event of events) {
-    const signal = live.onEvent(event);
-    if (signal !== null) out.push({ ts: signal.ts, direction: signal.direction });
-  }
+  const fired: Signal[] = [];
+  for (const event of events) live.onEvent(event, fired);
+  live.endOfBatch(fired);
+  for (const signal of fired) out.push({ ts: signal.ts, direction: signal.direction });
   return out;
 }
 
@@ -39,8 +51,9 @@ function liveSignals(instrument: string, events: readonly MarketEvent[]): Decisi
 function backtestDecisions(
   events: readonly MarketEvent[],
   submitMs: number,
+  params: BookImbalanceParamsInput = {},
 ): { decisions: Decision[]; fills: number } {
-  const strategy = new BookImbalance(bookImbalanceParams.parse({}));
+  const strategy = new BookImbalance(bookImbalanceParams.parse(params));
   const decisions: Decision[] = [];
   const recording: Strategy = {
     onEvent(event, ctx) {
@@ -81,5 +94,23 @@ describe('live imbalance signal and the BookImbalance backtest', () => {
     const run = backtestDecisions(events, 250);
     expect(run.fills).toBeGreaterThan(5);
     expect(run.decisions).toEqual(live);
+  });
+});
+
+describe('live imbalance signal and the BookImbalance backtest on multi-level book messages', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'signal-parity-'));
+  afterAll(() => {
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const sample = sampleBook('book_bybit_xrpusdt_ob500.csv', tmp);
+  const instrument = 'bybit:XRP/USDT';
+  const events = readBookCsv(sample.file).flatMap((message) => messageEvents(instrument, message));
+  // Thresholds low enough for a 50-message sample to move the view several times.
+  const params: BookImbalanceParamsInput = { entry: 0.05, exit: 0.01, minIntervalMs: 0, levels: 50 };
+
+  it(`decides on whole messages, the same live and in a backtest (${sample.label})`, () => {
+    const live = liveSignals(instrument, events, params);
+    expect(live.length).toBeGreaterThan(1);
+    expect(backtestDecisions(events, 0, params).decisions).toEqual(live);
   });
 });
