@@ -6,10 +6,10 @@
 import { parentPort } from 'node:worker_threads';
 import type { BookFeatures, Signal } from '../shared/domain/signal.js';
 import { EncodedEventReader } from '../shared/market/event-codec.js';
-import { BookFeatureEngine } from '../shared/features/book-features.js';
+import { IMBALANCE_LEVELS } from '../shared/features/book-features.js';
 import { FeatureSetEngine } from '../shared/features/engine.js';
 import { compileFeatureSet } from '../shared/features/feature-set.js';
-import { ImbalanceSignalRule } from '../shared/features/imbalance-signal.js';
+import { InstrumentSignals } from '../shared/features/imbalance-signal.js';
 import {
   toFeatureWorkerSchema,
   type FromFeatureWorker,
@@ -21,19 +21,6 @@ import {
 } from '../shared/worker/feature-worker-protocol.js';
 import { LiveInference, messageOf, restoreModel } from './inference.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-interface InstrumentState {
-  readonly features: BookFeatureEngine;
-  readonly signals: ImbalanceSignalRule;
-  /**
-   * What the signal rule reads after every book event (instrument, ts, imbalance, mid), in one
-   * reused object: building the full BookFeatures (microprice, VWAP...) and a new object per
-   * event cost as much as the whole feature set. The rule keeps no reference to it.
-   */
-  readonly probe: Mutable<BookFeatures>;
-}
-
 interface RunningSet {
   readonly id: string;
   readonly hash: string;
@@ -44,7 +31,7 @@ interface RunningSet {
 const port = parentPort;
 if (port === null) throw new Error('worker/features.ts must run as a worker thread');
 
-const states = new Map<string, InstrumentState>();
+const states = new Map<string, InstrumentSignals>();
 /**
  * One string per instrument name: each batch arrives with fresh copies of the names, and the
  * per-event instrument checks downstream are then identity compares, not character compares.
@@ -54,23 +41,10 @@ let liveSets: RunningSet[] = [];
 let outSeq = 0;
 const inference = new LiveInference({ restore: restoreModel, now: () => performance.now() });
 
-function stateOf(instrument: string): InstrumentState {
+function stateOf(instrument: string): InstrumentSignals {
   let state = states.get(instrument);
   if (state === undefined) {
-    state = {
-      features: new BookFeatureEngine(instrument),
-      signals: new ImbalanceSignalRule(instrument),
-      probe: {
-        instrument,
-        ts: 0,
-        imbalance: null,
-        spread: null,
-        spreadBps: null,
-        mid: null,
-        microprice: null,
-        vwap1m: null,
-      },
-    };
+    state = new InstrumentSignals(instrument, { levels: IMBALANCE_LEVELS });
     states.set(instrument, state);
   }
   return state;
@@ -117,31 +91,27 @@ function processBatch(message: Extract<ToFeatureWorker, { type: 'events' }>): vo
   });
   const reader = new EncodedEventReader({ ...message.payload, instruments });
   const sets = liveSets;
-  const touched = new Set<InstrumentState>();
+  const touched = new Set<InstrumentSignals>();
   const signals: Signal[] = [];
   let lastTs = Number.NEGATIVE_INFINITY;
   // Batches mostly hold one instrument: look its state up once per run of events, not per event.
   let lastInstrument = '';
-  let state: InstrumentState | null = null;
+  let state: InstrumentSignals | null = null;
   for (let event = reader.next(); event !== null; event = reader.next()) {
     if (state === null || event.instrument !== lastInstrument) {
       lastInstrument = event.instrument;
       state = stateOf(event.instrument);
       touched.add(state);
     }
-    state.features.onEvent(event);
-    if (event.kind !== 'trade') {
-      state.probe.ts = event.ts;
-      state.probe.imbalance = state.features.imbalance();
-      state.probe.mid = state.features.mid();
-      const signal = state.signals.update(state.probe);
-      if (signal !== null) signals.push(signal);
-    }
+    state.onEvent(event, signals);
     for (let i = 0; i < sets.length; i++) (sets[i] as RunningSet).engine.onEvent(event);
     if (event.ts > lastTs) lastTs = event.ts;
   }
   const features: BookFeatures[] = [];
-  for (const state of touched) features.push(state.features.values());
+  for (const state of touched) {
+    state.endOfBatch(signals);
+    features.push(state.features.values());
+  }
   const vectors: LiveRows[] = [];
   const predictions: LivePrediction[] = [];
   const skipped: InferenceSkips[] = [];

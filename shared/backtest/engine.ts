@@ -1,4 +1,4 @@
-import type { MarketEvent } from '../domain/market.js';
+import { isSameBookMessage, type MarketEvent } from '../domain/market.js';
 import type { ReadonlyOrderBook } from '../market/order-book.js';
 import { createRng } from '../market/rng.js';
 import { Account, type RoundTrip } from './accounting.js';
@@ -668,6 +668,8 @@ export class EventBacktest extends BacktestCore {
   private clockTs = Number.NEGATIVE_INFINITY;
   /** Bars built from trades (only when barMs > 0). */
   private readonly bars: TradeBars | null;
+  /** The last delta of a book message not yet known to be whole, or null. */
+  private pendingMessage: MarketEvent | null = null;
 
   constructor(config: BacktestConfig) {
     super(config, config.latency ?? ZERO_LATENCY);
@@ -679,17 +681,31 @@ export class EventBacktest extends BacktestCore {
     if (!(this.equityIntervalMs > 0)) throw new RangeError('equityIntervalMs must be > 0');
   }
 
-  /** Replays one event; events must come in (ts, seq) order (a replay that is not is refused). */
+  /**
+   * Replays one event; events must come in (ts, seq) order (a replay that is not is refused).
+   * The deltas of one book message share (instrument, ts, seq) and are applied as one unit:
+   * the strategy sees the book (and decides) once the whole message is in, at the next event
+   * that is not part of it, `advanceTo` or `finish`; a stored message whose levels pass
+   * through a crossed book (Bybit lists a bid before the ask it replaces) is never seen half
+   * applied.
+   */
   onEvent(event: MarketEvent): void {
     const ts = event.ts;
-    if (ts < this.clockTs || ts < this.lastTs || (ts === this.lastTs && event.seq <= this.lastSeq)) {
+    const pending = this.pendingMessage;
+    const continues = pending !== null && isSameBookMessage(pending, event);
+    if (pending !== null && !continues) this.endMessage();
+    if (
+      ts < this.clockTs ||
+      ts < this.lastTs ||
+      (ts === this.lastTs && event.seq <= this.lastSeq && !continues)
+    ) {
       throw new RangeError(`events out of (ts, seq) order at ts ${ts}, seq ${event.seq}`);
     }
     this.lastTs = ts;
     this.lastSeq = event.seq;
     if (this.ruined) return;
     this.steps++;
-    this.advanceTo(ts);
+    if (!continues) this.moveClock(ts);
     switch (event.kind) {
       case 'trade':
         this.lastTrade = event.price;
@@ -701,19 +717,35 @@ export class EventBacktest extends BacktestCore {
         break;
       case 'book_delta':
         this.venue.applyDelta(event, ts);
-        break;
+        // Features keep their own state event by event (the feature engine groups messages
+        // too); what reads the book waits for the rest of the message.
+        this.featureSource?.onEvent?.(event);
+        this.pendingMessage = event;
+        return;
       default:
         event satisfies never;
     }
+    this.featureSource?.onEvent?.(event);
+    this.afterEvent(event, ts);
+  }
+
+  /** The book message in progress is whole: the strategy sees it now. */
+  private endMessage(): void {
+    const last = this.pendingMessage;
+    if (last === null) return;
+    this.pendingMessage = null;
+    if (this.ruined) return;
+    this.afterEvent(last, last.ts);
+  }
+
+  /** Marks, checks liquidation and asks the strategy, after `event` (or its whole message) applied. */
+  private afterEvent(event: MarketEvent, ts: number): void {
     const mid = this.book.mid();
     this.mark = mid ?? this.lastTrade;
     if (this.rules.kind === 'perpetual' && this.position !== 0)
       this.checkLiquidation(this.mark, this.mark, this.mark, ts);
     const source = this.featureSource;
-    if (source !== null) {
-      source.onEvent?.(event);
-      this.features = source.current();
-    }
+    if (source !== null) this.features = source.current();
     const strategy = this.strategy;
     if (strategy.onEvent !== undefined) this.decide(strategy.onEvent(event, this), ts, false);
   }
@@ -732,6 +764,11 @@ export class EventBacktest extends BacktestCore {
    *   after those actions (and samples the equity grid first): fills can differ there.
    */
   advanceTo(ts: number): void {
+    this.endMessage();
+    this.moveClock(ts);
+  }
+
+  private moveClock(ts: number): void {
     if (!(ts >= this.clockTs)) throw new RangeError(`time went back: ${ts} after ${this.clockTs}`);
     this.clockTs = ts;
     if (Number.isNaN(this.nextSampleTs)) this.nextSampleTs = ts;
@@ -759,6 +796,7 @@ export class EventBacktest extends BacktestCore {
 
   /** Ends the replay at `endTs` (default: the last event): due actions run, a last equity point. */
   finish(endTs = this.lastTs): BacktestResult {
+    this.endMessage();
     if (Number.isFinite(endTs)) {
       this.runActions(endTs);
       this.sample(endTs);

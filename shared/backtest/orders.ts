@@ -202,8 +202,15 @@ export class WorkingOrder {
   }
 }
 
-/** Static checks of a request; venue-dependent checks (post-only, reduce-only) come on arrival. */
-export function validateOrderRequest(request: OrderRequest): RejectReason | null {
+/** What `validateOrderRequest` reads: the live broker checks requests before it has a client id. */
+export type OrderRequestShape = Pick<OrderRequest, 'type' | 'quantity' | 'price' | 'stopPrice' | 'postOnly'>;
+
+/**
+ * Static checks of a request; venue-dependent checks (post-only, reduce-only) come on arrival.
+ * One validator for the backtest engine, the paper venue and the live broker, so an order a
+ * backtest rejects is never sent live and the other way round.
+ */
+export function validateOrderRequest(request: OrderRequestShape): RejectReason | null {
   if (!(request.quantity > 0) || !Number.isFinite(request.quantity)) return 'invalid_quantity';
   const needsPrice = request.type === 'limit' || request.type === 'stop_limit';
   const needsStop = request.type === 'stop' || request.type === 'stop_limit';
@@ -215,4 +222,30 @@ export function validateOrderRequest(request: OrderRequest): RejectReason | null
     return 'invalid_price';
   if (request.postOnly === true && request.type !== 'limit') return 'post_only_needs_limit';
   return null;
+}
+
+/** A sentence naming what `validateOrderRequest` found wrong with `request`, for a user. */
+export function describeInvalidRequest(reason: RejectReason, request: OrderRequestShape): string {
+  switch (reason) {
+    case 'invalid_quantity':
+      return `quantity must be a finite positive number, got ${request.quantity}`;
+    case 'missing_price':
+      return `a ${request.type} order without a price`;
+    case 'missing_stop_price':
+      return `a ${request.type} order without a stop price`;
+    case 'invalid_price':
+      return request.price !== undefined && !(request.price > 0 && Number.isFinite(request.price))
+        ? `price must be a finite positive number, got ${request.price}`
+        : `stop price must be a finite positive number, got ${String(request.stopPrice)}`;
+    case 'post_only_needs_limit':
+      return `a post-only ${request.type} order`;
+    case 'duplicate_client_id':
+    case 'post_only_would_cross':
+    case 'reduce_only_would_increase':
+    case 'unknown_order':
+    case 'order_not_working':
+      return reason.replaceAll('_', ' ');
+    default:
+      return reason satisfies never;
+  }
 }

@@ -1,53 +1,48 @@
 import type { BookDelta, MarketEvent } from '../domain/market.js';
 import type { BookFeatures } from '../domain/signal.js';
 import { OrderBook, type ReadonlyOrderBook } from '../market/order-book.js';
-import { RollingVwap } from './vwap.js';
+import { bookImbalanceOf, midOf } from './catalogue/book.js';
+import { featureDefinition } from './catalogue/index.js';
+import type { FeatureSpec, IncrementalFeature } from './feature.js';
 
 /**
- * The first feature set, computed incrementally from the event stream: one implementation
- * for live, replay, backtests and training sets (DESIGN.md). A feature that is undefined
- * (a book side is empty, no trade in the window) is null, never 0: 0 is a real imbalance.
+ * The Markets panel's feature set, run through the feature catalogue: the panel shows
+ * catalogue features (imbalance, spread, microprice, VWAP) computed by the catalogue's own
+ * code, so a value on screen is the value a feature set with the same spec gives a model or
+ * a backtest. A value that is undefined (a book side is empty, no trade in the window) is
+ * NaN in the catalogue and null here, because these values travel as JSON.
  */
 
 /** Levels per side the imbalance counts, as in the demo market's planted signal. */
 export const IMBALANCE_LEVELS = 5;
 export const VWAP_WINDOW_MS = 60_000;
 
-function hasBothSides(book: ReadonlyOrderBook): boolean {
-  return book.depth('bid') > 0 && book.depth('ask') > 0;
+/** The panel's built-in feature set, in the order `values()` reads it. */
+export function marketPanelFeatures(imbalanceLevels: number, vwapWindowMs: number): readonly FeatureSpec[] {
+  return [
+    { kind: 'book_imbalance', params: { levels: imbalanceLevels } },
+    { kind: 'spread', params: {} },
+    { kind: 'microprice', params: {} },
+    { kind: 'vwap', params: { windowMs: vwapWindowMs } },
+  ];
 }
 
-/** (bid volume - ask volume) / (bid volume + ask volume) over the best `levels` of each side. */
-export function bookImbalance(book: ReadonlyOrderBook, levels: number = IMBALANCE_LEVELS): number | null {
-  if (!hasBothSides(book)) return null;
-  const bid = book.volume('bid', levels);
-  const ask = book.volume('ask', levels);
-  return (bid - ask) / (bid + ask);
-}
-
-/**
- * The touch prices weighted by the opposite queue: a thin ask and a thick bid put the
- * microprice near the ask, where the next trade is likelier to print.
- */
-export function microprice(book: ReadonlyOrderBook): number | null {
-  if (!hasBothSides(book)) return null;
-  const bidSize = book.bidSize(0);
-  const askSize = book.askSize(0);
-  return (book.bidPrice(0) * askSize + book.askPrice(0) * bidSize) / (bidSize + askSize);
-}
-
-/** Spread in basis points of the mid. */
-export function spreadBps(book: ReadonlyOrderBook): number | null {
-  const spread = book.spread();
-  const mid = book.mid();
-  if (spread === null || mid === null) return null;
-  return (spread / mid) * 10_000;
-}
+/** Column of each panel value in the row the panel set writes. */
+const IMBALANCE = 0;
+const SPREAD = 1;
+const SPREAD_BPS = 2;
+const MICROPRICE = 3;
+const VWAP = 4;
+const WIDTH = 5;
 
 export interface BookFeatureOptions {
   /** Levels per side for the imbalance. */
   readonly imbalanceLevels?: number;
   readonly vwapWindowMs?: number;
+}
+
+function orNull(value: number | undefined): number | null {
+  return value === undefined || Number.isNaN(value) ? null : value;
 }
 
 /**
@@ -57,15 +52,17 @@ export interface BookFeatureOptions {
  */
 export class BookFeatureEngine {
   private readonly book = new OrderBook();
-  private readonly vwap: RollingVwap;
+  private readonly features: readonly IncrementalFeature[];
+  private readonly widths: readonly number[];
+  private readonly row = new Float64Array(WIDTH);
   private readonly imbalanceLevels: number;
   private ts = 0;
   /**
    * The imbalance and mid of the book as it is, while `touchFresh`: most deltas land too deep
    * to move either, and the live signal reads both after every book event.
    */
-  private lastImbalance: number | null = null;
-  private lastMid: number | null = null;
+  private lastImbalance = Number.NaN;
+  private lastMid = Number.NaN;
   private touchFresh = false;
 
   constructor(
@@ -73,7 +70,18 @@ export class BookFeatureEngine {
     options: BookFeatureOptions = {},
   ) {
     this.imbalanceLevels = options.imbalanceLevels ?? IMBALANCE_LEVELS;
-    this.vwap = new RollingVwap(options.vwapWindowMs ?? VWAP_WINDOW_MS);
+    const specs = marketPanelFeatures(this.imbalanceLevels, options.vwapWindowMs ?? VWAP_WINDOW_MS);
+    const features: IncrementalFeature[] = [];
+    const widths: number[] = [];
+    for (const spec of specs) {
+      const definition = featureDefinition(spec.kind);
+      if (definition === undefined) throw new Error(`the feature catalogue has no '${spec.kind}'`);
+      const params = definition.params.parse(spec.params);
+      features.push(definition.create(params, { instrument, book: this.book, inner: null }));
+      widths.push(definition.outputs(params).length);
+    }
+    this.features = features;
+    this.widths = widths;
   }
 
   onEvent(event: MarketEvent): void {
@@ -81,20 +89,27 @@ export class BookFeatureEngine {
     this.ts = event.ts;
     switch (event.kind) {
       case 'trade':
-        this.vwap.add(event.ts, event.price, event.amount);
+        for (const feature of this.features) feature.onTrade?.(event);
         return;
       case 'book_delta':
-        this.vwap.advanceTo(event.ts);
         this.book.applyDelta(event);
         if (this.touchFresh && !this.belowCountedLevels(event)) this.touchFresh = false;
+        this.bookChanged(event.ts);
         return;
       case 'book_snapshot':
-        this.vwap.advanceTo(event.ts);
         this.book.applySnapshot(event);
         this.touchFresh = false;
+        this.bookChanged(event.ts);
         return;
       default:
         event satisfies never;
+    }
+  }
+
+  private bookChanged(ts: number): void {
+    for (const feature of this.features) {
+      feature.onTime?.(ts);
+      feature.onBook?.(this.book, ts);
     }
   }
 
@@ -118,34 +133,42 @@ export class BookFeatureEngine {
     return this.book;
   }
 
-  /** The book's imbalance now, as `bookImbalance` gives it (recomputed only when it may have moved). */
-  imbalance(): number | null {
+  /**
+   * The book's imbalance now, as the catalogue's `bookImbalanceOf` gives it (NaN with a side
+   * empty; recomputed only when it may have moved).
+   */
+  imbalance(): number {
     if (!this.touchFresh) this.refreshTouch();
     return this.lastImbalance;
   }
 
-  /** The book's mid now, as `OrderBook.mid` gives it (recomputed only when it may have moved). */
-  mid(): number | null {
+  /** The book's mid now, NaN with a side empty (recomputed only when it may have moved). */
+  mid(): number {
     if (!this.touchFresh) this.refreshTouch();
     return this.lastMid;
   }
 
   private refreshTouch(): void {
-    this.lastImbalance = bookImbalance(this.book, this.imbalanceLevels);
-    this.lastMid = this.book.mid();
+    this.lastImbalance = bookImbalanceOf(this.book, this.imbalanceLevels);
+    this.lastMid = midOf(this.book);
     this.touchFresh = true;
   }
 
   values(): BookFeatures {
+    let offset = 0;
+    for (let i = 0; i < this.features.length; i++) {
+      (this.features[i] as IncrementalFeature).read(this.row, offset);
+      offset += this.widths[i] ?? 0;
+    }
     return {
       instrument: this.instrument,
       ts: this.ts,
-      imbalance: this.imbalance(),
-      spread: this.book.spread(),
-      spreadBps: spreadBps(this.book),
-      mid: this.mid(),
-      microprice: microprice(this.book),
-      vwap1m: this.vwap.value(),
+      imbalance: orNull(this.row[IMBALANCE]),
+      spread: orNull(this.row[SPREAD]),
+      spreadBps: orNull(this.row[SPREAD_BPS]),
+      mid: orNull(this.mid()),
+      microprice: orNull(this.row[MICROPRICE]),
+      vwap1m: orNull(this.row[VWAP]),
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Candle } from '../domain/candle.js';
 import type { MarketEvent } from '../domain/market.js';
 import { TIMEFRAME_MS } from '../domain/timeframes.js';
+import { BookMessage } from '../market/book-message.js';
 import { OrderBook, type ReadonlyOrderBook } from '../market/order-book.js';
 import { BarSeries } from './bar-series.js';
 import type { IncrementalFeature } from './feature.js';
@@ -35,6 +36,13 @@ import { createFeature, type ResolvedFeature } from './resolve.js';
  * not quiet), the bar open when the gap was declared is dropped, and when the instrument's
  * events resume those features restart from scratch (warming up again, NaN until their
  * windows refill): nothing bridges a hole in the data.
+ *
+ * BOOK MESSAGES: the deltas of one exchange message (one instrument, ts and seq) are applied
+ * as one unit (BookMessage, as the edge validator does): features see the book, and an
+ * event-sampled row is taken, only once the whole message is in, and a message that leaves
+ * the book crossed is backed out and its deltas counted as rejected. A message ends at the
+ * next event that is not part of it, or at `advanceTo`, `current`, `drainRows` or `onCandle`
+ * (a source hands over whole messages, so a batch never ends inside one).
  *
  * BATCH == LIVE, EXACTLY: features change state only on events, bars and clock moves, and
  * their `onTime` is idempotent, so the state after an event does not depend on how often the
@@ -167,6 +175,12 @@ export class FeatureSetEngine {
   private lastIndex = -1;
   private readonly row: Float64Array;
   private readonly gapFlags: Uint8Array;
+  /** The book message being applied: its instrument's index (-1: none), ts, seq and deltas. */
+  private readonly message = new BookMessage();
+  private messageIndex = -1;
+  private messageTs = Number.NaN;
+  private messageSeq = Number.NaN;
+  private messageDeltas = 0;
 
   private started = false;
   private clock = Number.NEGATIVE_INFINITY;
@@ -261,6 +275,14 @@ export class FeatureSetEngine {
 
   /** Applies one event (see the class comment for ordering and rows). */
   onEvent(event: MarketEvent): void {
+    if (
+      this.messageIndex >= 0 &&
+      (event.kind !== 'book_delta' ||
+        event.ts !== this.messageTs ||
+        event.seq !== this.messageSeq ||
+        event.instrument !== this.lastInstrument)
+    )
+      this.endMessage();
     // Streams come in runs of one instrument: skip the map lookup while it does not change.
     if (event.instrument !== this.lastInstrument) {
       this.lastInstrument = event.instrument;
@@ -305,9 +327,17 @@ export class FeatureSetEngine {
         break;
       }
       case 'book_delta':
-        state.book.applyDelta(event);
-        this.bookChanged(state, event.ts);
-        break;
+        if (this.messageIndex < 0) {
+          this.message.begin(state.book);
+          this.messageIndex = index;
+          this.messageTs = event.ts;
+          this.messageSeq = event.seq;
+          this.messageDeltas = 0;
+        }
+        this.message.set(event.side, event.price, event.size);
+        this.messageDeltas++;
+        // Features and the row wait for the rest of the message (endMessage).
+        return;
       case 'book_snapshot':
         state.book.applySnapshot(event);
         this.bookChanged(state, event.ts);
@@ -328,6 +358,7 @@ export class FeatureSetEngine {
    * order, one timeframe per instrument; a timeframe shorter than the bar's gets none.
    */
   onCandle(bar: Candle): void {
+    this.endMessage();
     if (bar.instrument !== this.lastInstrument) {
       this.lastInstrument = bar.instrument;
       this.lastIndex = this.indexOf.get(bar.instrument) ?? -1;
@@ -381,18 +412,21 @@ export class FeatureSetEngine {
    * event it does nothing (there is no state to sample yet).
    */
   advanceTo(ts: number): void {
+    this.endMessage();
     if (!this.started || !(ts >= this.lastEventTs)) return;
     this.advance(ts);
   }
 
   /** Feature values now (NaN = missing), into `out` if given. */
   current(out: Float64Array = new Float64Array(this.width)): Float64Array {
+    this.endMessage();
     this.readRow(this.started ? Math.max(this.clock, this.lastEventTs) : Number.NEGATIVE_INFINITY, out);
     return out;
   }
 
   /** Rows taken since the last call, oldest first; the caller owns them (the engine keeps no view). */
   drainRows(): FeatureRows {
+    this.endMessage();
     const count = this.rowCount;
     this.rowCount = 0;
     if (count > INITIAL_ROWS && count * 2 >= this.rowTs.length) {
@@ -439,6 +473,23 @@ export class FeatureSetEngine {
       state.bars.push(route);
     }
     return route;
+  }
+
+  /**
+   * The book message in progress is whole: check the book once, then let the features see it
+   * (and take the event row), or back it out if it crossed the book.
+   */
+  private endMessage(): void {
+    const index = this.messageIndex;
+    if (index < 0) return;
+    this.messageIndex = -1;
+    if (!this.message.commit()) {
+      this.events -= this.messageDeltas;
+      this.rejected += this.messageDeltas;
+      return;
+    }
+    this.bookChanged(this.states[index] as InstrumentState, this.messageTs);
+    if (this.periodMs === 0 && index === 0) this.emitRow(this.messageTs);
   }
 
   private bookChanged(state: InstrumentState, ts: number): void {

@@ -1,94 +1,114 @@
+import {
+  BookImbalance,
+  bookImbalanceParams,
+  type BookImbalanceParamsInput,
+} from '../backtest/strategies/book-imbalance.js';
+import { isSameBookMessage, type MarketEvent } from '../domain/market.js';
 import type { BookFeatures, Signal, SignalDirection } from '../domain/signal.js';
+import { BookFeatureEngine } from './book-features.js';
 
-export interface ImbalanceSignalOptions {
-  /** |imbalance| above which the rule goes long (positive) or short (negative). */
-  readonly entry?: number;
-  /** A long goes flat once the imbalance fades below `exit`, a short once it rises above `-exit`. */
-  readonly exit?: number;
-  /** Quiet time after any signal before the next one may fire, so noise cannot churn orders. */
-  readonly minIntervalMs?: number;
-}
-
-const DEFAULT_ENTRY = 0.35;
-const DEFAULT_EXIT = 0.1;
-const DEFAULT_MIN_INTERVAL_MS = 1_000;
+/** What the signal reads after every book event of its instrument. */
+export type ImbalanceReading = Pick<BookFeatures, 'instrument' | 'ts' | 'imbalance' | 'mid'>;
 
 /**
- * The first signal: lean with the order-book imbalance. Long when the imbalance rises above
- * `entry`, short below `-entry`, flat again once it has faded: a long exits when the imbalance
- * drops below `exit`, a short when it rises above `-exit`. The gap between entry and exit is
- * the hysteresis that keeps one noisy book from flipping the signal at every update. A signal
- * fires only on a change of direction, and never sooner than `minIntervalMs` after the last
- * one (a change that comes too soon is simply re-checked on later updates).
+ * The live imbalance signal: the backtestable BookImbalance strategy itself, shown as
+ * signals. Every decision of the strategy's rule (`BookImbalance.decide`) is one signal, so
+ * an event backtest of the strategy with the same parameters over the same events decides
+ * exactly when and how the live signal fired (tests/unit/shared/features/signal-parity.test.ts).
+ * Feed it the imbalance the catalogue gives over the strategy's `levels` (BookFeatureEngine
+ * with the same levels does).
  */
-export class ImbalanceSignalRule {
-  private readonly entry: number;
-  private readonly exit: number;
-  private readonly minIntervalMs: number;
-  private direction: SignalDirection = 'flat';
-  private lastSignalTs = Number.NEGATIVE_INFINITY;
+export class BookImbalanceSignal {
+  readonly strategy: BookImbalance;
 
   constructor(
     readonly instrument: string,
-    options: ImbalanceSignalOptions = {},
+    params: BookImbalanceParamsInput = {},
   ) {
-    this.entry = options.entry ?? DEFAULT_ENTRY;
-    this.exit = options.exit ?? DEFAULT_EXIT;
-    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
-    if (!(this.exit >= 0 && this.exit < this.entry && this.entry <= 1)) {
-      throw new RangeError(`need 0 <= exit < entry <= 1, got exit ${this.exit}, entry ${this.entry}`);
-    }
-    if (!(this.minIntervalMs >= 0))
-      throw new RangeError(`minIntervalMs must be >= 0, got ${this.minIntervalMs}`);
+    this.strategy = new BookImbalance(bookImbalanceParams.parse(params));
   }
 
   /** The direction of the last signal fired ('flat' before any). */
   position(): SignalDirection {
-    return this.direction;
+    return this.strategy.view();
   }
 
   /**
-   * Takes the latest features of the instrument; returns the signal they fire, if any.
-   * Without an imbalance or a mid (a book side is empty) it fires nothing and keeps its view.
+   * Takes the latest imbalance and mid of the instrument; returns the signal the strategy's
+   * decision fires, if any. Without an imbalance or a mid (a book side is empty) it fires
+   * nothing and keeps its view.
    */
-  update(features: BookFeatures): Signal | null {
-    if (features.instrument !== this.instrument) return null;
-    const { imbalance, mid } = features;
-    if (imbalance === null || mid === null || !Number.isFinite(imbalance)) return null;
-
-    const wanted = this.wantedDirection(imbalance);
-    if (wanted === this.direction) return null;
-    if (features.ts - this.lastSignalTs < this.minIntervalMs) return null;
-
-    this.direction = wanted;
-    this.lastSignalTs = features.ts;
+  update(reading: ImbalanceReading): Signal | null {
+    if (reading.instrument !== this.instrument) return null;
+    const { imbalance, mid } = reading;
+    if (imbalance === null || mid === null || !Number.isFinite(mid)) return null;
+    const direction = this.strategy.decide(reading.ts, imbalance);
+    if (direction === null) return null;
     return {
       instrument: this.instrument,
-      ts: features.ts,
+      ts: reading.ts,
       source: 'imbalance',
-      direction: wanted,
-      strength: wanted === 'flat' ? 0 : Math.min(1, Math.max(-1, imbalance)),
+      direction,
+      strength: direction === 'flat' ? 0 : Math.min(1, Math.max(-1, imbalance)),
       price: mid,
     };
   }
+}
 
-  reset(): void {
-    this.direction = 'flat';
-    this.lastSignalTs = Number.NEGATIVE_INFINITY;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * One instrument's live features and imbalance signal, fed event by event: what the feature
+ * worker runs per instrument, and what the parity test runs beside an event backtest. A book
+ * message (deltas sharing instrument, ts and seq) is decided on once it is whole, as the
+ * event backtest does: at the next event that is not part of it, or at `endOfBatch` (a source
+ * hands over whole messages, so a batch never ends inside one).
+ */
+export class InstrumentSignals {
+  readonly features: BookFeatureEngine;
+  readonly signal: BookImbalanceSignal;
+  /**
+   * What the signal reads after every book message, in one reused object: building the full
+   * BookFeatures (microprice, VWAP...) and a new object per event cost as much as the whole
+   * feature set. The signal keeps no reference to it.
+   */
+  private readonly reading: Mutable<ImbalanceReading>;
+  /** The last delta of a book message not yet known to be whole, or null. */
+  private pending: MarketEvent | null = null;
+
+  constructor(
+    readonly instrument: string,
+    params: BookImbalanceParamsInput = {},
+  ) {
+    const parsed = bookImbalanceParams.parse(params);
+    this.features = new BookFeatureEngine(instrument, { imbalanceLevels: parsed.levels });
+    this.signal = new BookImbalanceSignal(instrument, parsed);
+    this.reading = { instrument, ts: 0, imbalance: null, mid: null };
   }
 
-  private wantedDirection(imbalance: number): SignalDirection {
-    if (imbalance > this.entry) return 'long';
-    if (imbalance < -this.entry) return 'short';
-    switch (this.direction) {
-      case 'long':
-        return imbalance < this.exit ? 'flat' : 'long';
-      case 'short':
-        return imbalance > -this.exit ? 'flat' : 'short';
-      case 'flat':
-        return 'flat';
-      default:
-        return this.direction satisfies never;
-    }
+  /** Applies one event of any instrument; a signal it fires is pushed onto `fired`. */
+  onEvent(event: MarketEvent, fired: Signal[]): void {
+    if (this.pending !== null && !isSameBookMessage(this.pending, event)) this.endOfBatch(fired);
+    this.features.onEvent(event);
+    if (event.instrument !== this.instrument) return;
+    if (event.kind === 'book_delta') this.pending = event;
+    else if (event.kind === 'book_snapshot') this.decide(event.ts, fired);
+  }
+
+  /** The batch is over: the book message it ended with is whole. */
+  endOfBatch(fired: Signal[]): void {
+    const pending = this.pending;
+    if (pending === null) return;
+    this.pending = null;
+    this.decide(pending.ts, fired);
+  }
+
+  private decide(ts: number, fired: Signal[]): void {
+    const reading = this.reading;
+    reading.ts = ts;
+    reading.imbalance = this.features.imbalance();
+    reading.mid = this.features.mid();
+    const signal = this.signal.update(reading);
+    if (signal !== null) fired.push(signal);
   }
 }

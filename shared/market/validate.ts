@@ -1,11 +1,11 @@
 import {
   isSameBookMessage,
   type BookDelta,
-  type BookSide,
   type BookSnapshot,
   type MarketEvent,
   type Trade,
 } from '../domain/market.js';
+import { BookMessage } from './book-message.js';
 import { OrderBook, type ReadonlyOrderBook } from './order-book.js';
 
 /** Why an event was refused at the edge; counted per reason and shown in the status bar. */
@@ -177,10 +177,8 @@ export class MarketEventValidator {
   private readonly counts: Partial<Record<RejectReason, number>> = {};
   private lastReason: RejectReason | null = null;
   private acceptedCount = 0;
-  /** What a message's levels replaced, to back a refused message out; reused across messages. */
-  private readonly undoSide: BookSide[] = [];
-  private readonly undoPrice: number[] = [];
-  private readonly undoSize: number[] = [];
+  /** Applies a message's levels and backs a refused one out; reused across messages. */
+  private readonly message = new BookMessage();
 
   constructor(options: MarketEventValidatorOptions) {
     this.clock = options.clock;
@@ -232,24 +230,13 @@ export class MarketEventValidator {
       if (event.kind !== 'book_delta') return this.refuse('malformed');
     }
     const state = this.stateOf(first.instrument);
-    const book = state.book;
-    const { undoSide, undoPrice, undoSize } = this;
-    let levels = 0;
+    const message = this.message;
+    message.begin(state.book);
     for (let k = from; k < to; k++) {
       const delta = events[k] as BookDelta;
-      undoSide[levels] = delta.side;
-      undoPrice[levels] = delta.price;
-      undoSize[levels] = book.sizeAt(delta.side, delta.price);
-      levels++;
-      book.set(delta.side, delta.price, delta.size);
+      message.set(delta.side, delta.price, delta.size);
     }
-    if (book.isCrossed()) {
-      // Back out in reverse, so a price the message touched twice gets its first size back.
-      for (let k = levels - 1; k >= 0; k--) {
-        book.set(undoSide[k] ?? 'bid', undoPrice[k] ?? 0, undoSize[k] ?? 0);
-      }
-      return this.refuse('crossed_book');
-    }
+    if (!message.commit()) return this.refuse('crossed_book');
     state.lastBookTs = first.ts;
     this.acceptedCount += to - from;
     return true;

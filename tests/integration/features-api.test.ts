@@ -5,7 +5,6 @@ import type { Job } from '../../shared/api/domains/jobs.js';
 import { startTestApp, type TestApp } from '../fixtures/test-app.js';
 
 const DEMO = 'demo:DEMO/USD';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the features API of the App', () => {
   let session: TestApp;
@@ -54,7 +53,11 @@ describe('the features API of the App', () => {
     expect(set.columns).toEqual(['book_imbalance(levels=5).value', 'spread().abs', 'spread().bps']);
     const batches: LiveFeatureRows[] = [];
     const stop = client.subscribe('features.live', { setId: set.id }, (rows) => batches.push(rows));
-    await sleep(3500);
+    // Waits on the rows, not a fixed time: the feature worker may still be starting (seconds
+    // on a loaded machine) when the set is saved.
+    await expect
+      .poll(() => batches.flatMap((b) => b.rows).length, { timeout: 30_000, interval: 250 })
+      .toBeGreaterThanOrEqual(2);
     stop();
     const rows = batches.flatMap((b) => b.rows);
     expect(rows.length).toBeGreaterThanOrEqual(2);

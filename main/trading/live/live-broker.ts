@@ -1,5 +1,10 @@
 import { InvalidNonce, NetworkError, OrderNotFound, type Exchange, type Order, type Trade } from 'ccxt';
-import type { OrderRequest, TimeInForce } from '../../../shared/backtest/orders.js';
+import {
+  describeInvalidRequest,
+  validateOrderRequest,
+  type OrderRequest,
+  type TimeInForce,
+} from '../../../shared/backtest/orders.js';
 import {
   refusal,
   type RiskGate,
@@ -194,11 +199,11 @@ export class LiveBroker {
     const type = request.type;
     const limitPriced = type === 'limit' || type === 'stop_limit';
     const isStop = type === 'stop' || type === 'stop_limit';
-    if (limitPriced && request.price === undefined) return refuse(invalid(`a ${type} order without a price`));
-    if (isStop && request.stopPrice === undefined)
-      return refuse(invalid(`a ${type} order without a stop price`));
+    // The backtest's validator, so live refuses exactly what a backtest rejects.
+    const problem = validateOrderRequest(request);
+    if (problem !== null) return refuse(invalid(describeInvalidRequest(problem, request)));
+    // Stricter than a backtest: an exchange would read a stray stop price as a trigger.
     if (!isStop && request.stopPrice !== undefined) return refuse(invalid(`a stop price on a ${type} order`));
-    if (request.postOnly === true && type !== 'limit') return refuse(invalid(`a post-only ${type} order`));
     const market = this.marketOf(symbol);
     if (market === undefined) return refuse(invalid(`${this.exchangeId} has no market ${symbol}`));
     const mode = precisionModeOf(this.config.exchange);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MarketEvent } from '../../domain/market.js';
-import type { ReadonlyOrderBook } from '../../market/order-book.js';
+import type { SignalDirection } from '../../domain/signal.js';
+import { bookImbalanceOf } from '../../features/catalogue/book.js';
 import type { OrderIntent } from '../orders.js';
 import type { Strategy, StrategyContext, StrategyDefinition } from '../strategy.js';
 import { moveToTarget } from './target.js';
@@ -18,41 +19,75 @@ export const bookImbalanceParams = z
   })
   .refine((p) => p.exit < p.entry, { message: 'exit must be below entry' });
 export type BookImbalanceParams = z.infer<typeof bookImbalanceParams>;
-
-/** (bid - ask) / (bid + ask) over the best `levels` levels; NaN when the book is empty. */
-export function bookImbalance(book: ReadonlyOrderBook, levels: number): number {
-  const bid = book.volume('bid', levels);
-  const ask = book.volume('ask', levels);
-  return bid + ask > 0 ? (bid - ask) / (bid + ask) : Number.NaN;
-}
+export type BookImbalanceParamsInput = z.input<typeof bookImbalanceParams>;
 
 /**
- * Leans with the order-book imbalance (the rule of the live imbalance signal, as a
- * strategy): long above `entry`, short below `-entry`, flat once it fades inside `exit`.
+ * Leans with the order-book imbalance: long above `entry`, short below `-entry`, flat again
+ * once it has faded (a long below `exit`, a short above `-exit`). The gap between entry and
+ * exit is the hysteresis that keeps one noisy book from flipping the view at every update; a
+ * decision comes no sooner than `minIntervalMs` after the last one (a change that comes too
+ * soon is re-checked on later updates). A book with a side empty has no imbalance (the
+ * catalogue's NaN) and decides nothing.
+ *
+ * This class is also the live imbalance signal (shared/features/imbalance-signal.ts): the
+ * decisions shown live are `decide`'s, so a backtest replays exactly what was shown. The view
+ * is the strategy's own, not its position: orders only follow it (one at a time, when none is
+ * working), so fills and latency never change what it decides.
+ *
  * Event mode only: it reads the book on every book update.
  */
 export class BookImbalance implements Strategy {
+  private direction: SignalDirection = 'flat';
   private lastDecisionTs = Number.NEGATIVE_INFINITY;
+  private lastOrderTs = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly params: BookImbalanceParams) {}
+  constructor(readonly params: BookImbalanceParams) {}
+
+  /** The direction of the last decision ('flat' before any). */
+  view(): SignalDirection {
+    return this.direction;
+  }
+
+  /** Takes the book's imbalance at `ts`; returns the new view when this update changes it, else null. */
+  decide(ts: number, imbalance: number): SignalDirection | null {
+    if (!Number.isFinite(imbalance)) return null;
+    const wanted = this.wantedDirection(imbalance);
+    if (wanted === this.direction) return null;
+    if (ts - this.lastDecisionTs < this.params.minIntervalMs) return null;
+    this.direction = wanted;
+    this.lastDecisionTs = ts;
+    return wanted;
+  }
 
   onEvent(event: MarketEvent, ctx: StrategyContext): readonly OrderIntent[] | null {
     const book = ctx.book;
     if (book === null || event.kind === 'trade') return null;
-    if (event.ts - this.lastDecisionTs < this.params.minIntervalMs) return null;
-    const imbalance = bookImbalance(book, this.params.levels);
-    if (Number.isNaN(imbalance)) return null;
-    const { entry, exit, quantity, allowShort } = this.params;
-    const position = ctx.position;
-    let target = position;
-    if (imbalance > entry) target = quantity;
-    else if (imbalance < -entry) target = allowShort ? -quantity : 0;
-    else if (position > 0 && imbalance < exit) target = 0;
-    else if (position < 0 && imbalance > -exit) target = 0;
-    if (target === position) return null;
+    const decided = this.decide(event.ts, bookImbalanceOf(book, this.params.levels)) !== null;
+    // An order the venue or the risk gate refused is tried again, but no sooner than the quiet
+    // time after the last one, so a refusal cannot become one order per book update.
+    if (!decided && event.ts - this.lastOrderTs < this.params.minIntervalMs) return null;
+    const { quantity, allowShort } = this.params;
+    const target =
+      this.direction === 'long' ? quantity : this.direction === 'short' && allowShort ? -quantity : 0;
     const intents = moveToTarget(ctx, target, 'obi');
-    if (intents !== null) this.lastDecisionTs = event.ts;
+    if (intents !== null) this.lastOrderTs = event.ts;
     return intents;
+  }
+
+  private wantedDirection(imbalance: number): SignalDirection {
+    const { entry, exit } = this.params;
+    if (imbalance > entry) return 'long';
+    if (imbalance < -entry) return 'short';
+    switch (this.direction) {
+      case 'long':
+        return imbalance < exit ? 'flat' : 'long';
+      case 'short':
+        return imbalance > -exit ? 'flat' : 'short';
+      case 'flat':
+        return 'flat';
+      default:
+        return this.direction satisfies never;
+    }
   }
 }
 

@@ -5,7 +5,6 @@ export {
   type BollingerParams,
 } from './bollinger.js';
 export {
-  bookImbalance,
   BookImbalance,
   bookImbalanceParams,
   bookImbalanceStrategy,

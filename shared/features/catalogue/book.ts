@@ -7,11 +7,57 @@ import { WindowSums } from './windows.js';
 /**
  * Order-book features. All but OFI are functions of the book as it is now, so they are
  * computed when read (O(levels)), not on every book event. A side with no level makes every
- * one of them NaN: there is no mid, no touch, no ratio.
+ * one of them NaN: there is no mid, no touch, no ratio. This is the one stated answer for a
+ * one-sided book everywhere (feature sets, the Markets panel, the live signal and the
+ * BookImbalance strategy all call the functions below); where a value crosses a process
+ * boundary as JSON, NaN travels as null.
  */
 
 function bothSides(book: ReadonlyOrderBook): boolean {
   return book.depth('bid') > 0 && book.depth('ask') > 0;
+}
+
+/**
+ * (bid volume - ask volume) / (bid volume + ask volume) over the best `levels` of each side;
+ * NaN when a side is empty (an empty side is not "all bids": the book is not there yet, or
+ * it is broken, and neither is a reason to lean).
+ */
+export function bookImbalanceOf(book: ReadonlyOrderBook, levels: number): number {
+  if (!bothSides(book)) return Number.NaN;
+  const bid = book.volume('bid', levels);
+  const ask = book.volume('ask', levels);
+  return (bid - ask) / (bid + ask);
+}
+
+/**
+ * The touch prices weighted by the opposite queue: a thin ask and a thick bid put the
+ * microprice near the ask, where the next trade is likelier to print. NaN with a side empty.
+ */
+export function micropriceOf(book: ReadonlyOrderBook): number {
+  if (!bothSides(book)) return Number.NaN;
+  const bidSize = book.bidSize(0);
+  const askSize = book.askSize(0);
+  return (book.bidPrice(0) * askSize + book.askPrice(0) * bidSize) / (bidSize + askSize);
+}
+
+/** Best ask - best bid; NaN with a side empty. */
+export function spreadOf(book: ReadonlyOrderBook): number {
+  if (!bothSides(book)) return Number.NaN;
+  return book.askPrice(0) - book.bidPrice(0);
+}
+
+/** The spread in basis points of the mid; NaN with a side empty. */
+export function spreadBpsOf(book: ReadonlyOrderBook): number {
+  if (!bothSides(book)) return Number.NaN;
+  const bid = book.bidPrice(0);
+  const ask = book.askPrice(0);
+  return ((ask - bid) / ((bid + ask) / 2)) * 10_000;
+}
+
+/** (best bid + best ask) / 2; NaN with a side empty. */
+export function midOf(book: ReadonlyOrderBook): number {
+  if (!bothSides(book)) return Number.NaN;
+  return (book.bidPrice(0) + book.askPrice(0)) / 2;
 }
 
 /** A feature whose value is a function of the current book. */
@@ -29,13 +75,7 @@ export const bookImbalance = defineFeature({
   outputs: () => ['value'],
   create: ({ levels }, { book }) =>
     bookView((out, offset) => {
-      if (!bothSides(book)) {
-        out[offset] = Number.NaN;
-        return;
-      }
-      const bid = book.volume('bid', levels);
-      const ask = book.volume('ask', levels);
-      out[offset] = (bid - ask) / (bid + ask);
+      out[offset] = bookImbalanceOf(book, levels);
     }),
 });
 
@@ -86,14 +126,8 @@ export const spread = defineFeature({
   outputs: () => ['abs', 'bps'],
   create: (_params, { book }) =>
     bookView((out, offset) => {
-      if (!bothSides(book)) {
-        out[offset] = out[offset + 1] = Number.NaN;
-        return;
-      }
-      const bid = book.bidPrice(0);
-      const ask = book.askPrice(0);
-      out[offset] = ask - bid;
-      out[offset + 1] = ((ask - bid) / ((bid + ask) / 2)) * 10_000;
+      out[offset] = spreadOf(book);
+      out[offset + 1] = spreadBpsOf(book);
     }),
 });
 
@@ -107,13 +141,7 @@ export const microprice = defineFeature({
   outputs: () => ['value'],
   create: (_params, { book }) =>
     bookView((out, offset) => {
-      if (!bothSides(book)) {
-        out[offset] = Number.NaN;
-        return;
-      }
-      const bidSize = book.bidSize(0);
-      const askSize = book.askSize(0);
-      out[offset] = (book.bidPrice(0) * askSize + book.askPrice(0) * bidSize) / (bidSize + askSize);
+      out[offset] = micropriceOf(book);
     }),
 });
 

@@ -8,7 +8,6 @@ import {
 import { mean, periodReturns } from '../../../../shared/backtest/metrics.js';
 import {
   bollingerReversion,
-  bookImbalance,
   bookImbalanceStrategy,
   dualMomentum,
   smaCrossover,
@@ -16,6 +15,7 @@ import {
 import type { StrategyDefinition } from '../../../../shared/backtest/strategy.js';
 import type { BookSnapshot, MarketEvent } from '../../../../shared/domain/market.js';
 import { DemoMarket } from '../../../../shared/market/demo-market.js';
+import { bookImbalanceOf } from '../../../../shared/features/catalogue/book.js';
 import { OrderBook } from '../../../../shared/market/order-book.js';
 
 /**
@@ -321,7 +321,7 @@ function plantedPnl(events: readonly MarketEvent[], beta: number): PlantedReadin
     }
     previousTs = event.ts;
     previousMid = mid;
-    previousImbalance = bookImbalance(engine.book, 5);
+    previousImbalance = bookImbalanceOf(engine.book, 5);
   }
   const result = engine.finish();
   let executionCost = 0;

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BookSnapshot, MarketEvent, Trade } from '../../../../shared/domain/market.js';
+import { BookImbalance, bookImbalanceParams } from '../../../../shared/backtest/strategies/book-imbalance.js';
+import { BookFeatureEngine } from '../../../../shared/features/book-features.js';
 import {
-  BookFeatureEngine,
   bookImbalance,
-  microprice,
-  spreadBps,
-} from '../../../../shared/features/book-features.js';
+  bookImbalanceOf,
+  midOf,
+  micropriceOf,
+  spreadBpsOf,
+} from '../../../../shared/features/catalogue/book.js';
 import { OrderBook } from '../../../../shared/market/order-book.js';
 import { bookSnapshot } from '../../../fixtures/market-data.js';
 import { TEST_INSTRUMENT, trade } from '../../../fixtures/trades.js';
@@ -27,19 +30,19 @@ describe('book features', () => {
   it('computes the imbalance over the top N levels', () => {
     const book = fixtureBook();
     // Top 5: bids 2 + 5 = 7, asks 1 + 3 = 4 -> (7 - 4) / 11.
-    expect(bookImbalance(book, 5)).toBeCloseTo(3 / 11, 12);
+    expect(bookImbalanceOf(book, 5)).toBeCloseTo(3 / 11, 12);
     // Top 1: bid 2, ask 1 -> (2 - 1) / 3.
-    expect(bookImbalance(book, 1)).toBeCloseTo(1 / 3, 12);
+    expect(bookImbalanceOf(book, 1)).toBeCloseTo(1 / 3, 12);
   });
 
   it('weights the touch prices by the opposite queue for the microprice', () => {
     // (99.5 * 1 + 100.5 * 2) / (2 + 1) = 300.5 / 3
-    expect(microprice(fixtureBook())).toBeCloseTo(100.1666666666667, 10);
+    expect(micropriceOf(fixtureBook())).toBeCloseTo(100.1666666666667, 10);
   });
 
   it('expresses the spread in basis points of the mid', () => {
     // spread 1 on a mid of 100 -> 1 % = 100 bps
-    expect(spreadBps(fixtureBook())).toBeCloseTo(100, 10);
+    expect(spreadBpsOf(fixtureBook())).toBeCloseTo(100, 10);
   });
 
   it('gives null, never 0, when a side of the book is missing', () => {
@@ -55,6 +58,24 @@ describe('book features', () => {
       microprice: null,
       vwap1m: null,
     });
+  });
+
+  it('has one answer for a one-sided book: no imbalance, wherever it is asked', () => {
+    const book = new OrderBook();
+    book.applySnapshot(bookSnapshot({ asks: [] }));
+    // The catalogue function, the catalogue feature a feature set runs, the Markets panel and
+    // the BookImbalance strategy (also the live signal) all say "none", never +/-1 or 0.
+    expect(bookImbalanceOf(book, 5)).toBeNaN();
+    const row = new Float64Array(1);
+    bookImbalance.create({ levels: 5 }, { instrument: TEST_INSTRUMENT, book, inner: null }).read(row, 0);
+    expect(row[0]).toBeNaN();
+    const engine = new BookFeatureEngine(TEST_INSTRUMENT);
+    engine.onEvent(snapshotEvent({ ts: 5, asks: [] }));
+    expect(engine.imbalance()).toBeNaN();
+    expect(engine.values().imbalance).toBeNull();
+    const strategy = new BookImbalance(bookImbalanceParams.parse({}));
+    expect(strategy.decide(5, bookImbalanceOf(book, 5))).toBeNull();
+    expect(strategy.view()).toBe('flat');
   });
 
   it('computes every feature from the events it was fed', () => {
@@ -144,15 +165,15 @@ describe('book features', () => {
       engine.onEvent(delta);
       book.applyDelta(delta);
       if (step >= 5) deepDeltas++;
-      expect(engine.imbalance()).toBe(bookImbalance(book));
-      expect(engine.mid()).toBe(book.mid());
+      expect(engine.imbalance()).toBe(bookImbalanceOf(book, 5));
+      expect(engine.mid()).toBe(midOf(book));
       if (i % 1000 === 0) {
         engine.onEvent(snapshotEvent({ ts: i, seq: i }));
         book.applySnapshot(bookSnapshot({ ts: i, seq: i }));
-        expect(engine.imbalance()).toBe(bookImbalance(book));
+        expect(engine.imbalance()).toBe(bookImbalanceOf(book, 5));
       }
     }
     expect(deepDeltas).toBeGreaterThan(1000);
-    expect(engine.values().imbalance).toBe(bookImbalance(book));
+    expect(engine.values().imbalance).toBe(bookImbalanceOf(book, 5));
   });
 });

@@ -74,6 +74,9 @@ function live(events: readonly MarketEvent[], sampling: Sampling, seed: number):
     at += size;
     const next = events[at];
     const last = batch[batch.length - 1];
+    // As the worker does after every batch (drainSet): nothing before the batch's last time is
+    // still to come, so its last book message is whole.
+    if (last !== undefined) engine.advanceTo(last.ts);
     // The clock may tick anywhere up to the next event's time (never past it).
     if (next !== undefined && last !== undefined) {
       for (let tick = 0; tick < 3; tick++)

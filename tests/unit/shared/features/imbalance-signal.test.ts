@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BookFeatures, Signal } from '../../../../shared/domain/signal.js';
-import { ImbalanceSignalRule } from '../../../../shared/features/imbalance-signal.js';
+import { BookImbalanceSignal } from '../../../../shared/features/imbalance-signal.js';
 import { TEST_INSTRUMENT } from '../../../fixtures/trades.js';
 
 /** Features with the given imbalance at ts, mid 100. */
@@ -22,13 +22,13 @@ function signal(ts: number, direction: Signal['direction'], strength: number, pr
 }
 
 /** Runs the rule over (ts, imbalance) pairs and keeps the signals it fires. */
-function fired(rule: ImbalanceSignalRule, updates: readonly (readonly [number, number | null])[]): Signal[] {
+function fired(rule: BookImbalanceSignal, updates: readonly (readonly [number, number | null])[]): Signal[] {
   return updates.flatMap(([ts, imbalance]) => rule.update(at(ts, imbalance)) ?? []);
 }
 
-describe('imbalance signal rule', () => {
-  const rule = (): ImbalanceSignalRule =>
-    new ImbalanceSignalRule(TEST_INSTRUMENT, { entry: 0.35, exit: 0.1, minIntervalMs: 1_000 });
+describe('imbalance signal (the BookImbalance strategy, live)', () => {
+  const rule = (): BookImbalanceSignal =>
+    new BookImbalanceSignal(TEST_INSTRUMENT, { entry: 0.35, exit: 0.1, minIntervalMs: 1_000 });
 
   it('goes long above the entry threshold with the imbalance as strength', () => {
     expect(
@@ -114,6 +114,8 @@ describe('imbalance signal rule', () => {
   });
 
   it('refuses thresholds without hysteresis', () => {
-    expect(() => new ImbalanceSignalRule(TEST_INSTRUMENT, { entry: 0.2, exit: 0.3 })).toThrow(RangeError);
+    expect(() => new BookImbalanceSignal(TEST_INSTRUMENT, { entry: 0.2, exit: 0.3 })).toThrow(
+      /exit must be below entry/,
+    );
   });
 });
