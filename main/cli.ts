@@ -60,7 +60,7 @@ const COMMANDS: readonly { name: string; group: Group; summary: string }[] = [
   {
     name: 'runs',
     group: 'research',
-    summary: 'stored backtests, sweeps and walk-forward runs, or one of them',
+    summary: 'stored backtests, sweeps and walk-forward runs, one of them, or delete one',
   },
   { name: 'train', group: 'models', summary: 'train a model with purged walk-forward validation' },
   { name: 'models', group: 'models', summary: 'registered models, or one with its lineage and scores' },

@@ -16,7 +16,7 @@ import type { SqliteDatabase } from '../storage/database.js';
 import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { BacktestStore } from './backtest-store.js';
-import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
+import type { CandleRange, RunCosts } from './candle-run.js';
 import {
   GridError,
   sweepConfigurations,
@@ -26,8 +26,7 @@ import {
 } from './param-grid.js';
 import type { LoadedStrategy, StrategyLibrary } from '../strategies/strategy-library.js';
 import { renderRunCsv, renderRunHtml } from './report-export.js';
-import { runHonesty } from './run-honesty.js';
-import { runSingle, runSweep, type SweepOutcome } from './sweep-pool.js';
+import { runSingle, runSweep, type BacktestPoolOptions, type SweepOutcome } from './sweep-pool.js';
 import {
   runWalkForward,
   walkForwardUnits,
@@ -47,6 +46,8 @@ export interface BacktestServiceDeps {
   readonly nativeBinding?: string | undefined;
   /** The user's strategy files (<data folder>/strategies), compiled afresh for every run. */
   readonly strategies: StrategyLibrary;
+  /** Runs a single backtest in this process (the CLI); the App leaves it out: always a worker. */
+  readonly runSingleInProcess?: BacktestPoolOptions['runInProcess'];
 }
 
 /** Metrics on the wire: undefined values (NaN, Infinity) become null, never 0. */
@@ -139,9 +140,9 @@ type DataRange = Pick<
 /**
  * Backtests in the App: single runs, sweeps and walk-forward evaluations, over recorded candles
  * or recorded trades and books, run as jobs; the engine runs in worker threads, never on the
- * main thread. A finished run is stored with its statistical honesty, computed once here
- * (run-honesty.ts: a few hundred ms for a year of 1m bars). Stored runs are listed, read back,
- * exported and deleted.
+ * main thread. A finished run is stored with its statistical honesty, computed once in the
+ * worker beside the run (run-honesty.ts: a few hundred ms for a year of 1m bars). Stored runs
+ * are listed, read back, exported and deleted.
  */
 export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandlers, BacktestCommandName> {
   const { db, jobs, clock } = deps;
@@ -183,16 +184,6 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
       throw error;
     }
   };
-  const honestyOf = (
-    curve: { readonly equity: Float64Array },
-    trips: Parameters<typeof runHonesty>[1],
-    request: DataRange,
-  ): ReturnType<typeof runHonesty> =>
-    runHonesty(curve.equity, trips, {
-      periodsPerYear: periodsPerYear(request.timeframe),
-      riskFreeRate: request.costs.riskFreeRate,
-      initialCash: request.costs.initialCash,
-    });
   const label = (request: DataRange, range: CandleRange): string =>
     `${request.strategy} on ${range.instrument} ${range.timeframe}${request.mode === 'event' ? ' (events)' : ''}`;
 
@@ -240,6 +231,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             },
             {
               ...pool,
+              ...(deps.runSingleInProcess === undefined ? {} : { runInProcess: deps.runSingleInProcess }),
               signal: context.signal,
               onProgress: (done, total) => {
                 context.progress(done, total);
@@ -258,7 +250,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             costs,
             sweep: null,
             walkForward: null,
-            honesty: honestyOf(outcome.curve, outcome.trips, request),
+            honesty: outcome.honesty,
             curve: outcome.curve,
             trips: outcome.trips,
           });
@@ -408,7 +400,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             costs,
             sweep: null,
             walkForward,
-            honesty: honestyOf(outcome.curve, outcome.trips, request),
+            honesty: outcome.honesty,
             curve: outcome.curve,
             trips: outcome.trips,
           });

@@ -5,11 +5,20 @@ import type { Metrics } from '../../shared/backtest/metrics.js';
 import {
   fromBacktestWorkerSchema,
   type BacktestWorkRequest,
+  type HonestyWorkRequest,
   type ToBacktestWorker,
 } from './backtest-protocol.js';
-import { PACKED_WIDTH, unpackOutcome, unpackTrips, type CandleRange, type RunCosts } from './candle-run.js';
+import type { BacktestWorkReply, SendReply } from './backtest-work.js';
+import {
+  PACKED_WIDTH,
+  packTrips,
+  unpackOutcome,
+  unpackTrips,
+  type CandleRange,
+  type RunCosts,
+} from './candle-run.js';
 import type { StrategyKind } from './param-grid.js';
-import type { BacktestMode } from '../../shared/api/domains/backtests.js';
+import type { BacktestHonesty, BacktestMode } from '../../shared/api/domains/backtests.js';
 import type { CompiledStrategy } from '../strategies/user-strategy.js';
 import { runWorkerChunks, type ChunkOutcome } from '../workers/chunk-pool.js';
 
@@ -20,6 +29,12 @@ export interface BacktestPoolOptions {
   readonly signal?: AbortSignal;
   /** Configurations finished over all workers, and the total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs a single configuration in the calling process instead of a worker thread
+   * (backtest-work.ts runBacktestWork). For the CLI only: it has no window to keep responsive,
+   * and starting a thread there costs more than a run of 45k bars. Sweeps always use workers.
+   */
+  readonly runInProcess?: (request: BacktestWorkRequest, send: SendReply) => void;
 }
 
 /** Seeds the sampled latency of event-mode runs: fixed, so a stored run replays exactly. */
@@ -63,6 +78,8 @@ export interface SingleOutcome {
   readonly estimate: SharpeEstimate;
   readonly curve: EquityCurve;
   readonly trips: readonly RoundTrip[];
+  /** The curve's and trips' honesty reading, computed where the run ran (never the main thread). */
+  readonly honesty: BacktestHonesty;
   /** Bars (candle mode) or events (event mode) replayed. */
   readonly bars: number;
 }
@@ -80,7 +97,7 @@ interface ChunkResult {
   readonly count: number;
   readonly bars: number;
   readonly outcomes: Float64Array;
-  readonly detail: { curve: EquityCurve; trips: RoundTrip[] } | null;
+  readonly detail: { curve: EquityCurve; trips: RoundTrip[]; honesty: BacktestHonesty } | null;
 }
 
 /** Contiguous chunks of [0, n) for w workers, none empty: [start, end) each. */
@@ -153,18 +170,80 @@ export async function runSingle(
   spec: Omit<SweepSpec, 'configurations' | 'workers'> & { readonly params: Record<string, unknown> },
   options: BacktestPoolOptions,
 ): Promise<SingleOutcome> {
-  const [result] = await runChunks(
-    [request({ ...spec, workers: 1, configurations: [] }, options, 0, [spec.params], true)],
-    1,
-    options,
-  );
+  const work = request({ ...spec, workers: 1, configurations: [] }, options, 0, [spec.params], true);
+  const [result] =
+    options.runInProcess === undefined
+      ? await runChunks([work], 1, options)
+      : [runHere(work, options, options.runInProcess)];
   if (result?.detail === null || result === undefined) throw new Error('backtest worker sent no curve');
   return {
     ...unpackOutcome(result.outcomes, 0),
     curve: result.detail.curve,
     trips: result.detail.trips,
+    honesty: result.detail.honesty,
     bars: result.bars,
   };
+}
+
+/** One request run in this process, its replies read as a worker's would be. */
+function runHere(
+  work: BacktestWorkRequest,
+  options: BacktestPoolOptions,
+  run: NonNullable<BacktestPoolOptions['runInProcess']>,
+): ChunkResult {
+  if (options.signal?.aborted === true) throw new BacktestCancelled();
+  const onReply = chunkReplies(work.configurations.length, options);
+  const results: ChunkResult[] = [];
+  run(work, (reply) => {
+    const outcome = onReply(reply, 0);
+    if (outcome === null) return;
+    if ('failure' in outcome) throw new Error(outcome.failure);
+    results.push(outcome.result);
+  });
+  const [result] = results;
+  if (result === undefined) throw new Error('the backtest sent no results');
+  return result;
+}
+
+/**
+ * The honesty reading of a curve and its round trips in a backtest worker: the bootstrap and the
+ * Monte Carlo runs take a few hundred ms on a year of bars, too long for the main thread.
+ */
+export async function readHonesty(
+  curve: { readonly equity: Float64Array },
+  trips: readonly RoundTrip[],
+  reading: Omit<HonestyWorkRequest, 'equity' | 'trips'>,
+  options: BacktestPoolOptions,
+): Promise<BacktestHonesty> {
+  const payload: HonestyWorkRequest = {
+    ...reading,
+    equity: curve.equity.slice().buffer,
+    trips: packTrips(trips).buffer,
+  };
+  const [honesty] = await runWorkerChunks({
+    workerEntry: options.workerEntry,
+    chunks: [payload],
+    signal: options.signal,
+    workerName: 'backtest worker',
+    cancelled: () => new BacktestCancelled(),
+    reply: fromBacktestWorkerSchema,
+    start: (chunk): ToBacktestWorker => ({ seq: 0, type: 'honesty', payload: chunk }),
+    onReply: (message): ChunkOutcome<BacktestHonesty> => {
+      switch (message.type) {
+        case 'honesty':
+          return { result: message.payload };
+        case 'failed':
+          return { failure: message.payload.message };
+        case 'progress':
+        case 'results':
+          return { failure: `backtest worker answered a honesty request with '${message.type}'` };
+        default:
+          return message satisfies never;
+      }
+    },
+  });
+  if (honesty === undefined) throw new Error('backtest worker sent no honesty reading');
+  return honesty;
 }
 
 function request(
@@ -197,7 +276,6 @@ function runChunks(
   total: number,
   options: BacktestPoolOptions,
 ): Promise<ChunkResult[]> {
-  const done = requests.map(() => 0);
   return runWorkerChunks({
     workerEntry: options.workerEntry,
     chunks: requests,
@@ -206,42 +284,55 @@ function runChunks(
     cancelled: () => new BacktestCancelled(),
     reply: fromBacktestWorkerSchema,
     start: (payload): ToBacktestWorker => ({ seq: 0, type: 'run', payload }),
-    onReply: (message, chunk): ChunkOutcome<ChunkResult> => {
-      switch (message.type) {
-        case 'progress':
-          done[chunk] = message.payload.done;
-          options.onProgress?.(
-            done.reduce((s, d) => s + d, 0),
-            total,
-          );
-          return null;
-        case 'results': {
-          const { detail } = message.payload;
-          return {
-            result: {
-              firstIndex: message.payload.firstIndex,
-              count: message.payload.count,
-              bars: message.payload.bars,
-              outcomes: new Float64Array(message.payload.outcomes),
-              detail:
-                detail === null
-                  ? null
-                  : {
-                      curve: {
-                        ts: new Float64Array(detail.ts),
-                        equity: new Float64Array(detail.equity),
-                        position: new Float64Array(detail.position),
-                      },
-                      trips: unpackTrips(new Float64Array(detail.trips)),
-                    },
-            },
-          };
-        }
-        case 'failed':
-          return { failure: message.payload.message };
-        default:
-          return message satisfies never;
-      }
-    },
+    onReply: chunkReplies(total, options, requests.length),
   });
+}
+
+/** How the replies to run requests are read, from a worker or from a run in this process. */
+function chunkReplies(
+  total: number,
+  options: BacktestPoolOptions,
+  chunks = 1,
+): (message: BacktestWorkReply, chunk: number) => ChunkOutcome<ChunkResult> {
+  const done: number[] = Array.from({ length: chunks }, () => 0);
+  return (message, chunk) => {
+    switch (message.type) {
+      case 'progress':
+        done[chunk] = message.payload.done;
+        options.onProgress?.(
+          done.reduce((s, d) => s + d, 0),
+          total,
+        );
+        return null;
+      case 'results': {
+        const { detail } = message.payload;
+        return {
+          result: {
+            firstIndex: message.payload.firstIndex,
+            count: message.payload.count,
+            bars: message.payload.bars,
+            outcomes: new Float64Array(message.payload.outcomes),
+            detail:
+              detail === null
+                ? null
+                : {
+                    curve: {
+                      ts: new Float64Array(detail.ts),
+                      equity: new Float64Array(detail.equity),
+                      position: new Float64Array(detail.position),
+                    },
+                    trips: unpackTrips(new Float64Array(detail.trips)),
+                    honesty: detail.honesty,
+                  },
+          },
+        };
+      }
+      case 'honesty':
+        return { failure: 'backtest worker answered a run with a honesty reading' };
+      case 'failed':
+        return { failure: message.payload.message };
+      default:
+        return message satisfies never;
+    }
+  };
 }

@@ -8,7 +8,8 @@ import {
 } from '../../shared/backtest/honesty.js';
 import { computeMetrics, mean, periodReturns, type Metrics } from '../../shared/backtest/metrics.js';
 import { periodsPerYear, type CandleRange } from './candle-run.js';
-import { runSingle, runSweep, type BacktestPoolOptions, type SweepSpec } from './sweep-pool.js';
+import type { BacktestHonesty } from '../../shared/api/domains/backtests.js';
+import { readHonesty, runSingle, runSweep, type BacktestPoolOptions, type SweepSpec } from './sweep-pool.js';
 
 export interface WalkForwardSpec extends Omit<SweepSpec, 'range'> {
   readonly range: CandleRange;
@@ -45,6 +46,8 @@ export interface WalkForwardOutcome {
   readonly sharpeDecay: number;
   /** DSR of the stitched out-of-sample returns over `trials` configurations tried per fold. */
   readonly deflatedSharpe: number;
+  /** The stitched curve's and trips' honesty reading, computed in a backtest worker. */
+  readonly honesty: BacktestHonesty;
 }
 
 /** Work units of a walk-forward job: each fold sweeps every configuration, then runs one test. */
@@ -217,5 +220,11 @@ export async function runWalkForward(
   const estimate = sharpeEstimate(periodReturns(curve.equity), riskFreeRate / perYear);
   const deflatedSharpe =
     variances.length > 0 ? deflatedSharpeRatio(estimate, Math.max(1, n), mean(variances)) : Number.NaN;
-  return { trials: n, folds, curve, trips, outOfSample, sharpeDecay, deflatedSharpe };
+  const honesty = await readHonesty(
+    curve,
+    trips,
+    { periodsPerYear: perYear, riskFreeRate, initialCash },
+    options,
+  );
+  return { trials: n, folds, curve, trips, outOfSample, sharpeDecay, deflatedSharpe, honesty };
 }

@@ -161,10 +161,39 @@ export function percent(value: number | null | undefined, digits = 2): string {
     : `${(value * 100).toFixed(digits)}%`;
 }
 
+/**
+ * `1,234.57`: the text toLocaleString('en-US') gives with these digits, without Intl, whose
+ * first formatter costs a CLI command tens of milliseconds to load. Like ICU it rounds the
+ * shortest decimal that reads back as the value (String(value)), ties away from zero, and keeps
+ * the sign of a negative value that rounds to zero (-0.001 -> `-0.00`).
+ */
 export function fixed(value: number | null | undefined, digits = 2): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? 'n/a'
-    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  const shortest = String(Math.abs(value));
+  // Exponent notation (below 1e-6, from 1e21): rare enough to leave to Intl.
+  if (shortest.includes('e'))
+    return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const [whole = '0', fraction = ''] = shortest.split('.');
+  // The kept digits as one string of digits, rounded up at the first dropped one when it is >= 5.
+  let kept = whole + fraction.slice(0, digits).padEnd(digits, '0');
+  if ((fraction[digits] ?? '0') >= '5') kept = incremented(kept);
+  const integer = kept.slice(0, kept.length - digits);
+  const grouped = integer.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  return `${sign}${grouped}${digits > 0 ? `.${kept.slice(kept.length - digits)}` : ''}`;
+}
+
+/** A string of decimal digits plus one (`0999` -> `1000`, `99` -> `100`). */
+function incremented(digitsText: string): string {
+  const out = digitsText.split('');
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== '9') {
+      out[i] = String(Number(out[i]) + 1);
+      return out.join('');
+    }
+    out[i] = '0';
+  }
+  return `1${out.join('')}`;
 }
 
 /** Columns padded to their widest cell; numbers right-aligned. */

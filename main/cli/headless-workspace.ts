@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { backtestHandlers, type BacktestCommandName } from '../backtests/backtest-api.js';
+import { runBacktestWork } from '../backtests/backtest-work.js';
 import type { CommandHandlers } from '../host/api-handlers.js';
 import { JobBoard } from '../jobs/job-board.js';
-import { openDatabase, type SqliteDatabase } from '../storage/database.js';
+import { openDatabase, SCHEMA_VERSION, userVersion, type SqliteDatabase } from '../storage/database.js';
 import { ensureDataDir, workspaceDatabasePath } from '../storage/data-folder.js';
 import { StrategyLibrary, strategiesFolder } from '../strategies/strategy-library.js';
 import { jobFollower } from './cli-command.js';
@@ -25,9 +28,33 @@ export interface HeadlessWorkspace {
   close(): void;
 }
 
-export function openHeadlessWorkspace(dataDir: string): HeadlessWorkspace {
+export interface HeadlessWorkspaceOptions {
+  /**
+   * A command that only reads (`runs`, `strategies`): the database is opened read-only when it
+   * is already at this build's version, so reading never writes the file or waits on a writer.
+   */
+  readonly readOnly?: boolean;
+}
+
+/** How long a read waits on a writer's lock, as openDatabase's connections do. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** The workspace read-only, or null when it must be opened for writing (missing or older). */
+function openReadOnly(databaseFile: string): SqliteDatabase | null {
+  if (!existsSync(databaseFile)) return null;
+  const db = new Database(databaseFile, { readonly: true, timeout: BUSY_TIMEOUT_MS });
+  if (userVersion(db) === SCHEMA_VERSION) return db;
+  // An older file needs its migrations, a newer one the refusal openDatabase gives.
+  db.close();
+  return null;
+}
+
+export function openHeadlessWorkspace(
+  dataDir: string,
+  options: HeadlessWorkspaceOptions = {},
+): HeadlessWorkspace {
   const databaseFile = workspaceDatabasePath(ensureDataDir(dataDir));
-  const db = openDatabase(databaseFile);
+  const db = (options.readOnly === true ? openReadOnly(databaseFile) : null) ?? openDatabase(databaseFile);
   // The window may have this workspace open: its running jobs are alive, not interrupted.
   const jobs = new JobBoard(db, { recoverInterrupted: false });
   const follow = jobFollower(jobs);
@@ -41,6 +68,9 @@ export function openHeadlessWorkspace(dataDir: string): HeadlessWorkspace {
     databaseFile,
     featureWorkerEntry: workerEntry,
     strategies,
+    // A terminal has no window to keep responsive: one configuration runs here, which spares
+    // starting a thread and loading the worker's modules (most of a 45k-bar run's time).
+    runSingleInProcess: runBacktestWork,
   });
   return {
     db,

@@ -251,8 +251,14 @@ export function blockBootstrap(
   for (let r = 0; r < resamples; r++) {
     let filled = 0;
     while (filled < n) {
-      const start = rng.int(0, n);
-      for (let k = 0; k < block && filled < n; k++) sample[filled++] = values[(start + k) % n] ?? 0;
+      let at = rng.int(0, n);
+      const end = Math.min(n, filled + block);
+      // Wrapping by a compare, not `% n`: this copy is most of a run's honesty reading (a
+      // division per value cost a CLI backtest of 45k bars about a tenth of a second).
+      while (filled < end) {
+        sample[filled++] = values[at++] ?? 0;
+        if (at === n) at = 0;
+      }
     }
     distribution[r] = statistic(sample);
   }

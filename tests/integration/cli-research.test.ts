@@ -272,6 +272,43 @@ describe('the research CLI (built dist/main/cli.js as a child process)', () => {
     expect(new Set(run.trades.map((t) => t.quantity))).toEqual(new Set([0.5]));
   });
 
+  it('stores the honesty reading of a CLI run (computed where the run ran) and deletes a run as the window does', () => {
+    const run = json(
+      'backtest',
+      '--strategy',
+      'sma-crossover',
+      '--to',
+      rows[3000]?.[0] ?? '',
+    ) as BacktestRunDetail;
+    expect(run.honesty?.monteCarlo?.runs).toBe(1000);
+    expect(run.honesty?.sharpeInterval.lower).toEqual(expect.any(Number));
+    expect(run.honesty?.probabilisticSharpe).toEqual(expect.any(Number));
+
+    expect(cli('runs', '--help').stdout).toContain('usage: npm run cli -- runs [<id> | delete <id>]');
+    expect(json('runs', 'delete', String(run.id))).toEqual({ id: run.id, deleted: true });
+    expect((json('runs') as BacktestRunInfo[]).some((r) => r.id === run.id)).toBe(false);
+    const shown = cli('runs', String(run.id));
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toContain(`no backtest run ${run.id}`);
+    const again = cli('runs', 'delete', String(run.id));
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`cli runs: no backtest run ${run.id}`);
+    const bare = cli('runs', 'delete');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('runs delete takes one run id');
+
+    const other = json(
+      'backtest',
+      '--strategy',
+      'sma-crossover',
+      '--to',
+      rows[3000]?.[0] ?? '',
+    ) as BacktestRunDetail;
+    const human = cli('runs', 'delete', String(other.id));
+    expect(human.code).toBe(0);
+    expect(human.stdout).toBe(`deleted run ${other.id}\n`);
+  });
+
   it('refuses a bad flag or value with a clear message and exit code 2', () => {
     const unknown = cli('backtest', '--strategy', 'sma-crossover', '--fee', '1');
     expect(unknown.code).toBe(2);
