@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import { RecordedEvents } from '../features/recorded-events.js';
+import { FundingStore } from '../storage/funding-store.js';
 import { MarketStore } from '../storage/market-store.js';
 import {
   toBacktestWorkerSchema,
@@ -82,9 +83,18 @@ function runOn(db: Database.Database, request: BacktestWorkRequest): void {
       // one copy of every event (a month of trades is gigabytes as objects; re-decoding it from
       // packed chunks runs at tens of millions of trades a second, far below a run's own cost).
       const replay = stream;
+      const funding = new FundingStore(db).schedule(request.instrument, request.from, request.to);
       steps = 0;
       runOne = (params) => {
-        const outcome = runEventConfiguration(replay, strategy, params, costs, timeframe, request.seed);
+        const outcome = runEventConfiguration(
+          replay,
+          strategy,
+          params,
+          costs,
+          timeframe,
+          request.seed,
+          funding,
+        );
         steps = outcome.result.steps;
         if (steps === 0) throw new Error(`no recorded trades or books of ${request.instrument} in the range`);
         return outcome;

@@ -1,5 +1,6 @@
 import type { LatencyConfig } from '../../shared/backtest/costs.js';
 import { EventBacktest } from '../../shared/backtest/engine.js';
+import { NO_FUNDING, type FundingSchedule } from '../../shared/backtest/funding.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
@@ -63,7 +64,8 @@ export function latencyConfig(latency: RunCosts['latency']): LatencyConfig {
  * its sampled latency. Bar strategies see bars of `timeframe` built from the trades, and the
  * equity is sampled once per `timeframe` so the metrics annualise as a candle run's do.
  *
- * `replay` starts at `from` (replayFrom).
+ * `replay` starts at `from` (replayFrom). `funding`: the stored funding of the range, paid by a
+ * perpetual account at each of its times.
  */
 export function runEventConfiguration(
   replay: EventReplay,
@@ -72,6 +74,7 @@ export function runEventConfiguration(
   costs: RunCosts,
   timeframe: Timeframe,
   seed: number,
+  funding: FundingSchedule = NO_FUNDING,
 ): RunOutcome {
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
@@ -81,6 +84,7 @@ export function runEventConfiguration(
     barMs,
     equityIntervalMs: barMs,
     log: 'trades',
+    funding,
   });
   replay((event) => {
     engine.onEvent(event);
