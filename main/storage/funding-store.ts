@@ -20,7 +20,7 @@ export class FundingStore {
       key: db.prepare<[string], number>('SELECT key FROM instruments WHERE id = ?').pluck(),
       upsert: db.prepare<[number, number, number]>(
         `INSERT INTO funding_rates (instrument, ts, rate) VALUES (?, ?, ?)
-         ON CONFLICT (instrument, ts) DO UPDATE SET rate = excluded.rate`,
+         ON CONFLICT (instrument, ts) DO UPDATE SET rate = excluded.rate WHERE rate <> excluded.rate`,
       ),
       range: db.prepare<[number, number, number], FundingRate>(
         'SELECT ts, rate FROM funding_rates WHERE instrument = ? AND ts >= ? AND ts < ? ORDER BY ts',
@@ -31,14 +31,15 @@ export class FundingStore {
     };
   }
 
-  private keyOf(instrument: string): number {
+  /** The instrument's key; throws naming an instrument the workspace does not have. */
+  keyOf(instrument: string): number {
     const key = this.sql.key.get(instrument);
     if (key === undefined)
       throw new Error(`Unknown instrument '${instrument}': add it before storing its funding rates`);
     return key;
   }
 
-  /** Writes the rates in one transaction; returns how many rows were written or changed. */
+  /** Writes the rates in one transaction; returns how many rows were added or changed. */
   upsert(instrument: string, rates: readonly FundingRate[]): number {
     const key = this.keyOf(instrument);
     return this.db.transaction(() => {

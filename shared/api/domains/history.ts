@@ -19,6 +19,11 @@ export const importFormatSchema = z.enum([
   'tardis-book',
   /** Per-level book CSV with its messages numbered: ts_ms,side,price,amount,is_snapshot,msg_id,... */
   'book-csv',
+  /**
+   * Perpetual funding rates: Binance's fundingRate export (calc_time,funding_interval_hours,
+   * last_funding_rate) or two columns, time and rate (fractions of notional).
+   */
+  'funding-rates',
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
