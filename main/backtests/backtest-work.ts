@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { BacktestHonesty } from '../../shared/api/domains/backtests.js';
 import { isUserStrategyKind } from '../../shared/api/domains/backtests.js';
 import { RecordedEvents } from '../features/recorded-events.js';
+import { FundingStore } from '../storage/funding-store.js';
 import { MarketStore } from '../storage/market-store.js';
 import { evaluateStrategy } from '../strategies/user-strategy.js';
 import type { BacktestWorkRequest, FromBacktestWorker, HonestyWorkRequest } from './backtest-protocol.js';
@@ -101,6 +102,7 @@ function runOn(db: Database.Database, request: BacktestWorkRequest, send: SendRe
               `${request.instrument} ${new Date(request.from).toISOString()}..${new Date(request.to).toISOString()}`,
             )
           : null;
+      const funding = new FundingStore(db).schedule(request.instrument, request.from, request.to);
       steps = 0;
       runOne = (params) => {
         const outcome = runEventConfiguration(
@@ -111,6 +113,7 @@ function runOn(db: Database.Database, request: BacktestWorkRequest, send: SendRe
           timeframe,
           request.seed,
           recordedLatency,
+          funding,
         );
         steps = outcome.result.steps;
         if (steps === 0) throw new Error(`no recorded trades or books of ${request.instrument} in the range`);

@@ -7,10 +7,12 @@ import {
   type BacktestResult,
   type CandleSeries,
 } from '../../shared/backtest/engine.js';
+import { fundingPerBar } from '../../shared/backtest/funding.js';
 import { sharpeEstimate, type SharpeEstimate } from '../../shared/backtest/honesty.js';
 import { periodReturns, resultMetrics, type Metrics } from '../../shared/backtest/metrics.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { withBarSizing } from '../../shared/trading/sized-strategy.js';
+import { FundingStore } from '../storage/funding-store.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { definitionOf, type StrategyRef } from './param-grid.js';
 
@@ -36,11 +38,17 @@ export function periodsPerYear(timeframe: Timeframe): number {
 
 /**
  * The stored bars of a range, [from, to) by open time, as the engine's columns: read straight
- * into typed arrays (MarketStore.candleColumns), no Candle object per bar.
+ * into typed arrays (MarketStore.candleColumns), no Candle object per bar. Where funding rates
+ * are stored for the instrument, those of the range ride along as a rate per bar (funding.ts);
+ * the engine applies them to perpetual accounts only.
  */
 export function readSeries(store: MarketStore, range: CandleRange): CandleSeries {
   const columns = store.candleColumns(range.instrument, range.timeframe, range.from, range.to);
-  return { ...columns, barMs: TIMEFRAME_MS[range.timeframe] };
+  const series = { ...columns, barMs: TIMEFRAME_MS[range.timeframe] };
+  const schedule = new FundingStore(store.db).schedule(range.instrument, range.from, range.to);
+  if (schedule.ts.length === 0) return series;
+  const funding = fundingPerBar(series.openTime, schedule);
+  return { ...series, fundingRate: funding.rate, fundingEvents: funding.events };
 }
 
 export interface RunOutcome {
@@ -129,6 +137,7 @@ export const METRIC_KEYS = [
   'refusedOrders',
   'liquidations',
   'fundingPaid',
+  'fundingEvents',
 ] as const satisfies readonly (keyof Metrics)[];
 
 const ESTIMATE_KEYS = [

@@ -2,6 +2,7 @@ import type { LatencyConfig } from '../../shared/backtest/costs.js';
 import { FeedDelaySample, recordedLatency } from '../../shared/backtest/recorded-latency.js';
 import { createRng } from '../../shared/market/rng.js';
 import { EventBacktest } from '../../shared/backtest/engine.js';
+import { NO_FUNDING, type FundingSchedule } from '../../shared/backtest/funding.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { OrderBook } from '../../shared/market/order-book.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
@@ -86,7 +87,8 @@ export function recordedLatencyOf(replay: EventReplay, seed: number, range: stri
  * equity is sampled once per `timeframe` so the metrics annualise as a candle run's do.
  *
  * `replay` starts at `from` (replayFrom). `recorded` is recordedLatencyOf(replay) when the
- * costs ask for the "recorded" latency model.
+ * costs ask for the "recorded" latency model. `funding`: the stored funding of the range, paid
+ * by a perpetual account at each of its times.
  */
 export function runEventConfiguration(
   replay: EventReplay,
@@ -96,6 +98,7 @@ export function runEventConfiguration(
   timeframe: Timeframe,
   seed: number,
   recorded: LatencyConfig | null = null,
+  funding: FundingSchedule = NO_FUNDING,
 ): RunOutcome {
   const barMs = TIMEFRAME_MS[timeframe];
   const engine = new EventBacktest({
@@ -105,6 +108,7 @@ export function runEventConfiguration(
     barMs,
     equityIntervalMs: barMs,
     log: 'trades',
+    funding,
   });
   replay((event) => {
     engine.onEvent(event);

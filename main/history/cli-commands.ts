@@ -13,6 +13,7 @@ import { ensureDataDir, workspaceDatabasePath } from '../storage/data-folder.js'
 import { GapLedger } from '../storage/gap-ledger.js';
 import { MarketStore } from '../storage/market-store.js';
 import { abortableSleep, runBackfill } from './backfill.js';
+import { forFundingHistory, runFundingBackfill } from './funding-backfill.js';
 import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
 import { InstrumentStepsStore, PROVISIONAL_STEPS } from './instrument-steps.js';
@@ -187,18 +188,41 @@ export async function runHistoryCommand(
         const exchangeId = required(values, 'exchange', 'backfill');
         const symbol = required(values, 'symbol', 'backfill');
         const kind = text(values, 'kind') ?? 'trades';
-        if (kind !== 'trades' && kind !== 'candles')
-          throw new HistoryUsageError('--kind must be trades or candles');
+        if (kind !== 'trades' && kind !== 'candles' && kind !== 'funding')
+          throw new HistoryUsageError('--kind must be trades, candles or funding');
         const endpoint = text(values, 'endpoint');
         const exchange = createExchange(
           exchangeId,
           endpoint === undefined ? {} : { endpoint: { rest: endpoint } },
         );
+        if (kind === 'funding') forFundingHistory(exchange, exchangeId);
         await exchange.loadMarkets();
         const market = marketSummaries(exchange).find((m) => m.symbol === symbol);
         if (market === undefined) throw new HistoryUsageError(`${exchangeId} has no market '${symbol}'`);
         const instrument = instrumentOf(exchangeId, market);
         store.upsertInstrument(instrument);
+        if (kind === 'funding') {
+          const funding = await runFundingBackfill(
+            db,
+            {
+              fetchFundingRateHistory: (s, since, limit) => exchange.fetchFundingRateHistory(s, since, limit),
+            },
+            {
+              instrument: instrument.id,
+              symbol,
+              from: time(values, 'from', 'backfill'),
+              to: time(values, 'to', 'backfill'),
+            },
+            (done, total, message) => {
+              show(done, total, message);
+            },
+          );
+          endProgress();
+          process.stdout.write(
+            `backfilled ${funding.rows} funding rates of ${instrument.id} (${funding.inserted} new or changed) in ${funding.pages} pages\n`,
+          );
+          return true;
+        }
         const result = await runBackfill(
           {
             db,

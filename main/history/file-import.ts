@@ -6,6 +6,7 @@ import { Unzip, UnzipInflate } from 'fflate';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { ColumnMapping, ImportFormat, ImportPreview } from '../../shared/api/domains/history.js';
 import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
+import { fundingLayoutOf } from './funding-file.js';
 import { CandleColumns, TradeColumns, rowsRange, type MarketRows } from './trade-batch.js';
 
 /** A file could not be imported; names the file and the line (or Parquet row group). */
@@ -83,7 +84,7 @@ type LineHandler = (line: string, lineNumber: number, isUnterminatedLast: boolea
  * meanwhile), which is where a streamed import writes a batch. A file that does not end with a
  * newline has its last line flagged, so a cut-off last row is reported instead of imported short.
  */
-async function readLines(
+export async function readLines(
   file: string,
   onLine: LineHandler,
   options: Pick<ParseOptions, 'onProgress' | 'signal'>,
@@ -303,7 +304,12 @@ export async function previewFile(file: string, rows = 10): Promise<ImportPrevie
   const header = isHeader(first) ? first.map((name) => name.trim()) : null;
   return {
     file,
-    format: format === 'csv' && header?.join(',') === TARDIS_TRADES_HEADER ? 'tardis-trades' : format,
+    format:
+      format === 'csv' && header?.join(',') === TARDIS_TRADES_HEADER
+        ? 'tardis-trades'
+        : format === 'csv' && (await fundingLayoutOf(file, format)) !== null
+          ? 'funding-rates'
+          : format,
     header,
     rows: (header === null ? lines : lines.slice(1)).slice(0, rows),
     timeframe: timeframeFromName(file),
@@ -601,6 +607,13 @@ function rowParser(options: ParseOptions, header: readonly string[] | null, file
         file,
         'line 1',
         `a ${options.format} file is a book, imported message by message`,
+      );
+    // Funding rate files are no market rows either: importFile hands them to funding-file.ts.
+    case 'funding-rates':
+      throw new ImportError(
+        file,
+        'line 1',
+        'a funding rate file is stored as funding, not as trades or candles',
       );
     default:
       return options.format satisfies never;

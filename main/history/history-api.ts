@@ -10,6 +10,7 @@ import { BookHistory } from '../storage/book-history.js';
 import { GapLedger } from '../storage/gap-ledger.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { abortableSleep, runBackfill, type HistoryExchange } from './backfill.js';
+import { forFundingHistory, runFundingBackfill } from './funding-backfill.js';
 import { MarketContextReader } from './context.js';
 import { CoverageReader } from './coverage.js';
 import { exportRange } from './export-file.js';
@@ -289,12 +290,26 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
               request.exchange,
               request.endpoint === undefined ? {} : { endpoint: { rest: request.endpoint } },
             );
+            if (request.kind === 'funding') forFundingHistory(exchange, request.exchange);
             await exchange.loadMarkets();
             const market = marketSummaries(exchange).find((m) => m.symbol === request.symbol);
             if (market === undefined)
               throw new Error(`${request.exchange} has no market '${request.symbol}'`);
             const instrument = instrumentOf(request.exchange, market);
             store.upsertInstrument(instrument);
+            if (request.kind === 'funding')
+              return runFundingBackfill(
+                db,
+                {
+                  fetchFundingRateHistory: (symbol, since, limit) =>
+                    exchange.fetchFundingRateHistory(symbol, since, limit),
+                },
+                { instrument: instrument.id, symbol: request.symbol, from: request.from, to: request.to },
+                (done, total, message) => {
+                  work.progress(done, total, message);
+                },
+                work.signal,
+              );
             const history: HistoryExchange = {
               fetchTrades: (symbol, since, limit) => exchange.fetchTrades(symbol, since, limit),
               fetchOHLCV: (symbol, timeframe, since, limit) =>

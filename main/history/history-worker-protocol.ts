@@ -59,9 +59,23 @@ const bookImportResultSchema = z.object({
   }),
 });
 
+/** A funding rate file (funding-file.ts): every rate in one transaction. */
+const fundingImportResultSchema = z.object({
+  file: z.string(),
+  format: z.literal('funding-rates'),
+  kind: z.literal('funding'),
+  rows: z.number().int().nonnegative(),
+  inserted: z.number().int().nonnegative(),
+  from: z.number().int().nullable(),
+  to: z.number().int().nullable(),
+  candles: z.literal(0),
+  transactions: z.number().int().nonnegative(),
+});
+
 export const importResultSchema = z.discriminatedUnion('kind', [
   rowsImportResultSchema,
   bookImportResultSchema,
+  fundingImportResultSchema,
 ]);
 
 export const repairResultSchema = z.object({

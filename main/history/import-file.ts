@@ -8,6 +8,7 @@ import { BulkStore } from './bulk-store.js';
 import { CandleLedger, repairCandles } from './candle-ledger.js';
 import { detectFormat, scanFile, type ParseOptions } from './file-import.js';
 import { FileStepsSniffer, type InstrumentStepSizes } from './instrument-steps.js';
+import { fundingLayoutOf, importFundingFile, type FundingImportResult } from './funding-file.js';
 
 export interface ImportRequest {
   readonly path: string;
@@ -67,7 +68,7 @@ export async function importFile(
   onProgress: ImportProgress = () => undefined,
   signal?: AbortSignal,
   chunkRows = IMPORT_CHUNK_ROWS,
-): Promise<ImportResult | BookImportResult> {
+): Promise<ImportResult | BookImportResult | FundingImportResult> {
   // ---- book files (issue #12 item 4): an L2 book file, named or found by its header, is
   // imported message by message by book-import.ts. Keep this hook when importFile changes.
   const bookLayout = await bookLayoutOf(request.path, request.format);
@@ -84,6 +85,15 @@ export async function importFile(
     );
   }
   // ---- end of the book file hook
+  // Funding rate files (issue #13): named, or recognised by header or name; funding-file.ts.
+  const fundingLayout = await fundingLayoutOf(request.path, request.format);
+  if (fundingLayout !== null)
+    return importFundingFile(
+      db,
+      { path: request.path, instrument: request.instrument, layout: fundingLayout },
+      onProgress,
+      signal,
+    );
   const format = request.format ?? detectFormat(request.path);
   const bulk = new BulkStore(db);
   bulk.keyOf(request.instrument); // fail before reading a large file for an unknown instrument

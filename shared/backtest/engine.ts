@@ -12,6 +12,7 @@ import {
   type LatencyModel,
 } from './costs.js';
 import { FillModel, type FillListener, type Venue } from './fill-model.js';
+import { checkFundingSchedule, type FundingSchedule } from './funding.js';
 import {
   affordable,
   buyingPowerQuantity,
@@ -79,6 +80,12 @@ export interface BacktestConfig {
   readonly account?: AccountRules;
   /** Amount step a reduced order is floored to (0: none). */
   readonly lotStep?: number;
+  /**
+   * Event mode, perpetual accounts: the stored funding times and rates of the run's range
+   * (funding.ts). Each is paid at the mark when market time reaches it. Candle mode takes its
+   * funding with the bars (CandleSeries.fundingRate). Spot accounts pay none.
+   */
+  readonly funding?: FundingSchedule;
   /**
    * A run whose equity reaches zero stops there and is marked ruined: its curve ends at 0 and
    * no order is sent after. Default: on for backtests (no `initialPosition`); an account taken
@@ -153,6 +160,8 @@ export interface BacktestResult {
   readonly liquidations: number;
   /** Funding paid (quote, negative = received). */
   readonly fundingPaid: number;
+  /** Funding times in the run's range that were applied (0: the run had no funding, or is spot). */
+  readonly fundingEvents: number;
 }
 
 type ActionKind = 'submit' | 'cancel' | 'replace' | 'expire';
@@ -257,6 +266,7 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
   private reducedOrders = 0;
   private refusedOrders = 0;
   private liquidations = 0;
+  protected fundingEvents = 0;
 
   // StrategyContext fields, kept current by the modes.
   ts = Number.NaN;
@@ -346,6 +356,7 @@ export abstract class BacktestCore implements FillListener, StrategyContext {
       refusedOrders: this.refusedOrders,
       liquidations: this.liquidations,
       fundingPaid: a.fundingPaid,
+      fundingEvents: this.fundingEvents,
     };
   }
 
@@ -670,6 +681,9 @@ export class EventBacktest extends BacktestCore {
   private readonly bars: TradeBars | null;
   /** The last delta of a book message not yet known to be whole, or null. */
   private pendingMessage: MarketEvent | null = null;
+  private readonly funding: FundingSchedule | null;
+  /** Index of the next funding time not yet reached. */
+  private nextFunding = 0;
 
   constructor(config: BacktestConfig) {
     super(config, config.latency ?? ZERO_LATENCY);
@@ -679,6 +693,10 @@ export class EventBacktest extends BacktestCore {
     const barMs = config.barMs ?? 0;
     this.bars = barMs > 0 ? new TradeBars(barMs) : null;
     if (!(this.equityIntervalMs > 0)) throw new RangeError('equityIntervalMs must be > 0');
+    const funding = config.funding ?? null;
+    if (funding !== null) checkFundingSchedule(funding);
+    this.funding =
+      funding !== null && this.rules.kind === 'perpetual' && funding.ts.length > 0 ? funding : null;
   }
 
   /**
@@ -776,6 +794,8 @@ export class EventBacktest extends BacktestCore {
     // point, before any event, is the initial cash).
     while (ts >= this.nextSampleTs) {
       if (this.nextActionAt <= this.nextSampleTs) this.runActions(this.nextSampleTs);
+      // Funding due by a grid time is in that point's equity, so the curve shows each payment.
+      if (this.funding !== null) this.settleFunding(this.nextSampleTs);
       this.sample(this.nextSampleTs);
       this.nextSampleTs += this.equityIntervalMs;
     }
@@ -785,6 +805,7 @@ export class EventBacktest extends BacktestCore {
       this.closeBar(bars.close());
     }
     if (this.nextActionAt <= ts) this.runActions(ts);
+    if (this.funding !== null) this.settleFunding(ts);
     this.ts = ts;
   }
 
@@ -799,9 +820,29 @@ export class EventBacktest extends BacktestCore {
     this.endMessage();
     if (Number.isFinite(endTs)) {
       this.runActions(endTs);
+      if (this.funding !== null && !this.ruined) this.settleFunding(endTs);
       this.sample(endTs);
     }
     return this.result();
+  }
+
+  /**
+   * Pays every funding time reached by `ts` at the mark it finds (the mid or last trade before
+   * it), before the event at `ts` moves the mark; orders due by a funding time fill first. The schedule holds the run's range only, so
+   * every time reached counts, paid or not (a flat position pays nothing).
+   */
+  private settleFunding(ts: number): void {
+    const funding = this.funding;
+    if (funding === null) return;
+    const times = funding.ts;
+    while (this.nextFunding < times.length && (times[this.nextFunding] ?? 0) <= ts) {
+      // Orders reaching the venue by the funding time change the position it is paid on.
+      const at = times[this.nextFunding] ?? 0;
+      if (this.nextActionAt <= at) this.runActions(at);
+      this.payFunding(this.mark, funding.rate[this.nextFunding] ?? 0);
+      this.fundingEvents++;
+      this.nextFunding++;
+    }
   }
 
   private closeBar(bar: BarView): void {
@@ -828,6 +869,8 @@ export interface CandleSeries {
    * data has it. A long pays position x open x rate (a negative rate pays longs).
    */
   readonly fundingRate?: Float64Array;
+  /** Funding times the `fundingRate` column holds (several can share a long bar); default: its bars with a rate. */
+  readonly fundingEvents?: number;
 }
 
 /** Candle mode: OHLCV bars only, BarFillModel fills, the same core and strategy interface. */
@@ -849,8 +892,10 @@ export class CandleBacktest extends BacktestCore {
     this.curveEquity.reserve(series.length + 1);
     this.curvePosition.reserve(series.length + 1);
     const source = this.featureSource;
-    const funding = series.fundingRate ?? null;
     const perpetual = this.rules.kind === 'perpetual';
+    // A spot position pays no funding, whatever the data carries.
+    const funding = perpetual ? (series.fundingRate ?? null) : null;
+    if (funding !== null) this.fundingEvents = series.fundingEvents ?? countRates(funding, series.length);
     let previous = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < series.length; i++) {
       const t = openTime[i] ?? 0;
@@ -890,6 +935,12 @@ export class CandleBacktest extends BacktestCore {
     }
     return this.result();
   }
+}
+
+function countRates(rates: Float64Array, length: number): number {
+  let n = 0;
+  for (let i = 0; i < length; i++) if (Number.isFinite(rates[i] ?? Number.NaN)) n++;
+  return n;
 }
 
 /** Convenience: an event-mode run over recorded events. */

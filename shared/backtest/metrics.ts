@@ -43,6 +43,8 @@ export interface RunAccounting {
   readonly refusedOrders: number;
   readonly liquidations: number;
   readonly fundingPaid: number;
+  /** Funding times applied in the run's range (0: none stored, or a spot account). */
+  readonly fundingEvents?: number;
 }
 
 export interface MetricsOptions {
@@ -78,6 +80,8 @@ export interface Metrics {
   readonly refusedOrders: number;
   readonly liquidations: number;
   readonly fundingPaid: number;
+  /** Funding times applied: whether the run had funding at all, and how often it was paid. */
+  readonly fundingEvents: number;
 }
 
 /**
@@ -231,6 +235,7 @@ export function computeMetrics(input: MetricsInput, options: MetricsOptions): Me
     refusedOrders: input.accounting?.refusedOrders ?? 0,
     liquidations: input.accounting?.liquidations ?? 0,
     fundingPaid: input.accounting?.fundingPaid ?? 0,
+    fundingEvents: input.accounting?.fundingEvents ?? 0,
   };
 }
 
@@ -262,6 +267,7 @@ export function resultMetrics(
         refusedOrders: result.refusedOrders ?? 0,
         liquidations: result.liquidations ?? 0,
         fundingPaid: result.fundingPaid ?? 0,
+        fundingEvents: result.fundingEvents ?? 0,
       },
     },
     options,

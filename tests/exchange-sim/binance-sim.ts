@@ -60,6 +60,16 @@ export interface BinanceSimOptions {
   readonly port?: number;
   /** Commission on every fill, a fraction of what the account receives (default 0.001). */
   readonly feeRate?: number;
+  /**
+   * USDⓈ-M perpetuals served on /fapi/v1 (exchangeInfo and fundingRate only): unified symbol
+   * (BTC/USDT:USDT) and its funding history, [fundingTime ms, rate] in time order.
+   */
+  readonly perpetuals?: readonly SimPerpetualSpec[];
+}
+
+export interface SimPerpetualSpec {
+  readonly symbol: string;
+  readonly funding: readonly (readonly [number, number])[];
 }
 
 export type SimStream = 'trade' | 'depth' | 'kline';
@@ -745,6 +755,44 @@ export class BinanceSimulator {
       case '/api/v3/exchangeInfo':
         reply(200, this.exchangeInfo());
         return;
+      case '/fapi/v1/exchangeInfo':
+        reply(200, this.perpetualInfo());
+        return;
+      case '/dapi/v1/exchangeInfo':
+        // No coin-margined contracts: ccxt asks for them when loading every derivative.
+        reply(200, {
+          timezone: 'UTC',
+          serverTime: this.clock(),
+          rateLimits: [],
+          exchangeFilters: [],
+          symbols: [],
+        });
+        return;
+      case '/fapi/v1/fundingRate': {
+        // Binance: ascending from startTime (inclusive), `limit` rows (default 100, max 1000).
+        const id = q.get('symbol') ?? '';
+        const perpetual = (this.options.perpetuals ?? []).find((p) => perpetualId(p.symbol) === id);
+        if (perpetual === undefined) {
+          reply(400, { code: -1121, msg: 'Invalid symbol.' });
+          return;
+        }
+        const start = Number(q.get('startTime') ?? 0);
+        const end = Number(q.get('endTime') ?? Number.MAX_SAFE_INTEGER);
+        const limit = Math.min(1000, Number(q.get('limit') ?? 100));
+        reply(
+          200,
+          perpetual.funding
+            .filter(([ts]) => ts >= start && ts <= end)
+            .slice(0, limit)
+            .map(([ts, rate]) => ({
+              symbol: id,
+              fundingTime: ts,
+              fundingRate: rate.toFixed(8),
+              markPrice: '0',
+            })),
+        );
+        return;
+      }
       case '/api/v3/depth': {
         const market = symbolMarket();
         if (market === null) return;
@@ -912,6 +960,45 @@ export class BinanceSimulator {
     };
   }
 
+  /** The USDⓈ-M exchangeInfo of the configured perpetuals: what ccxt's fetchMarkets reads. */
+  private perpetualInfo(): unknown {
+    return {
+      timezone: 'UTC',
+      serverTime: this.clock(),
+      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 2400 }],
+      exchangeFilters: [],
+      assets: [],
+      symbols: (this.options.perpetuals ?? []).map((perpetual) => {
+        const [pair = '', settle = ''] = perpetual.symbol.split(':');
+        const [base = '', quote = ''] = pair.split('/');
+        return {
+          symbol: perpetualId(perpetual.symbol),
+          pair: `${base}${quote}`,
+          contractType: 'PERPETUAL',
+          deliveryDate: 4_133_404_800_000,
+          onboardDate: 1_569_398_400_000,
+          status: 'TRADING',
+          baseAsset: base,
+          quoteAsset: quote,
+          marginAsset: settle,
+          pricePrecision: 2,
+          quantityPrecision: 3,
+          baseAssetPrecision: 8,
+          quotePrecision: 8,
+          underlyingType: 'COIN',
+          triggerProtect: '0.0500',
+          filters: [
+            { filterType: 'PRICE_FILTER', minPrice: '0.10', maxPrice: '4529764', tickSize: '0.10' },
+            { filterType: 'LOT_SIZE', minQty: '0.001', maxQty: '1000', stepSize: '0.001' },
+            { filterType: 'MIN_NOTIONAL', notional: '100' },
+          ],
+          orderTypes: ['LIMIT', 'MARKET'],
+          timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
+        };
+      }),
+    };
+  }
+
   private price(market: SimMarket, value: number): string {
     return value.toFixed(market.priceDecimals);
   }
@@ -919,6 +1006,11 @@ export class BinanceSimulator {
   private size(market: SimMarket, value: number): string {
     return value.toFixed(market.sizeDecimals);
   }
+}
+
+/** Binance's id of a perpetual: BTC/USDT:USDT -> BTCUSDT. */
+function perpetualId(symbol: string): string {
+  return (symbol.split(':')[0] ?? '').replace('/', '');
 }
 
 function newBar(openTime: number, trade: SimTrade): Bar {

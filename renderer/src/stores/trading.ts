@@ -5,6 +5,7 @@ import type { CommandRequest, CommandResponse, TopicPayload } from '../../../sha
 import {
   orderRequestSchema,
   type OrderRequestWire,
+  type PaperSizing,
   type RiskReport,
   type TradingState,
 } from '../../../shared/api/domains/trading.js';
@@ -203,10 +204,11 @@ export interface PaperForm {
   /** The registered model the ML-signal strategy trades. */
   readonly modelId: number | null;
   /**
-   * Position sizing: the strategy's own quantity, a fraction of equity, a volatility target, or
-   * capped Kelly on the model's probability (ML signal only).
+   * Position sizing: the strategy's own quantity, a fraction of equity, all-in (the whole equity,
+   * its fee paid, floored to the lot), a volatility target, or capped Kelly on the model's
+   * probability (ML signal only): every rule of shared/trading/sized-strategy.ts.
    */
-  readonly sizing: 'fixed' | 'fixed-fraction' | 'vol-target' | 'kelly';
+  readonly sizing: (typeof PAPER_SIZINGS)[number];
   readonly fraction: number;
   /** Kelly: the share of full Kelly, the cap on the fraction, and the payoff (0 = from the exits). */
   readonly kellyScale: number;
@@ -221,6 +223,18 @@ export interface PaperForm {
   readonly trailing: number;
 }
 
+/**
+ * The sizings the Trading panel offers: every kind the contract (and so the shared sizing
+ * module) has, in the picker's order. A test holds it equal to the contract's list.
+ */
+export const PAPER_SIZINGS = [
+  'fixed',
+  'fixed-fraction',
+  'all-in',
+  'vol-target',
+  'kelly',
+] as const satisfies readonly PaperSizing['kind'][];
+
 /** The sizing and exits of a paper start, only what differs from the defaults. */
 export function paperDecisions(
   p: PaperForm,
@@ -233,18 +247,20 @@ export function paperDecisions(
   const sizing =
     p.sizing === 'fixed-fraction'
       ? { kind: p.sizing, fraction: p.fraction, lot: p.lot }
-      : p.sizing === 'vol-target'
-        ? { kind: p.sizing, annualVol: p.annualVol, lookback: p.volLookback, maxLeverage: 1, lot: p.lot }
-        : p.sizing === 'kelly'
-          ? {
-              kind: p.sizing,
-              scale: p.kellyScale,
-              cap: p.kellyCap,
-              ...(p.payoff > 0 ? { payoff: p.payoff } : {}),
-              maxLeverage: 1,
-              lot: p.lot,
-            }
-          : null;
+      : p.sizing === 'all-in'
+        ? { kind: p.sizing, lot: p.lot }
+        : p.sizing === 'vol-target'
+          ? { kind: p.sizing, annualVol: p.annualVol, lookback: p.volLookback, maxLeverage: 1, lot: p.lot }
+          : p.sizing === 'kelly'
+            ? {
+                kind: p.sizing,
+                scale: p.kellyScale,
+                cap: p.kellyCap,
+                ...(p.payoff > 0 ? { payoff: p.payoff } : {}),
+                maxLeverage: 1,
+                lot: p.lot,
+              }
+            : null;
   return {
     ...(sizing === null ? {} : { sizing }),
     ...(Object.keys(exits).length === 0 ? {} : { exits }),

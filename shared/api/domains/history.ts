@@ -19,6 +19,11 @@ export const importFormatSchema = z.enum([
   'tardis-book',
   /** Per-level book CSV with its messages numbered: ts_ms,side,price,amount,is_snapshot,msg_id,... */
   'book-csv',
+  /**
+   * Perpetual funding rates: Binance's fundingRate export (calc_time,funding_interval_hours,
+   * last_funding_rate) or two columns, time and rate (fractions of notional).
+   */
+  'funding-rates',
 ]);
 export type ImportFormat = z.infer<typeof importFormatSchema>;
 
@@ -300,13 +305,15 @@ export const historyCommands = {
     response: jobSchema,
   },
   'history.backfill': {
-    summary: 'Fetches trades or candles for a date range from an exchange (ccxt), resumable, as a job.',
+    summary:
+      'Fetches trades, candles or (perpetuals) funding rates for a date range from an exchange (ccxt), as a job.',
     request: z.object({
       exchange: z.string().min(1),
       symbol: z.string().min(1),
       from: timestamp,
       to: timestamp,
-      kind: z.enum(['trades', 'candles']),
+      /** `funding`: the perpetual's funding rate history, where the exchange has it in ccxt. */
+      kind: z.enum(['trades', 'candles', 'funding']),
       timeframe: timeframeSchema.default('1m'),
       /** Base URL of a Binance-protocol endpoint to use instead of the exchange's own (a simulator). */
       endpoint: z.url().optional(),

@@ -235,7 +235,8 @@ function ImportPanel() {
     <section className="data-panel" aria-label="Import">
       <h3>Import a file</h3>
       <label>
-        File on the host (Binance trades / aggTrades / klines CSV or zip, Tardis.dev trades, any CSV, Parquet)
+        File on the host (Binance trades / aggTrades / klines / fundingRate CSV or zip, Tardis.dev trades, any
+        CSV, Parquet)
         <input
           className="wide"
           value={path}
@@ -562,7 +563,7 @@ function BackfillPanel() {
   const startBackfill = useHistory((s) => s.startBackfill);
   const [exchange, setExchange] = useState('binance');
   const [symbol, setSymbol] = useState('BTC/USDT');
-  const [kind, setKind] = useState<'trades' | 'candles'>('candles');
+  const [kind, setKind] = useState<'trades' | 'candles' | 'funding'>('candles');
   const [timeframe, setTimeframe] = useState<Timeframe>('1m');
   const [from, setFrom] = useState(() => Date.now() - DAY_MS);
   const [to, setTo] = useState(() => Date.now());
@@ -593,11 +594,13 @@ function BackfillPanel() {
         <select
           value={kind}
           onChange={(e) => {
-            setKind(e.target.value === 'trades' ? 'trades' : 'candles');
+            const value = e.target.value;
+            setKind(value === 'trades' || value === 'funding' ? value : 'candles');
           }}
         >
           <option value="candles">candles</option>
           <option value="trades">trades</option>
+          <option value="funding">funding rates (perpetual, e.g. BTC/USDT:USDT)</option>
         </select>
       </label>
       {kind === 'candles' ? <TimeframeSelect label="Bars" value={timeframe} onChange={setTimeframe} /> : null}

@@ -1,9 +1,19 @@
 import { useEffect, useMemo } from 'react';
 import { useMarkets, useTrading } from '../../stores/context.js';
+import { PAPER_SIZINGS } from '../../stores/trading.js';
 import { NumberInput, ParamInput } from '../backtests/FormInputs.js';
 import { defaultParams, paperStrategies } from '../backtests/strategyParams.js';
 import { askDesktopPermissionOnce } from './desktopNotices.js';
 import { stamp } from './tradingFormat.js';
+
+/** What each sizing reads as in the picker. */
+const SIZING_LABELS: Record<(typeof PAPER_SIZINGS)[number], string> = {
+  fixed: 'Strategy quantity',
+  'fixed-fraction': 'Fraction of equity',
+  'all-in': 'All-in (floored to the lot)',
+  'vol-target': 'Volatility target',
+  kelly: 'Capped Kelly (model probability)',
+};
 
 /**
  * The paper broker's strategy: instrument, strategy and parameters (the ML-signal strategy with
@@ -218,20 +228,16 @@ export function PaperPanel() {
             data-testid="paper-sizing"
             value={paper.sizing}
             onChange={(event) => {
-              const value = event.target.value;
-              if (
-                value === 'fixed' ||
-                value === 'fixed-fraction' ||
-                value === 'vol-target' ||
-                (value === 'kelly' && isMl)
-              )
-                setPaper({ sizing: value });
+              const value = PAPER_SIZINGS.find((kind) => kind === event.target.value);
+              // Kelly reads the model's probability: offered with the ML-signal strategy only.
+              if (value !== undefined && (value !== 'kelly' || isMl)) setPaper({ sizing: value });
             }}
           >
-            <option value="fixed">Strategy quantity</option>
-            <option value="fixed-fraction">Fraction of equity</option>
-            <option value="vol-target">Volatility target</option>
-            {isMl && <option value="kelly">Capped Kelly (model probability)</option>}
+            {PAPER_SIZINGS.filter((kind) => kind !== 'kelly' || isMl).map((kind) => (
+              <option key={kind} value={kind}>
+                {SIZING_LABELS[kind]}
+              </option>
+            ))}
           </select>
         </label>
         {paper.sizing === 'kelly' && (
@@ -248,6 +254,11 @@ export function PaperPanel() {
         {paper.sizing === 'fixed-fraction' && (
           <div className="form-pair">
             {number('fraction', 'Fraction of equity')}
+            {number('lot', 'Lot')}
+          </div>
+        )}
+        {paper.sizing === 'all-in' && (
+          <div className="form-pair" title="The whole equity, its taker fee paid, rounded down to the lot">
             {number('lot', 'Lot')}
           </div>
         )}

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { runConfig, type RunCosts } from '../../../../main/backtests/candle-run.js';
 import { decisionSizing, withDecisions } from '../../../../main/trading/decisions.js';
+import { PAPER_SIZINGS, paperDecisions, type PaperForm } from '../../../../renderer/src/stores/trading.js';
 import { backtestCostsSchema } from '../../../../shared/api/domains/backtests.js';
+import { paperSizingSchema } from '../../../../shared/api/domains/trading.js';
 import { CandleBacktest, EventBacktest, type CandleSeries } from '../../../../shared/backtest/engine.js';
 import { smaCrossover } from '../../../../shared/backtest/strategies/index.js';
 import type { MarketEvent } from '../../../../shared/domain/market.js';
@@ -57,6 +59,35 @@ function events(): MarketEvent[] {
 
 const params = smaCrossover.params.parse({ fast: 2, slow: 4, quantity: 1 });
 
+/** The sizing a paper or live start sends when the Trading panel's picker is set to `kind`. */
+function pickedInTradingPanel(kind: PaperForm['sizing'], fraction: number) {
+  const form: PaperForm = {
+    venue: 'paper',
+    instrument: 'x',
+    strategy: 'sma-crossover',
+    params: {},
+    maker: 0,
+    taker: 0.001,
+    submitMs: 0,
+    cancelMs: 0,
+    initialCash: 10_000,
+    modelId: null,
+    sizing: kind,
+    fraction,
+    kellyScale: 0.5,
+    kellyCap: 0.25,
+    payoff: 0,
+    annualVol: 0.2,
+    volLookback: 60,
+    lot: 0.001,
+    stopLoss: 0,
+    takeProfit: 0,
+    trailing: 0,
+  };
+  // Parsed as the host parses a `trading.paper.start` request.
+  return paperSizingSchema.parse(paperDecisions(form).sizing);
+}
+
 function costs(sizing: RunCosts['sizing']): RunCosts {
   return backtestCostsSchema.parse({
     initialCash: 10_000,
@@ -67,6 +98,10 @@ function costs(sizing: RunCosts['sizing']): RunCosts {
 }
 
 describe('sizing parity across modes', () => {
+  it("offers in the Trading panel's picker every sizing the shared module has", () => {
+    expect(PAPER_SIZINGS).toEqual(paperSizingSchema.options.map((option) => option.shape.kind.value));
+  });
+
   for (const sizing of [{ kind: 'fixed-fraction', fraction: 0.5 }, { kind: 'all-in' }] as const) {
     it(`sizes ${sizing.kind} the same in backtest, paper and live`, () => {
       const run = costs(sizing);
@@ -80,7 +115,7 @@ describe('sizing parity across modes', () => {
         smaCrossover.create(params),
         {
           sizing: decisionSizing(
-            { ...sizing, lot: 0.001 },
+            pickedInTradingPanel(sizing.kind, sizing.kind === 'fixed-fraction' ? sizing.fraction : 0.1),
             {},
             { assetVol: () => Number.NaN, upProbability: () => Number.NaN },
           ),
