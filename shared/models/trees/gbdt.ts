@@ -3,6 +3,7 @@ import type { ModelArtifact, ModelParamsOf, TrainedModel, TrainOptions } from '.
 import { binRows, fitBins } from './bins.js';
 import { TREE_FORMAT, TREE_FORMAT_VERSION, treeToJson, type TreeModelJson } from './codec.js';
 import { growTree, type SplitCriterion } from './grow.js';
+import { SerialHistograms, type HistogramBuilder } from './histogram.js';
 import { leafOf, type DecisionTree } from './tree.js';
 import { abortError, checkTrainingSet, prepareRows, type TreeTrainingSet } from './training-set.js';
 
@@ -268,11 +269,16 @@ export function sampleFeatures(width: number, fraction: number, rng: Rng): Int32
   return all.subarray(0, k).sort();
 }
 
+export interface GbdtTrainOptions extends TrainOptions {
+  /** Where node histograms are built (default: this thread); the trees do not depend on it. */
+  readonly histograms?: HistogramBuilder;
+}
+
 export function trainGbdt(
   train: TreeTrainingSet,
   valid: TreeTrainingSet | null,
   params: GbdtParams,
-  options: TrainOptions = {},
+  options: GbdtTrainOptions = {},
 ): GbdtModel {
   checkTrainingSet(train, 'training set');
   if (valid !== null) {
@@ -288,7 +294,11 @@ export function trainGbdt(
   const classes = train.classes;
   const perRound = classes === 3 ? 3 : 1;
   const bins = fitBins(x, rows, width, params.bins);
-  const binned = binRows(bins, x, rows, width);
+  const histograms = options.histograms ?? new SerialHistograms();
+  // The arrays the histogram threads read: binned rows, gradients and each tree's rows.
+  const binned = histograms.bytes(rows * width);
+  binned.set(binRows(bins, x, rows, width));
+  const treeRowsBuffer = histograms.ints(rows);
   const baseScore = initialScores(y, weights, rows, classes);
   const raw = new Float64Array(rows * perRound);
   for (let r = 0; r < rows; r++) raw.set(baseScore, r * perRound);
@@ -296,7 +306,7 @@ export function trainGbdt(
   if (valid !== null && validRaw !== null)
     for (let r = 0; r < valid.rows; r++) validRaw.set(baseScore, r * perRound);
   const criterion = boostingCriterion(params.l2, params.learningRate);
-  const gradients = new Float64Array(rows * 2);
+  const gradients = histograms.floats(rows * 2);
   const probs = new Float64Array(perRound > 1 ? rows * perRound : 0);
   if (perRound > 1) softmaxRows(raw, rows, probs);
   const trees: DecisionTree[] = [];
@@ -311,9 +321,10 @@ export function trainGbdt(
     // Gradients of every output come from the scores before this round (`probs`), as in softmax boosting.
     for (let k = 0; k < perRound; k++) {
       fillGradients(raw, probs, y, weights, rows, classes, k, gradients);
-      const treeRows = Int32Array.from(sample);
+      const treeRows = treeRowsBuffer.subarray(0, sample.length);
+      treeRows.set(sample);
       const { tree: builder, leaves } = growTree(
-        { binned, width, bins, values: gradients, sample: treeRows },
+        { binned, width, bins, values: gradients, sample: treeRows, histograms },
         criterion,
         {
           depth: params.depth,

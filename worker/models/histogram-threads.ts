@@ -1,0 +1,152 @@
+import { availableParallelism } from 'node:os';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  addHistogram,
+  blockRowsOf,
+  histogramSize,
+  MAX_BLOCKS,
+  type HistogramBuilder,
+  type HistogramJob,
+} from '../../shared/models/trees/histogram.js';
+import {
+  CONTROL_SLOTS,
+  Slot,
+  takeBlocks,
+  type ArrayKind,
+  type SharedArrayMessage,
+} from './histogram-protocol.js';
+
+type SharedView = Uint8Array | Float64Array | Int32Array;
+
+/**
+ * A HistogramBuilder that splits every node of more than one row block over helper threads
+ * (worker/tree-histograms.ts) and this thread. Training code stays synchronous: the caller
+ * publishes a job in a shared control array, wakes the helpers with Atomics.notify, takes
+ * blocks itself, then waits (Atomics.wait) until every helper is done and adds the block
+ * histograms in block order, exactly as SerialHistograms does in one thread.
+ */
+export class ThreadedHistograms implements HistogramBuilder {
+  readonly threads: number;
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * 4));
+  private readonly helpers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private readonly ids = new WeakMap<ArrayBufferLike, number>();
+  private nextId = 1;
+  private features: Int32Array = new Int32Array(0);
+  private blockHists: Float64Array = new Float64Array(0);
+  private closed = false;
+
+  /** Starts `helpers` threads from the built helper entry (dist/worker/tree-histograms.js). */
+  constructor(helpers: number, entry: URL) {
+    if (!(Number.isInteger(helpers) && helpers >= 1))
+      throw new RangeError(`histogram threads need at least one helper, got ${helpers}`);
+    this.threads = helpers + 1;
+    for (let i = 0; i < helpers; i++) {
+      const channel = new MessageChannel();
+      const worker = new Worker(entry, {
+        workerData: { control: this.control.buffer, arrays: channel.port2 },
+        transferList: [channel.port2],
+      });
+      // Idle helpers sleep in Atomics.wait; they must not keep the process alive.
+      worker.unref();
+      this.helpers.push(worker);
+      this.ports.push(channel.port1);
+    }
+  }
+
+  bytes(length: number): Uint8Array {
+    return this.register(new Uint8Array(new SharedArrayBuffer(length)), 'bytes');
+  }
+
+  floats(length: number): Float64Array {
+    return this.register(new Float64Array(new SharedArrayBuffer(length * 8)), 'floats');
+  }
+
+  ints(length: number): Int32Array {
+    return this.register(new Int32Array(new SharedArrayBuffer(length * 4)), 'ints');
+  }
+
+  build(job: HistogramJob, out: Float64Array): void {
+    if (this.closed) throw new Error('the histogram threads were closed');
+    const size = histogramSize(job);
+    const rows = job.end - job.start;
+    const blockRows = blockRowsOf(rows);
+    const blocks = Math.max(1, Math.ceil(rows / blockRows));
+    if (this.features.length < job.features.length) this.features = this.ints(job.features.length);
+    this.features.set(job.features);
+    if (this.blockHists.length < MAX_BLOCKS * size) this.blockHists = this.floats(MAX_BLOCKS * size);
+    const c = this.control;
+    c[Slot.BinnedId] = this.idOf(job.binned, 'binned rows');
+    c[Slot.BinnedOffset] = job.binned.byteOffset;
+    c[Slot.Width] = job.width;
+    c[Slot.ValuesId] = this.idOf(job.values, 'row values');
+    c[Slot.ValuesOffset] = job.values.byteOffset / 8;
+    c[Slot.Channels] = job.channels;
+    c[Slot.SampleId] = this.idOf(job.sample, 'sample');
+    c[Slot.SampleOffset] = job.sample.byteOffset / 4;
+    c[Slot.Start] = job.start;
+    c[Slot.End] = job.end;
+    c[Slot.FeaturesId] = this.idOf(this.features, 'features');
+    c[Slot.FeatureCount] = job.features.length;
+    c[Slot.BinStride] = job.binStride;
+    c[Slot.BlockRows] = blockRows;
+    c[Slot.HistsId] = this.idOf(this.blockHists, 'block histograms');
+    Atomics.store(c, Slot.NextBlock, 0);
+    Atomics.store(c, Slot.Done, 0);
+    // A node of one block is not worth waking anyone for.
+    const helping = blocks > 1;
+    if (helping) {
+      Atomics.add(c, Slot.Generation, 1);
+      Atomics.notify(c, Slot.Generation);
+    }
+    const local = { ...job, features: this.features.subarray(0, job.features.length) };
+    takeBlocks(c, local, this.blockHists);
+    if (helping) {
+      for (
+        let done = Atomics.load(c, Slot.Done);
+        done < this.helpers.length;
+        done = Atomics.load(c, Slot.Done)
+      )
+        Atomics.wait(c, Slot.Done, done);
+    }
+    out.fill(0, 0, size);
+    for (let b = 0; b < blocks; b++) addHistogram(out, this.blockHists, b * size, size);
+  }
+
+  /** Stops the helpers; the builder refuses work afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.control, Slot.Stop, 1);
+    Atomics.add(this.control, Slot.Generation, 1);
+    Atomics.notify(this.control, Slot.Generation);
+    await Promise.all(this.helpers.map((worker) => worker.terminate()));
+    for (const port of this.ports) port.close();
+  }
+
+  private register<T extends SharedView>(view: T, kind: ArrayKind): T {
+    const id = this.nextId++;
+    this.ids.set(view.buffer, id);
+    const message: SharedArrayMessage = { id, kind, buffer: view.buffer as SharedArrayBuffer };
+    // Queued before the job that uses it is published; helpers drain the queue on waking.
+    for (const port of this.ports) port.postMessage(message);
+    return view;
+  }
+
+  private idOf(view: SharedView, what: string): number {
+    const id = this.ids.get(view.buffer);
+    if (id === undefined)
+      throw new Error(
+        `histogram threads: the ${what} are not in memory from this builder's bytes/floats/ints`,
+      );
+    return id;
+  }
+}
+
+/**
+ * The builder for this machine: one thread per core (this one and cores - 1 helpers). Null on
+ * one core (or `threads` 1): build in this thread.
+ */
+export function histogramThreadsFor(entry: URL, threads = availableParallelism()): ThreadedHistograms | null {
+  return threads > 1 ? new ThreadedHistograms(threads - 1, entry) : null;
+}

@@ -1,0 +1,64 @@
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { HistogramJob } from '../shared/models/trees/histogram.js';
+import { Slot, takeBlocks, type SharedArrayMessage } from './models/histogram-protocol.js';
+
+/**
+ * A histogram helper thread of ThreadedHistograms (worker/models/histogram-threads.ts): sleeps
+ * on the control array, builds row blocks of each published job, counts itself done. It never
+ * returns to its event loop while running, so shared arrays arrive by receiveMessageOnPort.
+ */
+
+interface HelperData {
+  readonly control: SharedArrayBuffer;
+  readonly arrays: MessagePort;
+}
+
+function isHelperData(data: unknown): data is HelperData {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    'control' in data &&
+    data.control instanceof SharedArrayBuffer &&
+    'arrays' in data
+  );
+}
+
+if (!isHelperData(workerData)) throw new Error('tree-histograms: started without its control array');
+const { arrays } = workerData;
+const control = new Int32Array(workerData.control);
+const buffers = new Map<number, SharedArrayMessage>();
+
+function buffer(slot: number, what: string): SharedArrayBuffer {
+  const id = control[slot] ?? 0;
+  let entry = buffers.get(id);
+  while (entry === undefined) {
+    const received = receiveMessageOnPort(arrays);
+    if (received === undefined) throw new Error(`tree-histograms: ${what} (array ${id}) never arrived`);
+    const message = received.message as SharedArrayMessage;
+    buffers.set(message.id, message);
+    entry = buffers.get(id);
+  }
+  return entry.buffer;
+}
+
+let seen = Atomics.load(control, Slot.Generation);
+for (;;) {
+  Atomics.wait(control, Slot.Generation, seen);
+  seen = Atomics.load(control, Slot.Generation);
+  if (Atomics.load(control, Slot.Stop) === 1) break;
+  const get = (slot: number): number => control[slot] ?? 0;
+  const job: HistogramJob = {
+    binned: new Uint8Array(buffer(Slot.BinnedId, 'binned rows'), get(Slot.BinnedOffset)),
+    width: get(Slot.Width),
+    values: new Float64Array(buffer(Slot.ValuesId, 'row values'), get(Slot.ValuesOffset) * 8),
+    channels: get(Slot.Channels),
+    sample: new Int32Array(buffer(Slot.SampleId, 'sample'), get(Slot.SampleOffset) * 4),
+    start: get(Slot.Start),
+    end: get(Slot.End),
+    features: new Int32Array(buffer(Slot.FeaturesId, 'features'), 0, get(Slot.FeatureCount)),
+    binStride: get(Slot.BinStride),
+  };
+  takeBlocks(control, job, new Float64Array(buffer(Slot.HistsId, 'block histograms')));
+  Atomics.add(control, Slot.Done, 1);
+  Atomics.notify(control, Slot.Done);
+}
