@@ -247,12 +247,13 @@ function fillGradients(
 }
 
 function sampleRows(rows: number, fraction: number, weights: Float64Array, rng: Rng): Int32Array {
-  const kept: number[] = [];
+  const kept = new Int32Array(rows);
+  let n = 0;
   for (let r = 0; r < rows; r++) {
     if ((weights[r] ?? 0) <= 0) continue;
-    if (fraction >= 1 || rng.next() < fraction) kept.push(r);
+    if (fraction >= 1 || rng.next() < fraction) kept[n++] = r;
   }
-  return Int32Array.from(kept);
+  return kept.subarray(0, n);
 }
 
 /** ceil(fraction * width) distinct features, ascending. */
