@@ -41,7 +41,10 @@ function buffer(slot: number, what: string): SharedArrayBuffer {
   return entry.buffer;
 }
 
+// Read before counting in: the builder publishes no job until every helper is in.
 let seen = Atomics.load(control, Slot.Generation);
+Atomics.add(control, Slot.Ready, 1);
+Atomics.notify(control, Slot.Ready);
 for (;;) {
   Atomics.wait(control, Slot.Generation, seen);
   seen = Atomics.load(control, Slot.Generation);

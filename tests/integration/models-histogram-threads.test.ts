@@ -67,4 +67,22 @@ describe('histogram threads', () => {
       threaded.build(job, new Float64Array(18));
     }).toThrow(/binned rows are not in memory/);
   });
+
+  it('says which helper failed to start instead of waiting for it forever', async () => {
+    const missing = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/worker/no-such-helper.js'));
+    const broken = new ThreadedHistograms(1, missing, 500);
+    try {
+      const data = ruleSet(10_000, 3, linear3, 3);
+      const params = modelParamsSchema.parse({
+        kind: 'gbdt',
+        trees: 1,
+        patience: 0,
+      }) as ModelParamsOf<'gbdt'>;
+      expect(() => trainGbdt(data, null, params, { histograms: broken })).toThrow(
+        /1 of 1 helpers \(.*no-such-helper\.js\) did not start within 0\.5 s/,
+      );
+    } finally {
+      await broken.close();
+    }
+  });
 });

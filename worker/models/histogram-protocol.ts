@@ -26,8 +26,10 @@ export const Slot = {
   BinStride: 16,
   BlockRows: 17,
   HistsId: 18,
+  /** Helpers count themselves in once they wait for jobs. */
+  Ready: 19,
 } as const;
-export const CONTROL_SLOTS = 19;
+export const CONTROL_SLOTS = 20;
 
 export type ArrayKind = 'bytes' | 'floats' | 'ints';
 

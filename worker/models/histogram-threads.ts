@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import {
   addHistogram,
@@ -18,6 +21,11 @@ import {
 
 type SharedView = Uint8Array | Float64Array | Int32Array;
 
+/** Starting a thread takes well under a second; far longer means its entry failed to load. */
+const START_TIMEOUT_MS = 20_000;
+/** One node's histogram is milliseconds of work, even on a machine under heavy load. */
+const JOB_TIMEOUT_MS = 60_000;
+
 /**
  * A HistogramBuilder that splits every node of more than one row block over helper threads
  * (worker/tree-histograms.ts) and this thread. Training code stays synchronous: the caller
@@ -35,9 +43,16 @@ export class ThreadedHistograms implements HistogramBuilder {
   private features: Int32Array = new Int32Array(0);
   private blockHists: Float64Array = new Float64Array(0);
   private closed = false;
+  private started = false;
+  /** Why a helper thread failed, if one did (its error event, seen once this thread is free). */
+  private failure: string | null = null;
 
   /** Starts `helpers` threads from the built helper entry (dist/worker/tree-histograms.js). */
-  constructor(helpers: number, entry: URL) {
+  constructor(
+    helpers: number,
+    private readonly entry: URL,
+    private readonly startTimeoutMs = START_TIMEOUT_MS,
+  ) {
     if (!(Number.isInteger(helpers) && helpers >= 1))
       throw new RangeError(`histogram threads need at least one helper, got ${helpers}`);
     this.threads = helpers + 1;
@@ -49,6 +64,9 @@ export class ThreadedHistograms implements HistogramBuilder {
       });
       // Idle helpers sleep in Atomics.wait; they must not keep the process alive.
       worker.unref();
+      worker.on('error', (error) => {
+        this.failure = error.message;
+      });
       this.helpers.push(worker);
       this.ports.push(channel.port1);
     }
@@ -95,20 +113,17 @@ export class ThreadedHistograms implements HistogramBuilder {
     Atomics.store(c, Slot.Done, 0);
     // A node of one block is not worth waking anyone for.
     const helping = blocks > 1;
+    if (helping && !this.started) {
+      this.waitFor(Slot.Ready, this.startTimeoutMs, 'start');
+      this.started = true;
+    }
     if (helping) {
       Atomics.add(c, Slot.Generation, 1);
       Atomics.notify(c, Slot.Generation);
     }
     const local = { ...job, features: this.features.subarray(0, job.features.length) };
     takeBlocks(c, local, this.blockHists);
-    if (helping) {
-      for (
-        let done = Atomics.load(c, Slot.Done);
-        done < this.helpers.length;
-        done = Atomics.load(c, Slot.Done)
-      )
-        Atomics.wait(c, Slot.Done, done);
-    }
+    if (helping) this.waitFor(Slot.Done, JOB_TIMEOUT_MS, 'finish a histogram');
     out.fill(0, 0, size);
     for (let b = 0; b < blocks; b++) addHistogram(out, this.blockHists, b * size, size);
   }
@@ -122,6 +137,28 @@ export class ThreadedHistograms implements HistogramBuilder {
     Atomics.notify(this.control, Slot.Generation);
     await Promise.all(this.helpers.map((worker) => worker.terminate()));
     for (const port of this.ports) port.close();
+  }
+
+  /**
+   * Blocks until control[slot] counts every helper. A helper that died never counts itself,
+   * so the wait is bounded and the error names the entry that failed.
+   */
+  private waitFor(slot: number, timeoutMs: number, what: string): void {
+    const deadline = performance.now() + timeoutMs;
+    for (
+      let n = Atomics.load(this.control, slot);
+      n < this.helpers.length;
+      n = Atomics.load(this.control, slot)
+    ) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const reason = this.failure === null ? '' : `: ${this.failure}`;
+        throw new Error(
+          `histogram threads: ${this.helpers.length - n} of ${this.helpers.length} helpers (${this.entry.href}) did not ${what} within ${timeoutMs / 1000} s${reason}`,
+        );
+      }
+      Atomics.wait(this.control, slot, n, left);
+    }
   }
 
   private register<T extends SharedView>(view: T, kind: ArrayKind): T {
@@ -148,5 +185,7 @@ export class ThreadedHistograms implements HistogramBuilder {
  * one core (or `threads` 1): build in this thread.
  */
 export function histogramThreadsFor(entry: URL, threads = availableParallelism()): ThreadedHistograms | null {
-  return threads > 1 ? new ThreadedHistograms(threads - 1, entry) : null;
+  // Run from sources (a unit test) there is no built helper: build in this thread.
+  if (threads <= 1 || !existsSync(fileURLToPath(entry))) return null;
+  return new ThreadedHistograms(threads - 1, entry);
 }
