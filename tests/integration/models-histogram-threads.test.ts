@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelParamsSchema, type ModelParamsOf } from '../../shared/models/model.js';
 import { trainGbdt } from '../../shared/models/trees/gbdt.js';
 import { SerialHistograms } from '../../shared/models/trees/histogram.js';
+import { probeBackend } from '../../main/models/training-runner.js';
 import { ThreadedHistograms } from '../../worker/models/histogram-threads.js';
 import { linear3, ruleSet } from '../unit/shared/models/trees/builders.js';
 
@@ -84,5 +86,11 @@ describe('histogram threads', () => {
     } finally {
       await broken.close();
     }
+  });
+
+  it('are reported by the training worker: one per core', async () => {
+    const training = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/worker/training.js'));
+    const info = await probeBackend(training);
+    expect(info.treeThreads).toBe(availableParallelism());
   });
 });

@@ -185,7 +185,12 @@ export class ThreadedHistograms implements HistogramBuilder {
  * one core (or `threads` 1): build in this thread.
  */
 export function histogramThreadsFor(entry: URL, threads = availableParallelism()): ThreadedHistograms | null {
+  const count = histogramThreadCount(entry, threads);
+  return count > 1 ? new ThreadedHistograms(count - 1, entry) : null;
+}
+
+/** The threads histogramThreadsFor would build on, without starting any. */
+export function histogramThreadCount(entry: URL, threads = availableParallelism()): number {
   // Run from sources (a unit test) there is no built helper: build in this thread.
-  if (threads <= 1 || !existsSync(fileURLToPath(entry))) return null;
-  return new ThreadedHistograms(threads - 1, entry);
+  return threads > 1 && existsSync(fileURLToPath(entry)) ? threads : 1;
 }
