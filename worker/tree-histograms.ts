@@ -26,19 +26,26 @@ function isHelperData(data: unknown): data is HelperData {
 if (!isHelperData(workerData)) throw new Error('tree-histograms: started without its control array');
 const { arrays } = workerData;
 const control = new Int32Array(workerData.control);
-const buffers = new Map<number, SharedArrayMessage>();
+const buffers = new Map<number, SharedArrayBuffer>();
+
+/** Applies every queued registration and release, in the order the builder sent them. */
+function drain(): void {
+  for (
+    let received = receiveMessageOnPort(arrays);
+    received !== undefined;
+    received = receiveMessageOnPort(arrays)
+  ) {
+    const message = received.message as SharedArrayMessage;
+    if (message.type === 'add') buffers.set(message.id, message.buffer);
+    else buffers.delete(message.id);
+  }
+}
 
 function buffer(slot: number, what: string): SharedArrayBuffer {
   const id = control[slot] ?? 0;
-  let entry = buffers.get(id);
-  while (entry === undefined) {
-    const received = receiveMessageOnPort(arrays);
-    if (received === undefined) throw new Error(`tree-histograms: ${what} (array ${id}) never arrived`);
-    const message = received.message as SharedArrayMessage;
-    buffers.set(message.id, message);
-    entry = buffers.get(id);
-  }
-  return entry.buffer;
+  const found = buffers.get(id);
+  if (found === undefined) throw new Error(`tree-histograms: ${what} (array ${id}) never arrived`);
+  return found;
 }
 
 // Read before counting in: the builder publishes no job until every helper is in.
@@ -49,6 +56,7 @@ for (;;) {
   Atomics.wait(control, Slot.Generation, seen);
   seen = Atomics.load(control, Slot.Generation);
   if (Atomics.load(control, Slot.Stop) === 1) break;
+  drain();
   const get = (slot: number): number => control[slot] ?? 0;
   const job: HistogramJob = {
     binned: new Uint8Array(buffer(Slot.BinnedId, 'binned rows'), get(Slot.BinnedOffset)),

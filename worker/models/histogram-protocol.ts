@@ -33,12 +33,15 @@ export const CONTROL_SLOTS = 20;
 
 export type ArrayKind = 'bytes' | 'floats' | 'ints';
 
-/** Sent on a helper's port when the builder hands out a shared array. */
-export interface SharedArrayMessage {
-  readonly id: number;
-  readonly kind: ArrayKind;
-  readonly buffer: SharedArrayBuffer;
-}
+/** Sent on a helper's port when the builder hands out a shared array, and when it is released. */
+export type SharedArrayMessage =
+  | {
+      readonly type: 'add';
+      readonly id: number;
+      readonly kind: ArrayKind;
+      readonly buffer: SharedArrayBuffer;
+    }
+  | { readonly type: 'drop'; readonly id: number };
 
 /**
  * Claims blocks of the published job until none is left; each block's histogram goes to its

@@ -128,6 +128,14 @@ export class ThreadedHistograms implements HistogramBuilder {
     for (let b = 0; b < blocks; b++) addHistogram(out, this.blockHists, b * size, size);
   }
 
+  release(view: Uint8Array | Float64Array | Int32Array): void {
+    const id = this.ids.get(view.buffer);
+    if (id === undefined) return;
+    this.ids.delete(view.buffer);
+    const message: SharedArrayMessage = { type: 'drop', id };
+    for (const port of this.ports) port.postMessage(message);
+  }
+
   /** Stops the helpers; the builder refuses work afterwards. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -164,7 +172,7 @@ export class ThreadedHistograms implements HistogramBuilder {
   private register<T extends SharedView>(view: T, kind: ArrayKind): T {
     const id = this.nextId++;
     this.ids.set(view.buffer, id);
-    const message: SharedArrayMessage = { id, kind, buffer: view.buffer as SharedArrayBuffer };
+    const message: SharedArrayMessage = { type: 'add', id, kind, buffer: view.buffer as SharedArrayBuffer };
     // Queued before the job that uses it is published; helpers drain the queue on waking.
     for (const port of this.ports) port.postMessage(message);
     return view;

@@ -313,82 +313,89 @@ export function trainGbdt(
   const trees: DecisionTree[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestRounds = 0;
-  for (let round = 0; round < params.trees; round++) {
-    if (options.signal?.aborted === true) throw abortError();
-    const sample = sampleRows(rows, params.rowSample, weights, rng);
-    const everyRow = sample.length === rows;
-    const inSample = everyRow ? null : new Uint8Array(rows);
-    if (inSample !== null) for (const r of sample) inSample[r] = 1;
-    // Gradients of every output come from the scores before this round (`probs`), as in softmax boosting.
-    for (let k = 0; k < perRound; k++) {
-      fillGradients(raw, probs, y, weights, rows, classes, k, gradients);
-      const treeRows = treeRowsBuffer.subarray(0, sample.length);
-      treeRows.set(sample);
-      const { tree: builder, leaves } = growTree(
-        { binned, width, bins, values: gradients, sample: treeRows, histograms },
-        criterion,
-        {
-          depth: params.depth,
-          growth: params.growth,
-          leaves: params.leaves,
-          minLeaf: params.minLeaf,
-          features: sampleFeatures(width, params.colSample, rng),
-          featuresPerSplit: null,
-          rng,
+  try {
+    for (let round = 0; round < params.trees; round++) {
+      if (options.signal?.aborted === true) throw abortError();
+      const sample = sampleRows(rows, params.rowSample, weights, rng);
+      const everyRow = sample.length === rows;
+      const inSample = everyRow ? null : new Uint8Array(rows);
+      if (inSample !== null) for (const r of sample) inSample[r] = 1;
+      // Gradients of every output come from the scores before this round (`probs`), as in softmax boosting.
+      for (let k = 0; k < perRound; k++) {
+        fillGradients(raw, probs, y, weights, rows, classes, k, gradients);
+        const treeRows = treeRowsBuffer.subarray(0, sample.length);
+        treeRows.set(sample);
+        const { tree: builder, leaves } = growTree(
+          { binned, width, bins, values: gradients, sample: treeRows, histograms },
+          criterion,
+          {
+            depth: params.depth,
+            growth: params.growth,
+            leaves: params.leaves,
+            minLeaf: params.minLeaf,
+            features: sampleFeatures(width, params.colSample, rng),
+            featuresPerSplit: null,
+            rng,
+          },
+          1,
+        );
+        // The rows the tree grew on sit in its leaves' ranges; only rows left out walk the tree.
+        for (const leaf of leaves) {
+          const value = builder.leafValue(leaf.id);
+          for (let i = leaf.start; i < leaf.end; i++) {
+            const at = (treeRows[i] ?? 0) * perRound + k;
+            raw[at] = (raw[at] ?? 0) + value;
+          }
+        }
+        if (inSample !== null) {
+          for (let r = 0; r < rows; r++) {
+            if (inSample[r] === 1) continue;
+            const at = r * perRound + k;
+            raw[at] = (raw[at] ?? 0) + builder.leafValue(builder.leafOfBinned(binned, width, r, bins.bins));
+          }
+        }
+        const tree = builder.freeze();
+        trees.push(tree);
+        if (valid !== null && validRaw !== null) {
+          for (let r = 0; r < valid.rows; r++) {
+            const at = r * perRound + k;
+            validRaw[at] = (validRaw[at] ?? 0) + (tree.value[leafOf(tree, valid.x, r * width)] ?? 0);
+          }
+        }
+      }
+      if (perRound > 1) softmaxRows(raw, rows, probs);
+      const trainLoss = meanLoss(raw, perRound > 1 ? probs : null, y, rows, classes, weights);
+      const validLoss =
+        valid === null || validRaw === null
+          ? Number.NaN
+          : meanLoss(validRaw, null, valid.y, valid.rows, classes, null);
+      options.onProgress?.({
+        step: round + 1,
+        steps: params.trees,
+        unit: 'tree',
+        trainLoss,
+        validLoss,
+        metrics: {
+          trainAccuracy: accuracyOf(raw, y, rows, classes),
+          validAccuracy:
+            valid === null || validRaw === null
+              ? Number.NaN
+              : accuracyOf(validRaw, valid.y, valid.rows, classes),
         },
-        1,
-      );
-      // The rows the tree grew on sit in its leaves' ranges; only rows left out walk the tree.
-      for (const leaf of leaves) {
-        const value = builder.leafValue(leaf.id);
-        for (let i = leaf.start; i < leaf.end; i++) {
-          const at = (treeRows[i] ?? 0) * perRound + k;
-          raw[at] = (raw[at] ?? 0) + value;
-        }
-      }
-      if (inSample !== null) {
-        for (let r = 0; r < rows; r++) {
-          if (inSample[r] === 1) continue;
-          const at = r * perRound + k;
-          raw[at] = (raw[at] ?? 0) + builder.leafValue(builder.leafOfBinned(binned, width, r, bins.bins));
-        }
-      }
-      const tree = builder.freeze();
-      trees.push(tree);
-      if (valid !== null && validRaw !== null) {
-        for (let r = 0; r < valid.rows; r++) {
-          const at = r * perRound + k;
-          validRaw[at] = (validRaw[at] ?? 0) + (tree.value[leafOf(tree, valid.x, r * width)] ?? 0);
-        }
+      });
+      if (valid === null || params.patience === 0) continue;
+      if (validLoss < bestLoss) {
+        bestLoss = validLoss;
+        bestRounds = round + 1;
+      } else if (round + 1 - bestRounds >= params.patience) {
+        break;
       }
     }
-    if (perRound > 1) softmaxRows(raw, rows, probs);
-    const trainLoss = meanLoss(raw, perRound > 1 ? probs : null, y, rows, classes, weights);
-    const validLoss =
-      valid === null || validRaw === null
-        ? Number.NaN
-        : meanLoss(validRaw, null, valid.y, valid.rows, classes, null);
-    options.onProgress?.({
-      step: round + 1,
-      steps: params.trees,
-      unit: 'tree',
-      trainLoss,
-      validLoss,
-      metrics: {
-        trainAccuracy: accuracyOf(raw, y, rows, classes),
-        validAccuracy:
-          valid === null || validRaw === null
-            ? Number.NaN
-            : accuracyOf(validRaw, valid.y, valid.rows, classes),
-      },
-    });
-    if (valid === null || params.patience === 0) continue;
-    if (validLoss < bestLoss) {
-      bestLoss = validLoss;
-      bestRounds = round + 1;
-    } else if (round + 1 - bestRounds >= params.patience) {
-      break;
-    }
+  } finally {
+    // Helper threads hold the shared arrays until told; a long-lived worker trains many models.
+    histograms.release(binned);
+    histograms.release(gradients);
+    histograms.release(treeRowsBuffer);
   }
   // Keep the rounds up to the best validation loss; later ones only fitted noise.
   if (valid !== null && params.patience > 0 && bestRounds > 0) trees.length = bestRounds * perRound;

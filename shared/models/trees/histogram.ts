@@ -34,6 +34,8 @@ export interface HistogramBuilder {
   bytes(length: number): Uint8Array;
   floats(length: number): Float64Array;
   ints(length: number): Int32Array;
+  /** The array will be in no further job: helper threads let go of it. */
+  release(array: Uint8Array | Float64Array | Int32Array): void;
   /** Writes the job's histogram into out[0, features.length * binStride). */
   build(job: HistogramJob, out: Float64Array): void;
 }
@@ -117,6 +119,10 @@ export class SerialHistograms implements HistogramBuilder {
 
   ints(length: number): Int32Array {
     return new Int32Array(length);
+  }
+
+  release(): void {
+    // Nothing is shared with another thread.
   }
 
   build(job: HistogramJob, out: Float64Array): void {
