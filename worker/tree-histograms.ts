@@ -4,7 +4,7 @@ import { Slot, takeBlocks, type SharedArrayMessage } from './models/histogram-pr
 
 /**
  * A histogram helper thread of ThreadedHistograms (worker/models/histogram-threads.ts): sleeps
- * on the control array, builds row blocks of each published job, counts itself done. It never
+ * on the control array and builds row blocks of each published job it wakes in time for. It never
  * returns to its event loop while running, so shared arrays arrive by receiveMessageOnPort.
  */
 
@@ -56,20 +56,24 @@ for (;;) {
   Atomics.wait(control, Slot.Generation, seen);
   seen = Atomics.load(control, Slot.Generation);
   if (Atomics.load(control, Slot.Stop) === 1) break;
-  drain();
-  const get = (slot: number): number => control[slot] ?? 0;
-  const job: HistogramJob = {
-    binned: new Uint8Array(buffer(Slot.BinnedId, 'binned rows'), get(Slot.BinnedOffset)),
-    width: get(Slot.Width),
-    values: new Float64Array(buffer(Slot.ValuesId, 'row values'), get(Slot.ValuesOffset) * 8),
-    channels: get(Slot.Channels),
-    sample: new Int32Array(buffer(Slot.SampleId, 'sample'), get(Slot.SampleOffset) * 4),
-    start: get(Slot.Start),
-    end: get(Slot.End),
-    features: new Int32Array(buffer(Slot.FeaturesId, 'features'), 0, get(Slot.FeatureCount)),
-    binStride: get(Slot.BinStride),
-  };
-  takeBlocks(control, job, new Float64Array(buffer(Slot.HistsId, 'block histograms')));
-  Atomics.add(control, Slot.Done, 1);
-  Atomics.notify(control, Slot.Done);
+  Atomics.add(control, Slot.Active, 1);
+  // A job already finished (or not yet fully written) is left alone.
+  if (Atomics.load(control, Slot.OpenGen) === seen) {
+    drain();
+    const get = (slot: number): number => control[slot] ?? 0;
+    const job: HistogramJob = {
+      binned: new Uint8Array(buffer(Slot.BinnedId, 'binned rows'), get(Slot.BinnedOffset)),
+      width: get(Slot.Width),
+      values: new Float64Array(buffer(Slot.ValuesId, 'row values'), get(Slot.ValuesOffset) * 8),
+      channels: get(Slot.Channels),
+      sample: new Int32Array(buffer(Slot.SampleId, 'sample'), get(Slot.SampleOffset) * 4),
+      start: get(Slot.Start),
+      end: get(Slot.End),
+      features: new Int32Array(buffer(Slot.FeaturesId, 'features'), 0, get(Slot.FeatureCount)),
+      binStride: get(Slot.BinStride),
+    };
+    takeBlocks(control, job, new Float64Array(buffer(Slot.HistsId, 'block histograms')));
+  }
+  Atomics.sub(control, Slot.Active, 1);
+  Atomics.notify(control, Slot.Active);
 }

@@ -3,7 +3,11 @@ import { addRows, histogramSize, type HistogramJob } from '../../shared/models/t
 /**
  * The shared control array between a ThreadedHistograms and its helper threads: the job is
  * published as integers (arrays by the id they were registered under), blocks are claimed
- * with Atomics.add on NextBlock, and every helper counts itself into Done when no block is left.
+ * with Atomics.add on NextBlock and counted into Done when built. The builder waits for the
+ * blocks, never for a helper that woke too late to take one (on a loaded machine a helper may
+ * get no CPU for a while), so a helper enters a job only while OpenGen names the generation
+ * it woke for, and counts itself in Active while it reads the job: the builder writes the
+ * next job only when Active is 0.
  */
 export const Slot = {
   /** Bumped to wake helpers for a new job (or to stop). */
@@ -28,8 +32,12 @@ export const Slot = {
   HistsId: 18,
   /** Helpers count themselves in once they wait for jobs. */
   Ready: 19,
+  /** Helpers reading the published job. */
+  Active: 20,
+  /** The generation whose job helpers may enter; 0 once its blocks are all built. */
+  OpenGen: 21,
 } as const;
-export const CONTROL_SLOTS = 20;
+export const CONTROL_SLOTS = 22;
 
 export type ArrayKind = 'bytes' | 'floats' | 'ints';
 
@@ -57,5 +65,7 @@ export function takeBlocks(control: Int32Array, job: HistogramJob, hists: Float6
     const at = block * size;
     hists.fill(0, at, at + size);
     addRows(job, from, Math.min(job.end, from + blockRows), hists, at);
+    Atomics.add(control, Slot.Done, 1);
+    Atomics.notify(control, Slot.Done);
   }
 }

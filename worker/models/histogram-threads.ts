@@ -30,7 +30,7 @@ const JOB_TIMEOUT_MS = 60_000;
  * A HistogramBuilder that splits every node of more than one row block over helper threads
  * (worker/tree-histograms.ts) and this thread. Training code stays synchronous: the caller
  * publishes a job in a shared control array, wakes the helpers with Atomics.notify, takes
- * blocks itself, then waits (Atomics.wait) until every helper is done and adds the block
+ * blocks itself, then waits (Atomics.wait) until every block is built and adds the block
  * histograms in block order, exactly as SerialHistograms does in one thread.
  */
 export class ThreadedHistograms implements HistogramBuilder {
@@ -94,6 +94,14 @@ export class ThreadedHistograms implements HistogramBuilder {
     this.features.set(job.features);
     if (this.blockHists.length < MAX_BLOCKS * size) this.blockHists = this.floats(MAX_BLOCKS * size);
     const c = this.control;
+    // A node of one block is not worth waking anyone for.
+    const helping = blocks > 1;
+    if (helping && !this.started) {
+      this.waitFor(Slot.Ready, (n) => n >= this.helpers.length, this.startTimeoutMs, 'start');
+      this.started = true;
+    }
+    // A helper that woke late may still be reading the last job: let it leave before rewriting.
+    this.waitFor(Slot.Active, (n) => n === 0, JOB_TIMEOUT_MS, 'leave the last histogram');
     c[Slot.BinnedId] = this.idOf(job.binned, 'binned rows');
     c[Slot.BinnedOffset] = job.binned.byteOffset;
     c[Slot.Width] = job.width;
@@ -111,19 +119,18 @@ export class ThreadedHistograms implements HistogramBuilder {
     c[Slot.HistsId] = this.idOf(this.blockHists, 'block histograms');
     Atomics.store(c, Slot.NextBlock, 0);
     Atomics.store(c, Slot.Done, 0);
-    // A node of one block is not worth waking anyone for.
-    const helping = blocks > 1;
-    if (helping && !this.started) {
-      this.waitFor(Slot.Ready, this.startTimeoutMs, 'start');
-      this.started = true;
-    }
     if (helping) {
-      Atomics.add(c, Slot.Generation, 1);
+      const generation = Atomics.load(c, Slot.Generation) + 1;
+      Atomics.store(c, Slot.OpenGen, generation);
+      Atomics.store(c, Slot.Generation, generation);
       Atomics.notify(c, Slot.Generation);
     }
     const local = { ...job, features: this.features.subarray(0, job.features.length) };
     takeBlocks(c, local, this.blockHists);
-    if (helping) this.waitFor(Slot.Done, JOB_TIMEOUT_MS, 'finish a histogram');
+    if (helping) {
+      this.waitFor(Slot.Done, (n) => n >= blocks, JOB_TIMEOUT_MS, 'finish a histogram');
+      Atomics.store(c, Slot.OpenGen, 0);
+    }
     out.fill(0, 0, size);
     for (let b = 0; b < blocks; b++) addHistogram(out, this.blockHists, b * size, size);
   }
@@ -148,21 +155,17 @@ export class ThreadedHistograms implements HistogramBuilder {
   }
 
   /**
-   * Blocks until control[slot] counts every helper. A helper that died never counts itself,
-   * so the wait is bounded and the error names the entry that failed.
+   * Blocks until control[slot] is `reached`. A helper that died never counts itself in nor
+   * finishes its block, so the wait is bounded and the error names the entry that failed.
    */
-  private waitFor(slot: number, timeoutMs: number, what: string): void {
+  private waitFor(slot: number, reached: (n: number) => boolean, timeoutMs: number, what: string): void {
     const deadline = performance.now() + timeoutMs;
-    for (
-      let n = Atomics.load(this.control, slot);
-      n < this.helpers.length;
-      n = Atomics.load(this.control, slot)
-    ) {
+    for (let n = Atomics.load(this.control, slot); !reached(n); n = Atomics.load(this.control, slot)) {
       const left = deadline - performance.now();
       if (left <= 0) {
         const reason = this.failure === null ? '' : `: ${this.failure}`;
         throw new Error(
-          `histogram threads: ${this.helpers.length - n} of ${this.helpers.length} helpers (${this.entry.href}) did not ${what} within ${timeoutMs / 1000} s${reason}`,
+          `histogram threads: helpers (${this.entry.href}) did not ${what} within ${timeoutMs / 1000} s${reason}`,
         );
       }
       Atomics.wait(this.control, slot, n, left);
