@@ -44,6 +44,8 @@ import { trainStacking } from '../shared/models/stacking.js';
 import { trainRandomForest } from '../shared/models/trees/forest.js';
 import { trainGbdt } from '../shared/models/trees/gbdt.js';
 import type { TreeTrainingSet } from '../shared/models/trees/training-set.js';
+import { SerialHistograms, type HistogramBuilder } from '../shared/models/trees/histogram.js';
+import { histogramThreadCount, histogramThreadsFor } from './models/histogram-threads.js';
 import { selectBackend } from './models/tf-backend.js';
 
 /** Share of a fold's training rows (its latest) held out for early stopping and the pruner. */
@@ -51,6 +53,8 @@ const HOLDOUT_SHARE = 0.2;
 /** Fewer held-out rows than this give no usable validation loss: train without a holdout. */
 const MIN_HOLDOUT = 20;
 const ROC_POINTS = 200;
+/** The histogram helper thread, built beside this worker (dist/worker). */
+const HISTOGRAM_HELPER = new URL('./tree-histograms.js', import.meta.url);
 /** Tree learners run in plain TypeScript on the CPU, whatever TensorFlow.js backend loads. */
 const TYPESCRIPT_CPU: BackendInfo = {
   name: 'cpu',
@@ -58,7 +62,13 @@ const TYPESCRIPT_CPU: BackendInfo = {
   simd: null,
   threads: null,
   skipped: [],
+  treeThreads: histogramThreadCount(HISTOGRAM_HELPER),
 };
+/** Started with the first GBDT fit, one thread per core, kept for the worker's life. */
+let treeHistograms: HistogramBuilder | null = null;
+function histogramsForTrees(): HistogramBuilder {
+  return (treeHistograms ??= histogramThreadsFor(HISTOGRAM_HELPER) ?? new SerialHistograms());
+}
 
 export type Emit = (message: FromTrainingWorker, transfer?: ArrayBuffer[]) => void;
 
@@ -205,7 +215,10 @@ async function fitModel(
   });
   switch (params.kind) {
     case 'gbdt':
-      return trainGbdt(tree(train), valid === null ? null : tree(valid), params, options);
+      return trainGbdt(tree(train), valid === null ? null : tree(valid), params, {
+        ...options,
+        histograms: histogramsForTrees(),
+      });
     case 'random-forest':
       return trainRandomForest(tree(train), valid === null ? null : tree(valid), params, options);
     case 'lstm':
@@ -741,7 +754,11 @@ if (port !== null && isTrainingWorker(workerData)) {
     };
     if (message.type === 'backend') {
       (tfBackend ??= selectBackend()).then((info) => {
-        emit({ seq: message.seq, type: 'backend', payload: info });
+        emit({
+          seq: message.seq,
+          type: 'backend',
+          payload: { ...info, treeThreads: TYPESCRIPT_CPU.treeThreads },
+        });
       }, fail);
       return;
     }

@@ -48,6 +48,7 @@ await Promise.all([
       'main/electron/main.ts',
       'worker/features.ts',
       'worker/training.ts',
+      'worker/tree-histograms.ts',
       'main/features/matrix-worker.ts',
       'main/backtests/backtest-worker.ts',
       'main/history/history-worker.ts',

@@ -11,6 +11,10 @@ export function modelsBenchmark(): Benchmark {
   return {
     name: 'models',
     summary: 'GBDT fit and inference; LSTM epoch per backend; network inference latency and throughput',
-    run: async () => [...(await treeFigures()), ...(await netFigures())],
+    // `npm run bench -- models --trees-only` skips the networks (minutes on wasm).
+    run: async () => [
+      ...(await treeFigures()),
+      ...(process.argv.includes('--trees-only') ? [] : await netFigures()),
+    ],
   };
 }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,11 @@ describe('training view on the headless host', () => {
   it('shows the wasm backend and fills the form from the set and the schema defaults', async () => {
     await page.getByTestId('view-training').click();
     await expect.poll(() => page.getByTestId('backend-name').innerText(), { timeout: 30_000 }).toBe('wasm');
+    const cores = availableParallelism();
+    // Trees build histograms on every core: the training worker and its helper threads.
+    expect(await page.getByTestId('tree-threads').innerText()).toContain(
+      `trees on ${cores} ${cores === 1 ? 'core' : 'cores'}`,
+    );
     await expect
       .poll(() => page.getByTestId('train-set').locator('option:checked').innerText())
       .toMatch(/Training inputs/);

@@ -23,6 +23,8 @@ export const backendInfoSchema = z.object({
   simd: z.boolean().nullable(),
   threads: z.boolean().nullable(),
   skipped: z.array(z.object({ name: z.enum(BACKEND_NAMES), reason: z.string() })),
+  /** Threads the tree learners build histograms on (the training worker's and its helpers). */
+  treeThreads: z.number().int().positive().optional(),
 });
 export type BackendInfo = z.infer<typeof backendInfoSchema>;
 

@@ -3,6 +3,7 @@ import type { ModelArtifact, ModelParamsOf, TrainedModel, TrainOptions } from '.
 import { binRows, fitBins } from './bins.js';
 import { TREE_FORMAT, TREE_FORMAT_VERSION, treeToJson, type TreeModelJson } from './codec.js';
 import { growTree, type SplitCriterion } from './grow.js';
+import { SerialHistograms, type HistogramBuilder } from './histogram.js';
 import { leafOf, type DecisionTree } from './tree.js';
 import { abortError, checkTrainingSet, prepareRows, type TreeTrainingSet } from './training-set.js';
 
@@ -246,12 +247,13 @@ function fillGradients(
 }
 
 function sampleRows(rows: number, fraction: number, weights: Float64Array, rng: Rng): Int32Array {
-  const kept: number[] = [];
+  const kept = new Int32Array(rows);
+  let n = 0;
   for (let r = 0; r < rows; r++) {
     if ((weights[r] ?? 0) <= 0) continue;
-    if (fraction >= 1 || rng.next() < fraction) kept.push(r);
+    if (fraction >= 1 || rng.next() < fraction) kept[n++] = r;
   }
-  return Int32Array.from(kept);
+  return kept.subarray(0, n);
 }
 
 /** ceil(fraction * width) distinct features, ascending. */
@@ -268,11 +270,16 @@ export function sampleFeatures(width: number, fraction: number, rng: Rng): Int32
   return all.subarray(0, k).sort();
 }
 
+export interface GbdtTrainOptions extends TrainOptions {
+  /** Where node histograms are built (default: this thread); the trees do not depend on it. */
+  readonly histograms?: HistogramBuilder;
+}
+
 export function trainGbdt(
   train: TreeTrainingSet,
   valid: TreeTrainingSet | null,
   params: GbdtParams,
-  options: TrainOptions = {},
+  options: GbdtTrainOptions = {},
 ): GbdtModel {
   checkTrainingSet(train, 'training set');
   if (valid !== null) {
@@ -288,7 +295,11 @@ export function trainGbdt(
   const classes = train.classes;
   const perRound = classes === 3 ? 3 : 1;
   const bins = fitBins(x, rows, width, params.bins);
-  const binned = binRows(bins, x, rows, width);
+  const histograms = options.histograms ?? new SerialHistograms();
+  // The arrays the histogram threads read: binned rows, gradients and each tree's rows.
+  const binned = histograms.bytes(rows * width);
+  binned.set(binRows(bins, x, rows, width));
+  const treeRowsBuffer = histograms.ints(rows);
   const baseScore = initialScores(y, weights, rows, classes);
   const raw = new Float64Array(rows * perRound);
   for (let r = 0; r < rows; r++) raw.set(baseScore, r * perRound);
@@ -296,87 +307,95 @@ export function trainGbdt(
   if (valid !== null && validRaw !== null)
     for (let r = 0; r < valid.rows; r++) validRaw.set(baseScore, r * perRound);
   const criterion = boostingCriterion(params.l2, params.learningRate);
-  const gradients = new Float64Array(rows * 2);
+  const gradients = histograms.floats(rows * 2);
   const probs = new Float64Array(perRound > 1 ? rows * perRound : 0);
   if (perRound > 1) softmaxRows(raw, rows, probs);
   const trees: DecisionTree[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestRounds = 0;
-  for (let round = 0; round < params.trees; round++) {
-    if (options.signal?.aborted === true) throw abortError();
-    const sample = sampleRows(rows, params.rowSample, weights, rng);
-    const everyRow = sample.length === rows;
-    const inSample = everyRow ? null : new Uint8Array(rows);
-    if (inSample !== null) for (const r of sample) inSample[r] = 1;
-    // Gradients of every output come from the scores before this round (`probs`), as in softmax boosting.
-    for (let k = 0; k < perRound; k++) {
-      fillGradients(raw, probs, y, weights, rows, classes, k, gradients);
-      const treeRows = Int32Array.from(sample);
-      const { tree: builder, leaves } = growTree(
-        { binned, width, bins, values: gradients, sample: treeRows },
-        criterion,
-        {
-          depth: params.depth,
-          growth: params.growth,
-          leaves: params.leaves,
-          minLeaf: params.minLeaf,
-          features: sampleFeatures(width, params.colSample, rng),
-          featuresPerSplit: null,
-          rng,
+  try {
+    for (let round = 0; round < params.trees; round++) {
+      if (options.signal?.aborted === true) throw abortError();
+      const sample = sampleRows(rows, params.rowSample, weights, rng);
+      const everyRow = sample.length === rows;
+      const inSample = everyRow ? null : new Uint8Array(rows);
+      if (inSample !== null) for (const r of sample) inSample[r] = 1;
+      // Gradients of every output come from the scores before this round (`probs`), as in softmax boosting.
+      for (let k = 0; k < perRound; k++) {
+        fillGradients(raw, probs, y, weights, rows, classes, k, gradients);
+        const treeRows = treeRowsBuffer.subarray(0, sample.length);
+        treeRows.set(sample);
+        const { tree: builder, leaves } = growTree(
+          { binned, width, bins, values: gradients, sample: treeRows, histograms },
+          criterion,
+          {
+            depth: params.depth,
+            growth: params.growth,
+            leaves: params.leaves,
+            minLeaf: params.minLeaf,
+            features: sampleFeatures(width, params.colSample, rng),
+            featuresPerSplit: null,
+            rng,
+          },
+          1,
+        );
+        // The rows the tree grew on sit in its leaves' ranges; only rows left out walk the tree.
+        for (const leaf of leaves) {
+          const value = builder.leafValue(leaf.id);
+          for (let i = leaf.start; i < leaf.end; i++) {
+            const at = (treeRows[i] ?? 0) * perRound + k;
+            raw[at] = (raw[at] ?? 0) + value;
+          }
+        }
+        if (inSample !== null) {
+          for (let r = 0; r < rows; r++) {
+            if (inSample[r] === 1) continue;
+            const at = r * perRound + k;
+            raw[at] = (raw[at] ?? 0) + builder.leafValue(builder.leafOfBinned(binned, width, r, bins.bins));
+          }
+        }
+        const tree = builder.freeze();
+        trees.push(tree);
+        if (valid !== null && validRaw !== null) {
+          for (let r = 0; r < valid.rows; r++) {
+            const at = r * perRound + k;
+            validRaw[at] = (validRaw[at] ?? 0) + (tree.value[leafOf(tree, valid.x, r * width)] ?? 0);
+          }
+        }
+      }
+      if (perRound > 1) softmaxRows(raw, rows, probs);
+      const trainLoss = meanLoss(raw, perRound > 1 ? probs : null, y, rows, classes, weights);
+      const validLoss =
+        valid === null || validRaw === null
+          ? Number.NaN
+          : meanLoss(validRaw, null, valid.y, valid.rows, classes, null);
+      options.onProgress?.({
+        step: round + 1,
+        steps: params.trees,
+        unit: 'tree',
+        trainLoss,
+        validLoss,
+        metrics: {
+          trainAccuracy: accuracyOf(raw, y, rows, classes),
+          validAccuracy:
+            valid === null || validRaw === null
+              ? Number.NaN
+              : accuracyOf(validRaw, valid.y, valid.rows, classes),
         },
-        1,
-      );
-      // The rows the tree grew on sit in its leaves' ranges; only rows left out walk the tree.
-      for (const leaf of leaves) {
-        const value = builder.leafValue(leaf.id);
-        for (let i = leaf.start; i < leaf.end; i++) {
-          const at = (treeRows[i] ?? 0) * perRound + k;
-          raw[at] = (raw[at] ?? 0) + value;
-        }
-      }
-      if (inSample !== null) {
-        for (let r = 0; r < rows; r++) {
-          if (inSample[r] === 1) continue;
-          const at = r * perRound + k;
-          raw[at] = (raw[at] ?? 0) + builder.leafValue(builder.leafOfBinned(binned, width, r, bins.bins));
-        }
-      }
-      const tree = builder.freeze();
-      trees.push(tree);
-      if (valid !== null && validRaw !== null) {
-        for (let r = 0; r < valid.rows; r++) {
-          const at = r * perRound + k;
-          validRaw[at] = (validRaw[at] ?? 0) + (tree.value[leafOf(tree, valid.x, r * width)] ?? 0);
-        }
+      });
+      if (valid === null || params.patience === 0) continue;
+      if (validLoss < bestLoss) {
+        bestLoss = validLoss;
+        bestRounds = round + 1;
+      } else if (round + 1 - bestRounds >= params.patience) {
+        break;
       }
     }
-    if (perRound > 1) softmaxRows(raw, rows, probs);
-    const trainLoss = meanLoss(raw, perRound > 1 ? probs : null, y, rows, classes, weights);
-    const validLoss =
-      valid === null || validRaw === null
-        ? Number.NaN
-        : meanLoss(validRaw, null, valid.y, valid.rows, classes, null);
-    options.onProgress?.({
-      step: round + 1,
-      steps: params.trees,
-      unit: 'tree',
-      trainLoss,
-      validLoss,
-      metrics: {
-        trainAccuracy: accuracyOf(raw, y, rows, classes),
-        validAccuracy:
-          valid === null || validRaw === null
-            ? Number.NaN
-            : accuracyOf(validRaw, valid.y, valid.rows, classes),
-      },
-    });
-    if (valid === null || params.patience === 0) continue;
-    if (validLoss < bestLoss) {
-      bestLoss = validLoss;
-      bestRounds = round + 1;
-    } else if (round + 1 - bestRounds >= params.patience) {
-      break;
-    }
+  } finally {
+    // Helper threads hold the shared arrays until told; a long-lived worker trains many models.
+    histograms.release(binned);
+    histograms.release(gradients);
+    histograms.release(treeRowsBuffer);
   }
   // Keep the rounds up to the best validation loss; later ones only fitted noise.
   if (valid !== null && params.patience > 0 && bestRounds > 0) trees.length = bestRounds * perRound;

@@ -1,6 +1,9 @@
 import { useModels } from '../../stores/context.js';
 
-/** The TensorFlow.js backend the workers loaded; the tooltip says why the better ones did not. */
+/**
+ * The TensorFlow.js backend the workers loaded (the tooltip says why the better ones did not)
+ * and the cores the tree learners build histograms on.
+ */
 export function BackendBadge() {
   const backend = useModels((state) => state.backend);
   const problem = useModels((state) => state.backendProblem);
@@ -23,6 +26,12 @@ export function BackendBadge() {
     >
       TensorFlow.js {backend.version} · backend <b data-testid="backend-name">{backend.name}</b>
       {flags.length === 0 ? null : <span className="muted"> · {flags.join(' · ')}</span>}
+      {backend.treeThreads === undefined ? null : (
+        <span className="muted" data-testid="tree-threads">
+          {' '}
+          · trees on {backend.treeThreads} {backend.treeThreads === 1 ? 'core' : 'cores'}
+        </span>
+      )}
       {backend.skipped.length === 0 ? null : (
         <span className="muted" data-testid="backend-skipped">
           {' '}
