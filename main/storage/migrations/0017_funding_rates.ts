@@ -5,9 +5,6 @@ import type { Migration } from './migration.js';
  * pay shorts). Candle and event backtests of a perpetual read them to charge or credit the
  * position at every funding time in their range. One row per (instrument, funding time), so an
  * import or a backfill run again overwrites the same rows instead of adding copies.
- *
- * Numbered 0018 by the task that added it; on this branch no 0017 exists, so its version is the
- * next free one (17) and the coordinator renumbers at merge.
  */
 export const migration0017: Migration = {
   version: 17,
