@@ -7,7 +7,8 @@ import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
 import { CandleLedger, repairCandles } from './candle-ledger.js';
 import { detectFormat, scanFile, type ParseOptions } from './file-import.js';
-import { FileStepsSniffer, type InstrumentStepSizes } from './instrument-steps.js';
+import type { InstrumentStepSizes } from './instrument-steps.js';
+import { ImportStepsSniffer } from './import-steps.js';
 
 export interface ImportRequest {
   readonly path: string;
@@ -97,7 +98,7 @@ export async function importFile(
     },
     ...(signal === undefined ? {} : { signal }),
   });
-  const steps = new FileStepsSniffer();
+  const steps = new ImportStepsSniffer();
   const checked = await scanFile(request.path, options('checking'), (batch) => {
     steps.observe(batch);
   });
@@ -171,7 +172,7 @@ export async function importFile(
 }
 
 /** null when already in (ts, seq) order (exchange dumps are), else the sorting permutation. */
-function sortedByTime(ts: readonly number[], seq: readonly number[]): Uint32Array | null {
+function sortedByTime(ts: ArrayLike<number>, seq: ArrayLike<number>): Uint32Array | null {
   let sorted = true;
   for (let i = 1; i < ts.length && sorted; i++) {
     const a = ts[i - 1] ?? 0;

@@ -279,11 +279,13 @@ function plainInsert(rows: TradeColumns): number {
     const insert = ws.db.prepare(
       'INSERT INTO plain_trades (instrument, ts, seq, trade_id, price, amount, side) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
+    // The columns' views, taken once: each access to one is a new view.
+    const { ts, seq, id, price, amount, side } = rows;
     const began = nowMs();
     ws.db
       .transaction(() => {
         for (let i = 0; i < rows.length; i++) {
-          insert.run(1, rows.ts[i], rows.seq[i], rows.id[i], rows.price[i], rows.amount[i], rows.side[i]);
+          insert.run(1, ts[i], seq[i], id[i], price[i], amount[i], side[i]);
         }
       })
       .immediate();
