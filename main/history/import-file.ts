@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ColumnMapping, ImportFormat } from '../../shared/api/domains/history.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { CHUNK_MAX_TRADES } from '../storage/trade-store.js';
 import { importBookFile, type BookImportResult } from './book-import.js';
 import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
@@ -39,8 +40,10 @@ export interface ImportResult {
 /**
  * Rows per write transaction: a few tens of milliseconds of the single writer's time, so the
  * live recorder (another connection, waiting in busy_timeout) is never held up for longer.
+ * Five whole trade chunks (CHUNK_MAX_TRADES), so a transaction appended past the stored
+ * trades leaves no short chunk behind.
  */
-export const IMPORT_CHUNK_ROWS = 20_000;
+export const IMPORT_CHUNK_ROWS = 5 * CHUNK_MAX_TRADES;
 
 /**
  * Progress of an import: 'checking' and 'writing' count bytes of the file (rows for Parquet),

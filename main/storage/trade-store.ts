@@ -369,9 +369,11 @@ export class TradeStore {
    * after every stored trade of the instrument (later ts), in strictly rising (ts, seq) order
    * with numeric ids rising and none in a stored chunk's id range, so none can be a duplicate
    * and nothing stored needs a merge: whole chunks are encoded straight from the columns. The
-   * head of the run fills the open chunk first (through insert, a merge of at most one chunk),
-   * so chunks stay full. Returns the number stored (all of them), or null when the trades do
-   * not qualify: call insert, which handles any batch.
+   * open chunk is left as it is: filling it is a decode, merge and re-encode of up to 4096
+   * trades per call, which the profile of a 10M-row import showed as its largest write cost;
+   * a bulk writer keeps its calls to multiples of CHUNK_MAX_TRADES so few chunks stay short.
+   * Returns the number stored (all of them), or null when the trades do not qualify: call
+   * insert, which handles any batch.
    */
   append(key: number, run: TradeRunColumns, from = 0, to = run.ts.length): number | null {
     const n = to - from;
@@ -393,14 +395,7 @@ export class TradeStore {
     const tail = this.sql.tail.get(key);
     if (tail !== undefined && !(tail.last_ts < minTs)) return null;
     if (this.sql.anyIdMeeting.get(key, minId, previousId) !== undefined) return null;
-    let start = from;
-    if (tail !== undefined && tail.count < CHUNK_MAX_TRADES && minTs - tail.first_ts < CHUNK_SPAN_MS) {
-      // Merged into the open chunk: what fits in it, or what its span allows (insert splits it).
-      start = Math.min(to, from + (CHUNK_MAX_TRADES - tail.count));
-      const kept = this.insert(key, run, from, start);
-      for (const flag of kept) if (flag !== 1) throw new Error('append: a trade after the tail was refused');
-    }
-    if (start < to) this.appendChunks(key, run, start, to);
+    this.appendChunks(key, run, from, to);
     return n;
   }
 
