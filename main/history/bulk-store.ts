@@ -14,7 +14,7 @@ export interface TradeRows {
   readonly length: number;
   readonly ts: ArrayLike<number>;
   readonly seq: ArrayLike<number>;
-  readonly id: ArrayLike<string | null>;
+  readonly id: ArrayLike<string | number | null>;
   readonly price: ArrayLike<number>;
   readonly amount: ArrayLike<number>;
   /** 1 = taker buy, -1 = taker sell. */
@@ -90,6 +90,13 @@ export class BulkStore {
       side: rows.side,
       receiveTs: rows.receiveTs ?? null,
     };
+    // Rows strictly after the stored ones (an import of a new month, a backfill forward)
+    // are appended as whole chunks, with no merge.
+    const appended = this.trades.append(key, columns, from, to);
+    if (appended !== null) {
+      onProgress?.(to - from);
+      return appended;
+    }
     let inserted = 0;
     for (let start = from; start < to; start += ROWS_PER_WRITE) {
       const end = Math.min(to, start + ROWS_PER_WRITE);

@@ -8,6 +8,7 @@ import type { ColumnMapping, ImportFormat, ImportPreview } from '../../shared/ap
 import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
 import { fundingLayoutOf } from './funding-file.js';
 import { CandleColumns, TradeColumns, rowsRange, type MarketRows } from './trade-batch.js';
+import { BinanceTradeLineReader } from './trade-line-bytes.js';
 
 /** A file could not be imported; names the file and the line (or Parquet row group). */
 export class ImportError extends Error {
@@ -77,6 +78,15 @@ export function normaliseTimestamp(value: number, allowSeconds: boolean): number
 type LineHandler = (line: string, lineNumber: number, isUnterminatedLast: boolean) => void;
 
 /**
+ * Reads whole lines straight from the file's bytes (bytes[start, end), no line break) while
+ * `active()`; a line it gives back false for is decoded and goes to the LineHandler as text.
+ */
+interface LineBytesReader {
+  active(): boolean;
+  read(bytes: Uint8Array, start: number, end: number): boolean;
+}
+
+/**
  * Streams the lines of a CSV file: plain, gzipped (.gz, as Tardis.dev serves its files) or the
  * one .csv inside a .zip, with 1-based line numbers. Bytes are decoded a run of whole lines at
  * a time (a newline byte never occurs inside a UTF-8 sequence), so a byte that is not UTF-8 is
@@ -90,6 +100,7 @@ export async function readLines(
   options: Pick<ParseOptions, 'onProgress' | 'signal'>,
   maxLines = Number.MAX_SAFE_INTEGER,
   afterChunk?: () => Promise<void> | void,
+  lineBytes?: LineBytesReader,
 ): Promise<void> {
   const total = statSync(file).size;
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -146,6 +157,35 @@ export async function readLines(
     }
   };
 
+  // The fast path: lines handed over as bytes, and only the ones it leaves decoded as text.
+  const emitLineBytes = (reader: LineBytesReader, bytes: Uint8Array): void => {
+    let start = 0;
+    for (;;) {
+      const end = bytes.indexOf(10, start);
+      if (end < 0) return;
+      lineNumber++;
+      const stop = end > start && bytes[end - 1] === 13 ? end - 1 : end;
+      if (!reader.read(bytes, start, stop)) {
+        let text: string;
+        try {
+          text = decoder.decode(bytes.subarray(start, stop));
+        } catch {
+          throw new ImportError(
+            file,
+            `line ${lineNumber}`,
+            'a byte that is not UTF-8 text (a binary file, or another encoding such as Latin-1?)',
+          );
+        }
+        onLine(text, lineNumber, false);
+      }
+      start = end + 1;
+      if (lineNumber >= maxLines) {
+        reading.stop = true;
+        return;
+      }
+    }
+  };
+
   const feed = (bytes: Uint8Array, final: boolean): void => {
     if (reading.stop) return;
     if (final) {
@@ -163,7 +203,8 @@ export async function readLines(
     const lines = pending.byteLength === 0 ? whole : concatBytes(pending, whole);
     // A copy: the chunk's buffer is reused by the stream (and by fflate) after this call.
     pending = bytes.slice(lastNewline + 1);
-    emitLines(decode(lines), false);
+    if (lineBytes?.active() === true) emitLineBytes(lineBytes, lines);
+    else emitLines(decode(lines), false);
   };
 
   const isZip = /\.zip$/i.test(file);
@@ -423,6 +464,8 @@ interface FormatParser {
   readonly result: MarketRows;
   readonly columns: number;
   readonly maxColumns: number | null;
+  /** Reads a plain row straight from bytes (false: the row needs `parse`), for the formats that have one. */
+  readonly readBytes?: (bytes: Uint8Array, start: number, end: number) => boolean;
 }
 
 function rowParser(options: ParseOptions, header: readonly string[] | null, file: string): FormatParser {
@@ -430,10 +473,12 @@ function rowParser(options: ParseOptions, header: readonly string[] | null, file
     case 'binance-trades': {
       // id, price, qty, quote_qty, time, is_buyer_maker[, is_best_match]
       const rows = new TradeColumns();
+      const bytes = new BinanceTradeLineReader(rows, (value) => normaliseTimestamp(value, false));
       return {
         columns: 6,
         maxColumns: 7,
         result: { kind: 'trades', rows },
+        readBytes: (line, start, end) => bytes.read(line, start, end),
         parse: (f) => {
           const id = numberAt(f, 0, 'trade id', false);
           const side = parseSide(f[5] ?? '');
@@ -729,6 +774,12 @@ export async function scanFile(
     Number.MAX_SAFE_INTEGER,
     async () => {
       if ((state.parser?.result.rows.length ?? 0) >= batchRows) await flush();
+    },
+    {
+      // Once the header (or first row) has chosen the parser; a last line without a newline
+      // never comes this way (it is read as text, where a cut-off number is caught).
+      active: () => state.parser?.readBytes !== undefined,
+      read: (bytes, start, end) => state.parser?.readBytes?.(bytes, start, end) ?? false,
     },
   );
   if (state.parser === null) throw new ImportError(file, 'line 1', 'the file is empty');

@@ -2,12 +2,14 @@ import path from 'node:path';
 import type { ColumnMapping, ImportFormat } from '../../shared/api/domains/history.js';
 import type { Timeframe } from '../../shared/domain/timeframes.js';
 import type { SqliteDatabase } from '../storage/database.js';
+import { CHUNK_MAX_TRADES } from '../storage/trade-store.js';
 import { importBookFile, type BookImportResult } from './book-import.js';
 import { bookLayoutOf } from './book-file.js';
 import { BulkStore } from './bulk-store.js';
 import { CandleLedger, repairCandles } from './candle-ledger.js';
 import { detectFormat, scanFile, type ParseOptions } from './file-import.js';
-import { FileStepsSniffer, type InstrumentStepSizes } from './instrument-steps.js';
+import type { InstrumentStepSizes } from './instrument-steps.js';
+import { ImportStepsSniffer } from './import-steps.js';
 import { fundingLayoutOf, importFundingFile, type FundingImportResult } from './funding-file.js';
 
 export interface ImportRequest {
@@ -39,8 +41,10 @@ export interface ImportResult {
 /**
  * Rows per write transaction: a few tens of milliseconds of the single writer's time, so the
  * live recorder (another connection, waiting in busy_timeout) is never held up for longer.
+ * Five whole trade chunks (CHUNK_MAX_TRADES), so a transaction appended past the stored
+ * trades leaves no short chunk behind.
  */
-export const IMPORT_CHUNK_ROWS = 20_000;
+export const IMPORT_CHUNK_ROWS = 5 * CHUNK_MAX_TRADES;
 
 /**
  * Progress of an import: 'checking' and 'writing' count bytes of the file (rows for Parquet),
@@ -107,7 +111,7 @@ export async function importFile(
     },
     ...(signal === undefined ? {} : { signal }),
   });
-  const steps = new FileStepsSniffer();
+  const steps = new ImportStepsSniffer();
   const checked = await scanFile(request.path, options('checking'), (batch) => {
     steps.observe(batch);
   });
@@ -181,7 +185,7 @@ export async function importFile(
 }
 
 /** null when already in (ts, seq) order (exchange dumps are), else the sorting permutation. */
-function sortedByTime(ts: readonly number[], seq: readonly number[]): Uint32Array | null {
+function sortedByTime(ts: ArrayLike<number>, seq: ArrayLike<number>): Uint32Array | null {
   let sorted = true;
   for (let i = 1; i < ts.length && sorted; i++) {
     const a = ts[i - 1] ?? 0;

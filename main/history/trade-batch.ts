@@ -6,47 +6,87 @@ import type { Timeframe } from '../../shared/domain/timeframes.js';
  * single row is written (an import is all or nothing).
  */
 export class TradeColumns {
-  readonly ts: number[] = [];
-  readonly seq: number[] = [];
-  readonly id: (string | null)[] = [];
-  readonly price: number[] = [];
-  readonly amount: number[] = [];
-  /** 1 = taker buy, -1 = taker sell (the trades table's encoding). */
-  readonly side: number[] = [];
+  private size = 0;
+  // Typed storage with room to spare, doubled when full: a push is a few stores, where six
+  // growing JS arrays cost four times as much, which at 1M trades/s is a quarter of the budget.
+  private tsData = new Float64Array(1024);
+  private seqData = new Float64Array(1024);
+  private priceData = new Float64Array(1024);
+  private amountData = new Float64Array(1024);
+  private sideData = new Int8Array(1024);
   /** Local receive time in ms, NaN where the source has none (only Tardis files carry one). */
-  readonly receiveTs: number[] = [];
+  private receiveTsData = new Float64Array(1024);
+  /** The exchange's trade id: a number when the file's id is a plain decimal read from bytes. */
+  readonly id: (string | number | null)[] = [];
 
   get length(): number {
-    return this.ts.length;
+    return this.size;
   }
 
-  /** Empties the columns, keeping the arrays: a streamed import refills one batch per chunk. */
+  // Views of the rows held (no copy: a write through one changes the row).
+  get ts(): Float64Array {
+    return this.tsData.subarray(0, this.size);
+  }
+
+  get seq(): Float64Array {
+    return this.seqData.subarray(0, this.size);
+  }
+
+  get price(): Float64Array {
+    return this.priceData.subarray(0, this.size);
+  }
+
+  get amount(): Float64Array {
+    return this.amountData.subarray(0, this.size);
+  }
+
+  /** 1 = taker buy, -1 = taker sell (the trades table's encoding). */
+  get side(): Int8Array {
+    return this.sideData.subarray(0, this.size);
+  }
+
+  get receiveTs(): Float64Array {
+    return this.receiveTsData.subarray(0, this.size);
+  }
+
+  /** Empties the columns, keeping their storage: a streamed import refills one batch per chunk. */
   clear(): void {
-    this.ts.length = 0;
-    this.seq.length = 0;
+    this.size = 0;
     this.id.length = 0;
-    this.price.length = 0;
-    this.amount.length = 0;
-    this.side.length = 0;
-    this.receiveTs.length = 0;
   }
 
   push(
     ts: number,
     seq: number,
-    id: string | null,
+    id: string | number | null,
     price: number,
     amount: number,
     side: number,
     receiveTs = Number.NaN,
   ): void {
-    this.ts.push(ts);
-    this.seq.push(seq);
+    if (this.size === this.tsData.length) this.grow();
+    const k = this.size++;
+    this.tsData[k] = ts;
+    this.seqData[k] = seq;
     this.id.push(id);
-    this.price.push(price);
-    this.amount.push(amount);
-    this.side.push(side);
-    this.receiveTs.push(receiveTs);
+    this.priceData[k] = price;
+    this.amountData[k] = amount;
+    this.sideData[k] = side;
+    this.receiveTsData[k] = receiveTs;
+  }
+
+  private grow(): void {
+    const size = this.tsData.length * 2;
+    const grown = <T extends Float64Array | Int8Array>(from: T, to: T): T => {
+      to.set(from);
+      return to;
+    };
+    this.tsData = grown(this.tsData, new Float64Array(size));
+    this.seqData = grown(this.seqData, new Float64Array(size));
+    this.priceData = grown(this.priceData, new Float64Array(size));
+    this.amountData = grown(this.amountData, new Float64Array(size));
+    this.sideData = grown(this.sideData, new Int8Array(size));
+    this.receiveTsData = grown(this.receiveTsData, new Float64Array(size));
   }
 
   /** A copy in the order of `order` (indices into this). */
@@ -54,13 +94,13 @@ export class TradeColumns {
     const next = new TradeColumns();
     for (const i of order) {
       next.push(
-        this.ts[i] ?? 0,
-        this.seq[i] ?? 0,
+        this.tsData[i] ?? 0,
+        this.seqData[i] ?? 0,
         this.id[i] ?? null,
-        this.price[i] ?? 0,
-        this.amount[i] ?? 0,
-        this.side[i] ?? 0,
-        this.receiveTs[i] ?? Number.NaN,
+        this.priceData[i] ?? 0,
+        this.amountData[i] ?? 0,
+        this.sideData[i] ?? 0,
+        this.receiveTsData[i] ?? Number.NaN,
       );
     }
     return next;
