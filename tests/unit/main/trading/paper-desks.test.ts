@@ -10,7 +10,7 @@ import {
   type PaperOrderRow,
   type PaperOrderStore,
 } from '../../../../main/trading/paper-orders.js';
-import { DEFAULT_PAPER_COSTS, PaperVenue } from '../../../../main/trading/paper-venue.js';
+import { DEFAULT_PAPER_COSTS, PaperDesks } from '../../../../main/trading/paper-desks.js';
 import { fixtureBook, trade } from '../../shared/backtest/builders.js';
 
 const DEMO = 'demo:DEMO/USD';
@@ -32,13 +32,13 @@ function venue(
   orders: PaperOrderStore,
   held: { quantity: number; avgEntryPrice: number } | null = null,
 ): {
-  venue: PaperVenue;
+  venue: PaperDesks;
   events: BrokerEvent[];
   restores: { restored: string[]; dropped: [string, string][] }[];
 } {
   const events: BrokerEvent[] = [];
   const restores: { restored: string[]; dropped: [string, string][] }[] = [];
-  const v = new PaperVenue(
+  const v = new PaperDesks(
     {
       gate: allowAll,
       book: () => BOOK,
