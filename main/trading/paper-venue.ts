@@ -187,6 +187,14 @@ export class PaperVenue implements Venue {
   }
 
   order(instrument: string, order: VenueOrder): Promise<OrderOutcome> {
+    try {
+      return Promise.resolve(this.place(instrument, order));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private place(instrument: string, order: VenueOrder): OrderOutcome {
     this.options.knownInstrument(instrument);
     const clientId = this.desks.place(instrument, {
       side: order.side,
@@ -201,11 +209,9 @@ export class PaperVenue implements Venue {
     this.options.reports.changed();
     const refused = this.lastRefusal.get(clientId);
     this.lastRefusal.delete(clientId);
-    return Promise.resolve(
-      refused === undefined
-        ? { ok: true, clientId }
-        : { ok: false, limit: refused.limit, reason: refused.reason },
-    );
+    return refused === undefined
+      ? { ok: true, clientId }
+      : { ok: false, limit: refused.limit, reason: refused.reason };
   }
 
   cancel(clientId: string): Promise<boolean> {

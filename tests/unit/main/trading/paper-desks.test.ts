@@ -71,7 +71,7 @@ function seeing(target: number, seen: number[]): Strategy {
 const strategy = { kind: 'test', instrument: DEMO, params: {} };
 const restingBuy = { side: 'buy', type: 'limit', quantity: 2, price: 95, timeInForce: 'gtc' } as const;
 
-describe('paper venue', () => {
+describe('paper desks', () => {
   it('keeps the user orders working when a strategy starts and stops, and cancels the strategy ones', () => {
     const store = new MemoryPaperOrders();
     const { venue: v, events } = venue(store);
