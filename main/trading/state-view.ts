@@ -33,3 +33,38 @@ export function tradingState(sources: TradingStateSources, now: number): Trading
     breakers: [...sources.breakers],
   };
 }
+
+const STATE_MS = 250;
+
+/**
+ * The `trading.state` topic: the current state at once to a new subscriber, then a fresh one
+ * every 250 ms while something changed and someone listens.
+ */
+export class StatePublisher {
+  private readonly listeners = new Set<(state: TradingState) => void>();
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly state: () => TradingState,
+    /** True once after each change. */
+    changed: () => boolean,
+  ) {
+    this.timer = setInterval(() => {
+      if (this.listeners.size === 0 || !changed()) return;
+      const snapshot = this.state();
+      for (const listener of this.listeners) listener(snapshot);
+    }, STATE_MS);
+  }
+
+  subscribe(emit: (state: TradingState) => void): () => void {
+    emit(this.state());
+    this.listeners.add(emit);
+    return () => {
+      this.listeners.delete(emit);
+    };
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

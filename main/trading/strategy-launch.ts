@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ApiError } from '../../shared/api/protocol.js';
 import { isUserStrategyKind } from '../../shared/api/domains/backtests.js';
-import type { strategyRunSchema } from '../../shared/api/domains/trading.js';
+import { tradingCommands, type strategyRunSchema } from '../../shared/api/domains/trading.js';
 import type { Strategy } from '../../shared/backtest/strategy.js';
 import { strategyInputs } from '../../shared/backtest/strategies/registry.js';
 import type { Candle } from '../../shared/domain/candle.js';
@@ -16,7 +16,8 @@ import {
   withDecisions,
   type DecisionOptions,
 } from './decisions.js';
-import { PAPER_BAR_MS, type PaperStrategy } from './paper-desks.js';
+import { PAPER_BAR_MS, PAPER_VENUE, type PaperStrategy } from './paper-desks.js';
+import { RUNNING_SETTING } from './paper-venue.js';
 import { startSignalRun, type SignalRun, type TradingModels } from './paper-signal.js';
 
 /** What every strategy start asks for, whichever the venue. */
@@ -129,4 +130,43 @@ export async function prepareStrategy(
   // A strategy that reads the book decides on every event; the others on 1m bars of trades.
   const readsBook = !isUserStrategyKind(strategy) && strategyInputs(strategy) === 'book';
   return { running, signal, create, exits, barMs: readsBook ? 0 : PAPER_BAR_MS };
+}
+
+export interface PaperResumeOptions {
+  readonly settings: { get(key: string): unknown; set(key: string, value: unknown): void };
+  /** The strategy running on paper now, if any (then nothing is resumed). */
+  readonly running: () => PaperStrategy | null;
+  /** Starts it as `trading.paper.start` does. */
+  readonly start: (
+    request: z.output<(typeof tradingCommands)['trading.paper.start']['request']>,
+  ) => Promise<void>;
+  readonly record: (ts: number, kind: AuditKind, payload: unknown) => void;
+  readonly log: (line: string) => void;
+  /** A problem for the status bar. */
+  readonly problem: (why: string) => void;
+  readonly clock: () => number;
+}
+
+/**
+ * Starts the paper strategy that ran when the workspace closed (after the live models are
+ * back: the ML-signal strategy needs its model). Its engine holds the account's position,
+ * so it goes on from where it was; its orders were not kept (it decides again).
+ */
+export async function resumePaperStrategy(options: PaperResumeOptions): Promise<void> {
+  const { settings, record, log, clock } = options;
+  const stored = settings.get(RUNNING_SETTING);
+  if (stored === null || stored === undefined || options.running() !== null) return;
+  const parsed = tradingCommands['trading.paper.start'].request.safeParse(stored);
+  try {
+    if (!parsed.success) throw new Error(`the stored request is unreadable: ${parsed.error.message}`);
+    await options.start(parsed.data);
+    record(clock(), 'decision', { venue: PAPER_VENUE, action: 'strategy_resumed', request: parsed.data });
+    log(`trading: paper strategy ${parsed.data.strategy} on ${parsed.data.instrument} resumed`);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    settings.set(RUNNING_SETTING, null);
+    record(clock(), 'decision', { venue: PAPER_VENUE, action: 'strategy_not_resumed', why, request: stored });
+    options.problem(`the paper strategy that ran before the restart was not resumed: ${why}`);
+    log(`trading: paper strategy not resumed: ${why}`);
+  }
 }

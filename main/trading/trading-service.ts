@@ -1,32 +1,24 @@
 import type { z } from 'zod';
 import { ApiError } from '../../shared/api/protocol.js';
 import { tradingCommands, type TradingState, type tradingTopics } from '../../shared/api/domains/trading.js';
-import type { Candle } from '../../shared/domain/candle.js';
-import type { Level, MarketEvent } from '../../shared/domain/market.js';
-import type { ReadonlyOrderBook } from '../../shared/market/order-book.js';
-import type { Timeframe } from '../../shared/domain/timeframes.js';
+import type { MarketEvent } from '../../shared/domain/market.js';
 import type { RiskState, RiskTrip } from '../../shared/risk/gate.js';
 import { riskLimitsSchema } from '../../shared/risk/limits.js';
-import type { ConnectionConfig } from '../exchange/exchange-hub.js';
-import type { KeyChange } from '../exchange/key-changes.js';
-import type { SecretStore } from '../exchange/secret-store.js';
-import type { SqliteDatabase } from '../storage/database.js';
-import type { StrategyLibrary } from '../strategies/strategy-library.js';
 import { auditCommands } from './audit-api.js';
 import { AuditLog } from './audit-log.js';
 import { armPhrase } from './live/live-broker.js';
 import type { LiveVenue } from './live/live-venue.js';
 import { LiveVenues } from './live/live-venues.js';
 import { PAPER_VENUE } from './paper-desks.js';
-import type { TradingModels } from './paper-signal.js';
-import { PaperVenue, RUNNING_SETTING } from './paper-venue.js';
+import { PaperVenue } from './paper-venue.js';
 import { portfolioCommands } from './portfolio.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
-import { tradingState } from './state-view.js';
-import { prepareStrategy, type StrategyLaunchOptions } from './strategy-launch.js';
+import { StatePublisher, tradingState } from './state-view.js';
+import { prepareStrategy, resumePaperStrategy, type StrategyLaunchOptions } from './strategy-launch.js';
 import { TradingEvents } from './trading-events.js';
 import { EquityCurve } from './trading-state.js';
-import { messageOf, type TradingEvent, type Venue } from './venue.js';
+import type { TradingEvent, Venue } from './venue.js';
+import type { TradingServiceOptions } from './trading-options.js';
 import { WorkspaceGate } from './workspace-gate.js';
 
 /**
@@ -42,43 +34,10 @@ type Handler<K extends keyof Commands> = (
   request: z.output<Commands[K]['request']>,
 ) => z.input<Commands[K]['response']> | Promise<z.input<Commands[K]['response']>>;
 
+export type { TradingServiceOptions, TradingSettings } from './trading-options.js';
 export const LIMITS_SETTING = 'trading.limits';
-export { RUNNING_SETTING };
-const STATE_MS = 250;
+export { RUNNING_SETTING } from './paper-venue.js';
 const SAMPLE_MS = 1_000;
-
-export interface TradingSettings {
-  get(key: string): unknown;
-  set(key: string, value: unknown): void;
-}
-
-export interface TradingServiceOptions {
-  readonly db: SqliteDatabase;
-  readonly settings: TradingSettings;
-  readonly clock: () => number;
-  readonly log: (line: string) => void;
-  /** The live mid of an instrument (cheap: asked on every gate decision), or null. */
-  readonly mid: (instrument: string) => number | null;
-  /** The live book of an instrument (the pipeline's), or null before any data. */
-  readonly book: (
-    instrument: string,
-  ) => { bids: readonly Level[]; asks: readonly Level[]; mid: number | null } | null;
-  readonly candles: (instrument: string, timeframe: Timeframe, limit: number) => Candle[];
-  /** Throws ApiError not_found for an instrument the workspace does not know. */
-  readonly knownInstrument: (instrument: string) => void;
-  readonly connections: () => readonly ConnectionConfig[];
-  readonly connected: (exchange: string) => boolean;
-  readonly secrets: SecretStore;
-  /** Tells of every save, replace and delete of an exchange's keys (main/exchange/key-changes.ts). */
-  readonly keyChanges?: (listener: (change: KeyChange) => void) => () => void;
-  readonly exportsDir: string;
-  /** The live order book of an instrument (what a live strategy reads), or null before data. */
-  readonly orderBook?: (instrument: string) => ReadonlyOrderBook | null;
-  /** The model registry and live inference, for the ML-signal strategy; absent: not offered. */
-  readonly models?: TradingModels;
-  /** The user's strategy files (compiled when a strategy starts); absent: only the built-ins run. */
-  readonly strategies?: StrategyLibrary;
-}
 
 export function createTradingService(options: TradingServiceOptions) {
   const { db, settings, clock, log } = options;
@@ -89,11 +48,20 @@ export function createTradingService(options: TradingServiceOptions) {
   const gate = new WorkspaceGate(storedLimits.success ? storedLimits.data : {}, () => workspaceBook());
   const curve = new EquityCurve();
   const breakers: { limit: string; at: number; reason: string }[] = [];
-  const stateListeners = new Set<(state: TradingState) => void>();
   const reports = events.reports((venue, trip) => {
     onTrip(venue, trip);
   });
-  const paper = new PaperVenue({ db, gate, clock, log, settings, reports, ...pick(options) });
+  const paper = new PaperVenue({
+    db,
+    gate,
+    clock,
+    log,
+    settings,
+    reports,
+    mid: options.mid,
+    book: options.book,
+    knownInstrument: options.knownInstrument,
+  });
   const live = new LiveVenues({
     store: new SqliteOrderStore(db),
     gate,
@@ -254,37 +222,26 @@ export function createTradingService(options: TradingServiceOptions) {
     'trading.state': (
       _params: z.output<Topics['trading.state']['params']>,
       emit: (state: TradingState) => void,
-    ) => {
-      emit(state());
-      stateListeners.add(emit);
-      return () => {
-        stateListeners.delete(emit);
-      };
-    },
+    ) => publisher.subscribe(emit),
     'trading.events': (
       _params: z.output<Topics['trading.events']['params']>,
       emit: (event: TradingEvent) => void,
     ) => events.subscribe(emit),
   };
 
-  const timers = [
-    setInterval(() => {
-      const now = clock();
-      const trip = gate.observe({ ts: now });
-      if (trip !== null) {
-        record(trip.ts, 'arming', { venue: 'workspace', action: 'tripped', ...trip });
-        onTrip('workspace', trip);
-      }
-      curve.sample(now, workspaceBook().equity);
-      paper.account.saveMarks();
-      events.changed();
-    }, SAMPLE_MS),
-    setInterval(() => {
-      if (stateListeners.size === 0 || !events.takeChanged()) return;
-      const snapshot = state();
-      for (const listener of stateListeners) listener(snapshot);
-    }, STATE_MS),
-  ];
+  /** Each second: the gate's breakers on the clock, an equity sample, the marks saved. */
+  const sampler = setInterval(() => {
+    const now = clock();
+    const trip = gate.observe({ ts: now });
+    if (trip !== null) {
+      record(trip.ts, 'arming', { venue: 'workspace', action: 'tripped', ...trip });
+      onTrip('workspace', trip);
+    }
+    curve.sample(now, workspaceBook().equity);
+    paper.account.saveMarks();
+    events.changed();
+  }, SAMPLE_MS);
+  const publisher = new StatePublisher(state, () => events.takeChanged());
 
   return {
     commands,
@@ -296,28 +253,18 @@ export function createTradingService(options: TradingServiceOptions) {
      * back: the ML-signal strategy needs its model). Its engine holds the account's position,
      * so it goes on from where it was; its orders were not kept (it decides again).
      */
-    async resume(): Promise<void> {
-      const stored = settings.get(RUNNING_SETTING);
-      if (stored === null || stored === undefined || paper.strategy() !== null) return;
-      const parsed = tradingCommands['trading.paper.start'].request.safeParse(stored);
-      try {
-        if (!parsed.success) throw new Error(`the stored request is unreadable: ${parsed.error.message}`);
-        await commands['trading.paper.start'](parsed.data);
-        record(clock(), 'decision', { venue: PAPER_VENUE, action: 'strategy_resumed', request: parsed.data });
-        log(`trading: paper strategy ${parsed.data.strategy} on ${parsed.data.instrument} resumed`);
-      } catch (error) {
-        const why = messageOf(error);
-        settings.set(RUNNING_SETTING, null);
-        record(clock(), 'decision', {
-          venue: PAPER_VENUE,
-          action: 'strategy_not_resumed',
-          why,
-          request: stored,
-        });
-        events.problems.push(`the paper strategy that ran before the restart was not resumed: ${why}`);
-        log(`trading: paper strategy not resumed: ${why}`);
-      }
-    },
+    resume: (): Promise<void> =>
+      resumePaperStrategy({
+        settings,
+        running: () => paper.strategy(),
+        start: async (request) => {
+          await commands['trading.paper.start'](request);
+        },
+        record,
+        log,
+        problem: (why) => events.problems.push(why),
+        clock,
+      }),
     /** Trading problems for the status bar. */
     problems: (): string[] => [...events.problems],
     /** Every validated live event, as the pipeline accepted it. */
@@ -327,7 +274,8 @@ export function createTradingService(options: TradingServiceOptions) {
     },
     stop(): void {
       stopWatchingKeys();
-      for (const timer of timers) clearInterval(timer);
+      clearInterval(sampler);
+      publisher.stop();
       paper.close();
       live.close();
     },
@@ -335,7 +283,3 @@ export function createTradingService(options: TradingServiceOptions) {
 }
 
 export type TradingService = ReturnType<typeof createTradingService>;
-
-function pick(options: TradingServiceOptions) {
-  return { mid: options.mid, book: options.book, knownInstrument: options.knownInstrument };
-}
