@@ -4,12 +4,7 @@ import {
   EVENT_STRATEGY_KINDS,
   type UserStrategyKind,
 } from '../../shared/api/domains/backtests.js';
-import {
-  bollingerReversion,
-  bookImbalanceStrategy,
-  dualMomentum,
-  smaCrossover,
-} from '../../shared/backtest/strategies/index.js';
+import { STRATEGY_REGISTRY } from '../../shared/backtest/strategies/registry.js';
 import type { StrategyDefinition } from '../../shared/backtest/strategy.js';
 
 /**
@@ -32,19 +27,9 @@ export function definitionOf(strategy: StrategyRef): StrategyDefinition<unknown>
   return typeof strategy === 'string' ? strategyDefinition(strategy) : strategy;
 }
 
+/** A built-in's definition, from the one strategy registry (shared/backtest/strategies/registry.ts). */
 export function strategyDefinition(kind: BuiltInStrategyKind): StrategyDefinition<unknown> {
-  switch (kind) {
-    case 'book-imbalance':
-      return bookImbalanceStrategy;
-    case 'sma-crossover':
-      return smaCrossover;
-    case 'dual-momentum':
-      return dualMomentum;
-    case 'bollinger-reversion':
-      return bollingerReversion;
-    default:
-      return kind satisfies never;
-  }
+  return STRATEGY_REGISTRY[kind].definition;
 }
 
 /** Most configurations one sweep may ask for: beyond this the grid is a mistake, not a search. */

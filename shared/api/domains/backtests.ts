@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { accountRulesSchema } from '../../backtest/margin.js';
+import { strategyKindsNeeding } from '../../backtest/strategies/registry.js';
 import { TIMEFRAMES } from '../../domain/timeframes.js';
 import type { CommandSpec } from '../spec.js';
 
@@ -11,9 +12,9 @@ import type { CommandSpec } from '../spec.js';
  */
 
 /** Strategies that run over candles alone (the imbalance and ML strategies need books or a model). */
-export const CANDLE_STRATEGY_KINDS = ['sma-crossover', 'dual-momentum', 'bollinger-reversion'] as const;
+export const CANDLE_STRATEGY_KINDS = strategyKindsNeeding(['candles']);
 /** Strategies an event-mode run (recorded trades + L2 books) can run: every candle one, on bars built from trades, and the book ones. */
-export const EVENT_STRATEGY_KINDS = [...CANDLE_STRATEGY_KINDS, 'book-imbalance'] as const;
+export const EVENT_STRATEGY_KINDS = strategyKindsNeeding(['candles', 'book']);
 export const BACKTEST_MODES = ['candle', 'event'] as const;
 
 /** A strategy file of the workspace's `strategies/` folder is named `user:<file name without .ts>`. */

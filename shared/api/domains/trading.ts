@@ -3,7 +3,8 @@ import { TIMEFRAMES } from '../../domain/timeframes.js';
 import { riskLimitsSchema } from '../../risk/limits.js';
 import { AUDIT_KINDS } from '../../trading/audit-chain.js';
 import type { CommandSpec, TopicSpec } from '../spec.js';
-import { EVENT_STRATEGY_KINDS, userStrategyKindSchema } from './backtests.js';
+import { strategyKindsNeeding } from '../../backtest/strategies/registry.js';
+import { userStrategyKindSchema } from './backtests.js';
 
 /**
  * Paper and live trading under the risk manager. A venue is `paper` (the paper broker filling
@@ -210,7 +211,7 @@ export const paperExitsSchema = z.object({
 });
 
 /** What `trading.paper.start` runs: the event-mode built-ins and the ML-signal strategy on a live model. */
-export const PAPER_STRATEGY_KINDS = [...EVENT_STRATEGY_KINDS, 'ml-signal'] as const;
+export const PAPER_STRATEGY_KINDS = strategyKindsNeeding(['candles', 'book', 'model']);
 
 export const ALLOCATION_METHODS = ['mean-variance', 'max-sharpe', 'risk-parity'] as const;
 

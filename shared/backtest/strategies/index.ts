@@ -15,15 +15,11 @@ export { mlSignal, MlSignal, mlSignalParams, type MlSignalParams, type Predictor
 export { smaCrossover, SmaCrossover, smaCrossoverParams, type SmaCrossoverParams } from './sma-crossover.js';
 export { moveToTarget, RollingWindow } from './target.js';
 
-import { bollingerReversion as bollinger } from './bollinger.js';
-import { bookImbalanceStrategy as imbalance } from './book-imbalance.js';
-import { dualMomentum as momentum } from './dual-momentum.js';
-import { mlSignal as ml } from './ml-signal.js';
-import { smaCrossover as sma } from './sma-crossover.js';
+import { STRATEGY_REGISTRY } from './registry.js';
 
 /**
  * The built-in strategies, for the UI's strategy picker (a form per zod schema) and for
  * sweeps, which rebuild a strategy in a worker from `{ kind, params }`. The ML strategy also
- * needs its model (a Predictor) at creation.
+ * needs its model (a Predictor) at creation. Listed from the one registry (./registry.ts).
  */
-export const builtInStrategies = [sma, momentum, bollinger, imbalance, ml] as const;
+export const builtInStrategies = Object.values(STRATEGY_REGISTRY).map((entry) => entry.definition);

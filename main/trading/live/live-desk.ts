@@ -1,12 +1,12 @@
-import type { OrderEvent, OrderIntent, OrderRequest } from '../../shared/backtest/orders.js';
-import { WorkingOrder } from '../../shared/backtest/orders.js';
-import type { FeatureSource, Strategy, StrategyContext } from '../../shared/backtest/strategy.js';
-import { TradeBars } from '../../shared/backtest/trade-bars.js';
-import type { MarketEvent } from '../../shared/domain/market.js';
-import type { ReadonlyOrderBook } from '../../shared/market/order-book.js';
-import type { RiskRefusal } from '../../shared/risk/gate.js';
-import type { LiveBrokerEvent, SubmitGuard } from './live/live-events.js';
-import type { LiveOrder } from './live-venue.js';
+import type { OrderEvent, OrderIntent, OrderRequest } from '../../../shared/backtest/orders.js';
+import { WorkingOrder } from '../../../shared/backtest/orders.js';
+import type { FeatureSource, Strategy, StrategyContext } from '../../../shared/backtest/strategy.js';
+import { TradeBars } from '../../../shared/backtest/trade-bars.js';
+import type { MarketEvent } from '../../../shared/domain/market.js';
+import type { ReadonlyOrderBook } from '../../../shared/market/order-book.js';
+import type { RiskRefusal } from '../../../shared/risk/gate.js';
+import type { LiveBrokerEvent, SubmitGuard } from './live-events.js';
+import type { LiveOrder } from './live-exchange.js';
 
 /**
  * A strategy trading on a live venue: the same Strategy object a backtest and the paper

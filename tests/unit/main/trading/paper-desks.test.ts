@@ -10,7 +10,7 @@ import {
   type PaperOrderRow,
   type PaperOrderStore,
 } from '../../../../main/trading/paper-orders.js';
-import { DEFAULT_PAPER_COSTS, PaperVenue } from '../../../../main/trading/paper-venue.js';
+import { DEFAULT_PAPER_COSTS, PaperDesks } from '../../../../main/trading/paper-desks.js';
 import { fixtureBook, trade } from '../../shared/backtest/builders.js';
 
 const DEMO = 'demo:DEMO/USD';
@@ -32,13 +32,13 @@ function venue(
   orders: PaperOrderStore,
   held: { quantity: number; avgEntryPrice: number } | null = null,
 ): {
-  venue: PaperVenue;
+  venue: PaperDesks;
   events: BrokerEvent[];
   restores: { restored: string[]; dropped: [string, string][] }[];
 } {
   const events: BrokerEvent[] = [];
   const restores: { restored: string[]; dropped: [string, string][] }[] = [];
-  const v = new PaperVenue(
+  const v = new PaperDesks(
     {
       gate: allowAll,
       book: () => BOOK,
@@ -71,7 +71,7 @@ function seeing(target: number, seen: number[]): Strategy {
 const strategy = { kind: 'test', instrument: DEMO, params: {} };
 const restingBuy = { side: 'buy', type: 'limit', quantity: 2, price: 95, timeInForce: 'gtc' } as const;
 
-describe('paper venue', () => {
+describe('paper desks', () => {
   it('keeps the user orders working when a strategy starts and stops, and cancels the strategy ones', () => {
     const store = new MemoryPaperOrders();
     const { venue: v, events } = venue(store);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent, OrderIntent } from '../../../../shared/backtest/orders.js';
-import type { BarView, Strategy } from '../../../../shared/backtest/strategy.js';
-import { moveToTarget } from '../../../../shared/backtest/strategies/target.js';
-import { OrderBook } from '../../../../shared/market/order-book.js';
-import { refusal } from '../../../../shared/risk/gate.js';
-import type { LiveBrokerEvent, SubmitGuard } from '../../../../main/trading/live/live-events.js';
-import { LiveDesk } from '../../../../main/trading/live-desk.js';
-import type { LiveOrder } from '../../../../main/trading/live-venue.js';
+import type { OrderEvent, OrderIntent } from '../../../../../shared/backtest/orders.js';
+import type { BarView, Strategy } from '../../../../../shared/backtest/strategy.js';
+import { moveToTarget } from '../../../../../shared/backtest/strategies/target.js';
+import { OrderBook } from '../../../../../shared/market/order-book.js';
+import { refusal } from '../../../../../shared/risk/gate.js';
+import type { LiveBrokerEvent, SubmitGuard } from '../../../../../main/trading/live/live-events.js';
+import { LiveDesk } from '../../../../../main/trading/live/live-desk.js';
+import type { LiveOrder } from '../../../../../main/trading/live/live-exchange.js';
 
 const INSTRUMENT = 'binance:ETH/USDT';
 const SYMBOL = 'ETH/USDT';

@@ -1,11 +1,11 @@
 import type { Exchange } from 'ccxt';
-import type { OrderSide, OrderType, TimeInForce } from '../../shared/backtest/orders.js';
-import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../shared/risk/gate.js';
-import { applyKeys, createExchange, type EndpointOverride } from '../exchange/ccxt-exchange.js';
-import type { ExchangeKeys } from '../exchange/secret-store.js';
-import { armPhrase, LiveBroker } from './live/live-broker.js';
-import type { LiveBrokerEvent, LiveOrderRequest, SubmitGuard } from './live/live-events.js';
-import { WORKING_STATES, type LiveOrderRow, type LiveOrderStore } from './live/order-store.js';
+import type { OrderSide, OrderType, TimeInForce } from '../../../shared/backtest/orders.js';
+import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../../shared/risk/gate.js';
+import { applyKeys, createExchange, type EndpointOverride } from '../../exchange/ccxt-exchange.js';
+import type { ExchangeKeys } from '../../exchange/secret-store.js';
+import { armPhrase, LiveBroker } from './live-broker.js';
+import type { LiveBrokerEvent, LiveOrderRequest, SubmitGuard } from './live-events.js';
+import { WORKING_STATES, type LiveOrderRow, type LiveOrderStore } from './order-store.js';
 
 /**
  * One live venue: an exchange connection with saved API keys. Nothing is created and no
@@ -19,7 +19,7 @@ import { WORKING_STATES, type LiveOrderRow, type LiveOrderStore } from './live/o
 export const LIVE_POLL_MS = 500;
 const BALANCE_MS = 2_000;
 
-export interface LiveVenueOptions {
+export interface LiveExchangeOptions {
   readonly exchangeId: string;
   readonly store: LiveOrderStore;
   readonly gate: RiskGate;
@@ -50,7 +50,7 @@ export interface LiveOrder {
 
 export type Balances = Record<string, { free: number; used: number; total: number }>;
 
-export class LiveVenue {
+export class LiveExchange {
   readonly exchangeId: string;
   private broker: LiveBroker | null = null;
   private exchange: Exchange | null = null;
@@ -58,7 +58,7 @@ export class LiveVenue {
   private balanceCache: Balances = {};
   private balanceTimer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly options: LiveVenueOptions) {
+  constructor(private readonly options: LiveExchangeOptions) {
     this.exchangeId = options.exchangeId;
   }
 
