@@ -15,7 +15,7 @@ import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
-import { BacktestStore } from './backtest-store.js';
+import { BacktestStore, type BacktestRunSummary } from './backtest-store.js';
 import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
 import {
   GridError,
@@ -196,6 +196,13 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
   const label = (request: DataRange, range: CandleRange): string =>
     `${request.strategy} on ${range.instrument} ${range.timeframe}${request.mode === 'event' ? ' (events)' : ''}`;
 
+  // A job's result carries the run it stored, so the window lists and opens it without asking.
+  const storedRun = (id: number): BacktestRunSummary => {
+    const run = store.summary(id);
+    if (run === null) throw new Error(`backtest run ${id} was not found right after it was stored`);
+    return run;
+  };
+
   const detailOf = (id: number, maxPoints: number): BacktestRunDetail => {
     const run = store.get(id);
     if (run === null) throw new ApiError('not_found', `no backtest run ${id}`);
@@ -262,7 +269,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: outcome.curve,
             trips: outcome.trips,
           });
-          return { runId, bars: outcome.bars };
+          return { runId, bars: outcome.bars, run: storedRun(runId) };
         },
       );
       return { jobId: job.id };
@@ -325,7 +332,13 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: null,
             trips: [],
           });
-          return { runId, bars: outcome.bars, best: outcome.best, deflatedSharpe: sweep.deflatedSharpe };
+          return {
+            runId,
+            bars: outcome.bars,
+            best: outcome.best,
+            deflatedSharpe: sweep.deflatedSharpe,
+            run: storedRun(runId),
+          };
         },
       );
       return { jobId: job.id };
@@ -412,7 +425,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: outcome.curve,
             trips: outcome.trips,
           });
-          return { runId, folds, deflatedSharpe: walkForward.deflatedSharpe };
+          return { runId, folds, deflatedSharpe: walkForward.deflatedSharpe, run: storedRun(runId) };
         },
       );
       return { jobId: job.id };
