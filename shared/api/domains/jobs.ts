@@ -99,8 +99,12 @@ function jobOfKind<K extends JobKind>(kind: K) {
   return z.object({
     ...jobFields,
     kind: z.literal(kind),
-    /** What the job produced, once done; null before and when it failed or was cancelled. */
-    result: jobResultSchemas[kind].nullable(),
+    /**
+     * What the job produced, once done; null before and when it failed or was cancelled.
+     * `z.nullable(schema)`, not `schema.nullable()`: a method called on the generic index
+     * would widen to every kind's result, and the union would no longer tie result to kind.
+     */
+    result: z.nullable(jobResultSchemas[kind]),
   });
 }
 
