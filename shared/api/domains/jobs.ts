@@ -15,9 +15,7 @@ import {
 export const jobStateSchema = z.enum(['running', 'done', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof jobStateSchema>;
 
-/** States a job never leaves: a watch ends on one. */
-export const TERMINAL_JOB_STATES = ['done', 'failed', 'cancelled'] as const satisfies readonly JobState[];
-
+/** Whether a job has ended: it never leaves done, failed or cancelled, and a watch ends there. */
 export function isTerminal(state: JobState): boolean {
   return state !== 'running';
 }
