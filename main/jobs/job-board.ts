@@ -263,7 +263,7 @@ export class JobBoard {
       total: job.total,
       message: job.message,
       error: job.error,
-      result: job.result === null || job.result === undefined ? null : JSON.stringify(job.result),
+      result: job.result === null ? null : JSON.stringify(job.result),
       finishedAt: job.finishedAt,
     });
   }

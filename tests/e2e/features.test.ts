@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_ARTIFACTS, openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
+import { until } from '../fixtures/until.js';
+import {
+  E2E_ARTIFACTS,
+  hostClient,
+  openWorkstation,
+  type WorkstationPage,
+} from '../fixtures/workstation-page.js';
 
 /** Points of the first trace plotly holds for a chart element. */
 function plottedPoints(page: Page, testId: string): Promise<number> {
@@ -43,7 +49,13 @@ describe('features view on the headless host', () => {
 
   it('builds a matrix over the recorded demo data with a progress bar, and plots a feature', async () => {
     // Let the recorder commit a few seconds of the demo market first.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const client = hostClient(session.host);
+    await until(
+      () => client.call('features.range', { instrument: 'demo:DEMO/USD' }),
+      (range) => range !== null && range.to - range.from >= 3_000,
+      15_000,
+      200,
+    );
     await page.getByTestId('set-select').selectOption({ index: 0 });
     await expect.poll(() => page.getByTestId('range-from').inputValue(), { timeout: 10_000 }).not.toBe('');
     // Extend the range end to now, so the seconds recorded since the set was picked count too.

@@ -1,5 +1,5 @@
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
-import { isTerminal, type Job, type JobKind, type JobOf } from '../../../shared/api/domains/jobs.js';
+import { isJobOfKind, isTerminal, type JobKind, type JobOf } from '../../../shared/api/domains/jobs.js';
 
 /** What a store hears about the one job it follows. */
 export interface JobFollower<K extends JobKind> {
@@ -9,10 +9,6 @@ export interface JobFollower<K extends JobKind> {
   readonly onEnd?: (job: JobOf<K>) => void;
   /** The watch stopped before a terminal state: unknown job, dropped connection, wrong kind. */
   readonly onLost: (error: Error) => void;
-}
-
-function isKind<K extends JobKind>(job: Job, kind: K): job is JobOf<K> {
-  return job.kind === kind;
 }
 
 /**
@@ -33,12 +29,12 @@ export function followJob<K extends JobKind>(
     unsubscribe?.();
     unsubscribe = null;
   };
-  unsubscribe = api.subscribe(
+  const subscription = api.subscribe(
     'jobs.watch',
     { id },
     (job) => {
       if (over) return;
-      if (!isKind(job, kind)) {
+      if (!isJobOfKind(job, kind)) {
         stop();
         follower.onLost(new Error(`job ${id} is a ${job.kind} job, not ${kind}`));
         return;
@@ -54,7 +50,13 @@ export function followJob<K extends JobKind>(
       follower.onLost(error);
     },
   );
-  // A transport that delivers the first state while subscribing may already have ended it.
-  if (over) stop();
+  // A transport that delivers the first state while subscribing may have ended the watch
+  // before `subscription` was known: let go of it now.
+  if (isOver()) subscription();
+  else unsubscribe = subscription;
   return stop;
+
+  function isOver(): boolean {
+    return over;
+  }
 }

@@ -129,6 +129,11 @@ export type Job = z.infer<typeof jobSchema>;
 /** A job of one kind, its result typed. */
 export type JobOf<K extends JobKind> = Extract<Job, { kind: K }>;
 
+/** Narrows a job to one kind, so its result reads typed without a cast. */
+export function isJobOfKind<K extends JobKind>(job: Job, kind: K): job is JobOf<K> {
+  return job.kind === kind;
+}
+
 export const jobCommands = {
   'jobs.list': {
     summary: 'Recent jobs, newest first, running ones included.',
