@@ -31,12 +31,16 @@ describe('features view on the headless host', () => {
     await session.close();
   });
 
-  it('picks two features from the catalogue, with their definitions, and saves a set', async () => {
+  /** Opens the Features view and waits for its catalogue. */
+  const openFeatures = async (): Promise<void> => {
     await page.getByTestId('view-features').click();
     await expect
       .poll(() => page.getByTestId('catalogue-book_imbalance').count(), { timeout: 15_000 })
       .toBe(1);
-    await expect(page.getByTestId('catalogue-book_imbalance').innerText()).resolves.toMatch(/bid|ask/i);
+  };
+
+  /** Picks book imbalance and spread in the view and saves them as 'Imbalance and spread'. */
+  const saveSet = async (): Promise<void> => {
     await page.getByTestId('add-feature-book_imbalance').click();
     await page.getByTestId('add-feature-spread').click();
     await expect(page.getByTestId('draft-feature').count()).resolves.toBe(2);
@@ -45,9 +49,20 @@ describe('features view on the headless host', () => {
     await expect
       .poll(() => page.getByTestId('set-select').locator('option').allInnerTexts(), { timeout: 10_000 })
       .toEqual([expect.stringMatching(/Imbalance and spread · 1s · 3 columns/)]);
-  });
+  };
 
-  it('builds a matrix over the recorded demo data with a progress bar, and plots a feature', async () => {
+  /**
+   * The set the later tests use, saved here unless an earlier test saved it: each test stands
+   * on its own when run alone (`-t`).
+   */
+  const ensureSet = async (): Promise<void> => {
+    await openFeatures();
+    const saved = await page.getByTestId('set-select').locator('option').allInnerTexts();
+    if (!saved.some((label) => label.includes('Imbalance and spread'))) await saveSet();
+  };
+
+  /** Builds a matrix of the set over what is recorded, and waits for its plot. */
+  const buildMatrix = async (): Promise<void> => {
     // Let the recorder commit a few seconds of the demo market first.
     const client = hostClient(session.host);
     await until(
@@ -66,6 +81,17 @@ describe('features view on the headless host', () => {
       .toBe('done');
     await expect.poll(() => page.getByTestId('matrix').count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect.poll(() => plottedPoints(page, 'feature-plot'), { timeout: 10_000 }).toBeGreaterThan(2);
+  };
+
+  it('picks two features from the catalogue, with their definitions, and saves a set', async () => {
+    await openFeatures();
+    await expect(page.getByTestId('catalogue-book_imbalance').innerText()).resolves.toMatch(/bid|ask/i);
+    await saveSet();
+  });
+
+  it('builds a matrix over the recorded demo data with a progress bar, and plots a feature', async () => {
+    await ensureSet();
+    await buildMatrix();
     await expect.poll(() => plottedPoints(page, 'feature-histogram'), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect(page.getByTestId('series-stats').innerText()).resolves.toMatch(/rows/);
 
@@ -75,6 +101,8 @@ describe('features view on the headless host', () => {
   });
 
   it('compares the matrix with the live window in the drift table', async () => {
+    await ensureSet();
+    if ((await page.getByTestId('matrix').count()) === 0) await buildMatrix();
     await page.getByTestId('compute-drift').click();
     await expect
       .poll(() => page.getByTestId('drift-table').locator('tbody tr').count(), { timeout: 10_000 })
@@ -84,6 +112,7 @@ describe('features view on the headless host', () => {
   });
 
   it('shows the set live with sparklines in the Markets feature panel', async () => {
+    await ensureSet();
     await page.getByTestId('view-markets').click();
     await expect.poll(() => page.getByTestId('live-feature').count(), { timeout: 15_000 }).toBe(3);
     await expect
