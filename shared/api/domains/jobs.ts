@@ -52,7 +52,7 @@ export const jobResultSchemas = {
   'feature-matrix': z.object({
     matrix: matrixInfoSchema,
     /** Workers that produced the matrix (1 when the seam check sent it back to a single pass). */
-    workers: z.number().int().positive(),
+    workers: z.number().int().nonnegative(),
     /** Seams between chunks checked equal; 0 for a single pass. */
     seamsVerified: z.number().int().nonnegative(),
     /** Columns equal at the seams within tolerance but not bit for bit. */
