@@ -15,8 +15,8 @@ import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
-import { BacktestStore } from './backtest-store.js';
-import type { CandleRange, RunCosts } from './candle-run.js';
+import { BacktestStore, type BacktestRunSummary } from './backtest-store.js';
+import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
 import {
   GridError,
   sweepConfigurations,
@@ -187,6 +187,13 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
   const label = (request: DataRange, range: CandleRange): string =>
     `${request.strategy} on ${range.instrument} ${range.timeframe}${request.mode === 'event' ? ' (events)' : ''}`;
 
+  // A job's result carries the run it stored, so the window lists and opens it without asking.
+  const storedRun = (id: number): BacktestRunSummary => {
+    const run = store.summary(id);
+    if (run === null) throw new Error(`backtest run ${id} was not found right after it was stored`);
+    return run;
+  };
+
   const detailOf = (id: number, maxPoints: number): BacktestRunDetail => {
     const run = store.get(id);
     if (run === null) throw new ApiError('not_found', `no backtest run ${id}`);
@@ -254,7 +261,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: outcome.curve,
             trips: outcome.trips,
           });
-          return { runId, bars: outcome.bars };
+          return { runId, bars: outcome.bars, run: storedRun(runId) };
         },
       );
       return { jobId: job.id };
@@ -317,7 +324,13 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: null,
             trips: [],
           });
-          return { runId, bars: outcome.bars, best: outcome.best, deflatedSharpe: sweep.deflatedSharpe };
+          return {
+            runId,
+            bars: outcome.bars,
+            best: outcome.best,
+            deflatedSharpe: sweep.deflatedSharpe,
+            run: storedRun(runId),
+          };
         },
       );
       return { jobId: job.id };
@@ -404,7 +417,7 @@ export function backtestHandlers(deps: BacktestServiceDeps): Pick<CommandHandler
             curve: outcome.curve,
             trips: outcome.trips,
           });
-          return { runId, folds, deflatedSharpe: walkForward.deflatedSharpe };
+          return { runId, folds, deflatedSharpe: walkForward.deflatedSharpe, run: storedRun(runId) };
         },
       );
       return { jobId: job.id };

@@ -86,6 +86,7 @@ export class BacktestStore {
   private readonly insertRun;
   private readonly listRuns;
   private readonly getRun;
+  private readonly getSummary;
   private readonly deleteRun;
 
   constructor(db: SqliteDatabase) {
@@ -100,6 +101,10 @@ export class BacktestStore {
        FROM backtest_runs ORDER BY created_at DESC, id DESC LIMIT ?`,
     );
     this.getRun = db.prepare<[number], RunRow>('SELECT * FROM backtest_runs WHERE id = ?');
+    this.getSummary = db.prepare<[number], RunRow>(
+      `SELECT id, created_at, kind, mode, strategy, params, instrument, timeframe, from_ts, to_ts, feature_set_hash, metrics
+       FROM backtest_runs WHERE id = ?`,
+    );
     this.deleteRun = db.prepare<[number]>('DELETE FROM backtest_runs WHERE id = ?');
   }
 
@@ -129,6 +134,12 @@ export class BacktestStore {
   /** Newest first, without curves and trades. */
   list(limit = 100): BacktestRunSummary[] {
     return this.listRuns.all(limit).map((row) => summaryOf(row));
+  }
+
+  /** One run as the list shows it (no curve or trades), or null when there is none. */
+  summary(id: number): BacktestRunSummary | null {
+    const row = this.getSummary.get(id);
+    return row === undefined ? null : summaryOf(row);
   }
 
   get(id: number): StoredBacktestRun | null {

@@ -4,6 +4,7 @@ import {
   columnMappingSchema,
   importFormatSchema,
 } from '../../shared/api/domains/history.js';
+import { importResultSchema, repairResultSchema } from '../../shared/api/domains/history-results.js';
 import { timeframeSchema } from '../../shared/api/schemas.js';
 
 /**
@@ -18,69 +19,6 @@ export const importRequestSchema = z.object({
   format: importFormatSchema.optional(),
   mapping: columnMappingSchema.optional(),
   timeframe: timeframeSchema.optional(),
-});
-
-const stepsSchema = z.object({ tickSize: z.number().positive(), lotSize: z.number().positive() });
-
-const rowsImportResultSchema = z.object({
-  file: z.string(),
-  format: importFormatSchema,
-  kind: z.enum(['trades', 'candles']),
-  rows: z.number().int().nonnegative(),
-  inserted: z.number().int().nonnegative(),
-  from: z.number().int().nullable(),
-  to: z.number().int().nullable(),
-  candles: z.number().int().nonnegative(),
-  transactions: z.number().int().nonnegative(),
-  /** Tick and lot the file's rows imply, null when it has no rows. */
-  steps: stepsSchema.nullable(),
-});
-
-/** An L2 book file imported message by message (book-import.ts). */
-const bookImportResultSchema = z.object({
-  file: z.string(),
-  format: z.enum(['tardis-book', 'book-csv']),
-  kind: z.literal('book'),
-  rows: z.number().int().nonnegative(),
-  inserted: z.number().int().nonnegative(),
-  from: z.number().int().nullable(),
-  to: z.number().int().nullable(),
-  candles: z.literal(0),
-  transactions: z.number().int().nonnegative(),
-  book: z.object({
-    messages: z.number().int().nonnegative(),
-    snapshots: z.number().int().nonnegative(),
-    acceptedMessages: z.number().int().nonnegative(),
-    refused: z.partialRecord(z.string(), z.number().int().nonnegative()),
-    deltasWritten: z.number().int().nonnegative(),
-    snapshotsWritten: z.number().int().nonnegative(),
-    gaps: z.number().int().nonnegative(),
-    restamped: z.number().int().nonnegative(),
-  }),
-});
-
-/** A funding rate file (funding-file.ts): every rate in one transaction. */
-const fundingImportResultSchema = z.object({
-  file: z.string(),
-  format: z.literal('funding-rates'),
-  kind: z.literal('funding'),
-  rows: z.number().int().nonnegative(),
-  inserted: z.number().int().nonnegative(),
-  from: z.number().int().nullable(),
-  to: z.number().int().nullable(),
-  candles: z.literal(0),
-  transactions: z.number().int().nonnegative(),
-});
-
-export const importResultSchema = z.discriminatedUnion('kind', [
-  rowsImportResultSchema,
-  bookImportResultSchema,
-  fundingImportResultSchema,
-]);
-
-export const repairResultSchema = z.object({
-  days: z.number().int().nonnegative(),
-  bars: z.number().int().nonnegative(),
 });
 
 export const historyWorkSchema = z.discriminatedUnion('kind', [

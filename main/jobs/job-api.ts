@@ -4,7 +4,7 @@ import type { JobBoard } from './job-board.js';
 /** The jobs part of the API, served from the App's job board. */
 export function jobHandlers(board: JobBoard): {
   commands: Pick<CommandHandlers, 'jobs.list' | 'jobs.cancel'>;
-  topics: Pick<TopicSources, 'jobs'>;
+  topics: Pick<TopicSources, 'jobs' | 'jobs.watch'>;
 } {
   return {
     commands: {
@@ -13,6 +13,7 @@ export function jobHandlers(board: JobBoard): {
     },
     topics: {
       jobs: (_params, emit) => board.subscribe(emit),
+      'jobs.watch': ({ id }, emit) => board.watch(id, emit),
     },
   };
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Job } from '../../shared/api/domains/jobs.js';
+import {
+  isTerminal,
+  jobResultSchemas,
+  jobSchema,
+  type Job,
+  type JobKind,
+  type JobResult,
+} from '../../shared/api/domains/jobs.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import type { SqliteDatabase } from '../storage/database.js';
 
@@ -12,8 +19,9 @@ export interface JobContext {
   throwIfCancelled(): void;
 }
 
-export interface JobSpec {
-  readonly kind: string;
+export interface JobSpec<K extends JobKind> {
+  /** Names the shape of the job's result (shared/api/domains/jobs.ts). */
+  readonly kind: K;
   readonly title: string;
   /** What `done` and `total` count, e.g. 'rows', 'files', 'bars'. */
   readonly unit: string;
@@ -47,6 +55,16 @@ interface JobRow {
   finished_at: number | null;
 }
 
+/**
+ * A result as the job's code holds it: the same shape, its arrays possibly readonly (the board
+ * parses it by the kind's schema before anyone sees it).
+ */
+type Unparsed<T> = T extends readonly (infer E)[]
+  ? readonly Unparsed<E>[]
+  : T extends object
+    ? { readonly [P in keyof T]: Unparsed<T[P]> }
+    : T;
+
 class JobCancelled extends Error {
   constructor() {
     super('cancelled');
@@ -66,6 +84,7 @@ export class JobBoard {
   private readonly insert;
   private readonly update;
   private readonly recent;
+  private readonly byId;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -89,6 +108,7 @@ export class JobBoard {
     this.recent = db.prepare<[number], JobRow>(
       'SELECT * FROM jobs ORDER BY started_at DESC, rowid DESC LIMIT ?',
     );
+    this.byId = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
   }
 
   /** Hears every job change (throttled progress, and every start and end). */
@@ -98,10 +118,40 @@ export class JobBoard {
   }
 
   /**
-   * Starts `run` now and returns the job as it begins. The promise `finished` settles with
-   * the final job; a thrown error fails the job, an abort cancels it.
+   * Follows one job: `emit` hears its current state at once, then every change, and nothing
+   * after its terminal state (the watch stops itself there). Throws not_found for an unknown id.
    */
-  start<T>(spec: JobSpec, run: (context: JobContext) => Promise<T>): { job: Job; finished: Promise<Job> } {
+  watch(id: string, emit: (job: Job) => void): () => void {
+    const current = this.get(id);
+    if (current === null) throw new ApiError('not_found', `no job '${id}'`);
+    emit(current);
+    if (isTerminal(current.state)) return () => undefined;
+    // Subscribed in the same tick as the read above: no change can fall between the two.
+    const stop = this.subscribe((job) => {
+      if (job.id !== id) return;
+      emit(job);
+      if (isTerminal(job.state)) stop();
+    });
+    return stop;
+  }
+
+  /** One job as it is now (live progress when running), or null when the board never had it. */
+  get(id: string): Job | null {
+    const live = this.live.get(id);
+    if (live !== undefined) return live.job;
+    const row = this.byId.get(id);
+    return row === undefined ? null : fromRow(row);
+  }
+
+  /**
+   * Starts `run` now and returns the job as it begins. The promise `finished` settles with
+   * the final job; a thrown error fails the job, an abort cancels it. The result is checked
+   * against its kind's schema: one that does not match fails the job and says why.
+   */
+  start<K extends JobKind>(
+    spec: JobSpec<K>,
+    run: (context: JobContext) => Promise<Unparsed<JobResult<K>>>,
+  ): { job: Job; finished: Promise<Job> } {
     const startedAt = this.clock();
     const job: Job = {
       id: randomUUID(),
@@ -156,8 +206,9 @@ export class JobBoard {
 
     const finished = Promise.resolve()
       .then(() => run(context))
+      .then((result) => jobResultSchemas[spec.kind].parse(result))
       .then(
-        (result) => this.finish(job.id, { state: 'done', result: result ?? null, error: null }),
+        (result) => this.finish(job.id, { state: 'done', result, error: null }),
         (error: unknown) =>
           controller.signal.aborted || error instanceof JobCancelled
             ? this.finish(job.id, { state: 'cancelled', result: null, error: null })
@@ -169,8 +220,8 @@ export class JobBoard {
   cancel(id: string): Job {
     const entry = this.live.get(id);
     if (entry === undefined) {
-      const stored = this.list(1000).find((job) => job.id === id);
-      if (stored === undefined) throw new ApiError('not_found', `no job '${id}'`);
+      const stored = this.get(id);
+      if (stored === null) throw new ApiError('not_found', `no job '${id}'`);
       return stored;
     }
     entry.controller.abort();
@@ -181,7 +232,10 @@ export class JobBoard {
 
   /** Newest first; running jobs show their live progress. */
   list(limit = 100): Job[] {
-    return this.recent.all(limit).map((row) => this.live.get(row.id)?.job ?? fromRow(row));
+    return this.recent
+      .all(limit)
+      .map((row) => this.live.get(row.id)?.job ?? fromRow(row))
+      .filter((job) => job !== null);
   }
 
   /** Cancels every running job and waits for none: each keeps what it committed. */
@@ -189,11 +243,12 @@ export class JobBoard {
     for (const entry of this.live.values()) entry.controller.abort();
   }
 
-  private finish(id: string, end: Pick<Job, 'state' | 'result' | 'error'>): Job {
+  private finish(id: string, end: { state: Job['state']; result: unknown; error: string | null }): Job {
     const entry = this.live.get(id);
     if (entry === undefined) throw new Error(`job ${id} finished twice`);
     this.live.delete(id);
-    const job: Job = { ...entry.job, ...end, etaMs: null, finishedAt: this.clock() };
+    // The result was parsed by its kind's schema in start(); this joins it to the job's kind.
+    const job = jobSchema.parse({ ...entry.job, ...end, etaMs: null, finishedAt: this.clock() });
     if (job.state === 'done' && job.total !== null) job.done = job.total;
     this.persist(job);
     this.emit(job);
@@ -208,7 +263,7 @@ export class JobBoard {
       total: job.total,
       message: job.message,
       error: job.error,
-      result: job.result === null || job.result === undefined ? null : JSON.stringify(job.result),
+      result: job.result === null ? null : JSON.stringify(job.result),
       finishedAt: job.finishedAt,
     });
   }
@@ -228,8 +283,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function fromRow(row: JobRow): Job {
-  return {
+/**
+ * A stored job, parsed by its kind's schema. A row whose result an older build wrote in
+ * another shape keeps its state with no result; a kind this build no longer runs is left out.
+ */
+function fromRow(row: JobRow): Job | null {
+  const stored = {
     id: row.id,
     kind: row.kind,
     title: row.title,
@@ -244,4 +303,8 @@ function fromRow(row: JobRow): Job {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
+  const parsed = jobSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  const withoutResult = jobSchema.safeParse({ ...stored, result: null });
+  return withoutResult.success ? withoutResult.data : null;
 }

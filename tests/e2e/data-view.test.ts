@@ -3,7 +3,13 @@ import path from 'node:path';
 import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHost } from '../fixtures/headless-host.js';
-import { E2E_ARTIFACTS, openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
+import { until } from '../fixtures/until.js';
+import {
+  E2E_ARTIFACTS,
+  hostClient,
+  openWorkstation,
+  type WorkstationPage,
+} from '../fixtures/workstation-page.js';
 
 const DEMO = 'demo:DEMO/USD';
 /** Rows in the imported file: enough that the import runs for a moment and shows its bar. */
@@ -32,7 +38,13 @@ describe('data view on the headless host', () => {
     await expect
       .poll(() => page.getByTestId('ladder-row-bid').count(), { timeout: 15_000 })
       .toBeGreaterThan(0);
-    await page.waitForTimeout(3000);
+    const client = hostClient(host);
+    await until(
+      () => client.call('features.range', { instrument: DEMO }),
+      (range) => range !== null && range.to - range.from >= 2_000,
+      15_000,
+      200,
+    );
     await page.getByTestId('view-data').click();
     await expect.poll(() => demoCard().count(), { timeout: 10_000 }).toBe(1);
     const range = await demoCard().getByTestId('coverage-range').innerText();

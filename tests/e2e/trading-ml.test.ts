@@ -1,16 +1,14 @@
 import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
-import type { Job } from '../../shared/api/domains/jobs.js';
 import { openWorkstation, type WorkstationPage } from '../fixtures/workstation-page.js';
-import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
+import { recordedFor, saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { wsTransport } from '../fixtures/ws-client.js';
 
 // A trader paper-trades a registered model: the ML-signal strategy on the demo market, sized by
 // capped Kelly on the model's probability, its signals in the audit log.
 
 const DEMO = 'demo:DEMO/USD';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setParam(page: Page, name: string, value: string): Promise<void> {
   const input = page.getByTestId('paper-panel').getByTestId(`bt-param-${name}`);
@@ -24,7 +22,6 @@ describe('the ML-signal strategy in the trading view', () => {
   let pageErrors: string[] = [];
   let client: ApiClient;
   let modelId = 0;
-  const jobs: Job[] = [];
 
   beforeAll(async () => {
     session = await openWorkstation();
@@ -33,13 +30,11 @@ describe('the ML-signal strategy in the trading view', () => {
     client = createApiClient(
       wsTransport(`ws://${url.host}/api?token=${url.searchParams.get('token') ?? ''}`),
     );
-    client.subscribe('jobs', {}, (job) => jobs.push(job));
     const set = await saveBookFeatureSet(client, 'event');
     const from = Date.now() + 1_000;
-    await sleep(8_000);
+    await recordedFor(client, DEMO, from, 7_000);
     modelId = await trainQuickModel(
       client,
-      jobs,
       { name: 'paper gbdt', featureSetId: set.id, from, to: Date.now() },
       30_000,
     );

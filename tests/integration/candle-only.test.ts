@@ -210,7 +210,6 @@ describe('a candle-only instrument (1m bars of a real FTX BTC-PERP export)', () 
   it('trains a model on its features and labels', async () => {
     const modelId = await trainQuickModel(
       client,
-      jobs,
       { name: 'btc gbdt', featureSetId: set.id, ...range },
       50_000,
     );

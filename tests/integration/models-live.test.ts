@@ -48,7 +48,7 @@ describe('models running live on the demo stream', () => {
   const jobs: Job[] = [];
 
   const train = (name: string, trees: number, range: { from: number; to: number }) =>
-    trainQuickModel(client, jobs, { name, featureSetId: set.id, trees, label: LABEL, ...range });
+    trainQuickModel(client, { name, featureSetId: set.id, trees, label: LABEL, ...range });
 
   beforeAll(async () => {
     dataDir = testDataDir('tw-models-live');

@@ -7,7 +7,6 @@ import { createApp, type App } from '../../main/host/app.js';
 import { createMemoryPair } from '../../main/host/memory-transport.js';
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import type { FeatureSetInfo } from '../../shared/api/domains/features.js';
-import type { Job } from '../../shared/api/domains/jobs.js';
 import { saveBookFeatureSet, trainQuickModel } from '../fixtures/quick-model.js';
 import { testDataDir } from '../fixtures/test-app.js';
 
@@ -57,7 +56,6 @@ describe('the ML-signal strategy on paper', () => {
   let set: FeatureSetInfo;
   let classifierId: number;
   let regressionId: number;
-  const jobs: Job[] = [];
 
   beforeAll(async () => {
     dataDir = testDataDir('tw-ml-paper');
@@ -71,17 +69,16 @@ describe('the ML-signal strategy on paper', () => {
     const pair = createMemoryPair();
     serveConnection(app, pair.host);
     client = createApiClient(pair.client);
-    client.subscribe('jobs', {}, (job) => jobs.push(job));
     set = await saveBookFeatureSet(client, '1s');
     const from = marketClock() + 10_000;
     await sleep(10_000);
     const range = { from, to: marketClock() };
-    classifierId = await trainQuickModel(client, jobs, {
+    classifierId = await trainQuickModel(client, {
       name: 'up or down',
       featureSetId: set.id,
       ...range,
     });
-    regressionId = await trainQuickModel(client, jobs, {
+    regressionId = await trainQuickModel(client, {
       name: 'return',
       featureSetId: set.id,
       ...range,

@@ -9,10 +9,11 @@ import type {
 } from '../../../shared/api/domains/backtests.js';
 import type { InstrumentCoverage } from '../../../shared/api/domains/history.js';
 import type { StrategyInfo } from '../../../shared/api/domains/strategies.js';
-import type { Job } from '../../../shared/api/domains/jobs.js';
+import type { JobOf } from '../../../shared/api/domains/jobs.js';
 import type { Candle } from '../../../shared/domain/candle.js';
 import type { Instrument } from '../../../shared/domain/market.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../../shared/domain/timeframes.js';
+import { followJob } from './follow-job.js';
 
 /** Runs listed (the newest). */
 export const RUNS_SHOWN = 200;
@@ -20,6 +21,15 @@ export const RUNS_SHOWN = 200;
 const PRICE_BARS = 10_000;
 
 export type BacktestAction = 'run' | 'sweep' | 'walk-forward';
+
+/** The job kind each action starts. */
+const JOB_KIND = {
+  run: 'backtest',
+  sweep: 'backtest-sweep',
+  'walk-forward': 'backtest-walk-forward',
+} as const satisfies Record<BacktestAction, string>;
+type BacktestJobKind = (typeof JOB_KIND)[BacktestAction];
+export type BacktestJob = JobOf<BacktestJobKind>;
 
 /** Costs and latency as the form holds them; latency a constant per order type. */
 export interface CostsForm {
@@ -121,7 +131,7 @@ export interface BacktestsState {
   readonly coverage: InstrumentCoverage | null;
   readonly form: BacktestForm;
   /** The run, sweep or walk-forward in progress or just ended, as the job board reports it. */
-  readonly job: Job | null;
+  readonly job: BacktestJob | null;
   readonly runs: readonly BacktestRunInfo[];
   /** The run whose report is open. */
   readonly openId: number | null;
@@ -177,32 +187,32 @@ export function recordedRange(
   return { from: first.from, to: last.to + 1 };
 }
 
-function runIdOf(result: unknown): number | null {
-  if (typeof result !== 'object' || result === null) return null;
-  const id = (result as { runId?: unknown }).runId;
-  return typeof id === 'number' ? id : null;
-}
-
 type RangeRequest = CommandRequest<'backtests.run'>;
 
 /** The backtests domain: the run form, its job, stored runs, the open report and comparisons. */
 export function createBacktestsStore(api: ApiClient): BacktestsStore {
-  let jobFeed: Unsubscribe | null = null;
+  let following: Unsubscribe | null = null;
 
   return createStore<BacktestsState>()((set, get) => {
     const report = (what: string) => (error: unknown) => {
       set({ problem: `${what}: ${messageOf(error)}` });
     };
 
-    const onJob = (job: Job): void => {
-      const mine = get().job;
-      if (mine === null || mine.id !== job.id) return;
-      set({ job });
-      if (job.state !== 'done') return;
-      const runId = runIdOf(job.result);
-      void get()
-        .refreshRuns()
-        .then(() => (runId === null ? undefined : get().openRun(runId)));
+    /** Follows the form's job; when it is done its result lists and opens the run it stored. */
+    const follow = (jobId: string, kind: BacktestJobKind): void => {
+      following?.();
+      following = followJob(api, jobId, kind, {
+        onChange: (job) => {
+          set({ job });
+        },
+        onEnd: (job) => {
+          if (job.state !== 'done' || job.result === null) return;
+          const { run } = job.result;
+          set((s) => ({ runs: [run, ...s.runs.filter((r) => r.id !== run.id)].slice(0, RUNS_SHOWN) }));
+          void get().openRun(run.id);
+        },
+        onLost: report('Job progress stopped'),
+      });
     };
 
     const loadCoverage = (instrument: string): void => {
@@ -302,8 +312,9 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
       problem: null,
 
       async start() {
-        jobFeed?.();
-        jobFeed = api.subscribe('jobs', {}, onJob, report('Job progress stopped'));
+        // A job that ended while the view was closed: the watch sends its end first.
+        const mine = get().job;
+        if (mine?.state === 'running') follow(mine.id, mine.kind);
         try {
           const instruments = await api.call('markets.list', {});
           set({ instruments });
@@ -313,21 +324,11 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
           report('Could not list instruments')(error);
         }
         await Promise.all([get().refreshRuns(), get().refreshStrategies()]);
-        // A job that ended while the view was closed sent its last update to nobody.
-        const mine = get().job;
-        if (mine?.state === 'running') {
-          try {
-            const known = (await api.call('jobs.list', { limit: 50 })).find((j) => j.id === mine.id);
-            if (known !== undefined) onJob(known);
-          } catch (error) {
-            report('Could not read the job board')(error);
-          }
-        }
       },
 
       stop() {
-        jobFeed?.();
-        jobFeed = null;
+        following?.();
+        following = null;
       },
 
       pickInstrument(instrument) {
@@ -388,28 +389,8 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
                     testBars: form.testBars,
                     anchored: form.anchored,
                   });
-          set({
-            problem: null,
-            job: {
-              id: started.jobId,
-              kind: action === 'run' ? 'backtest' : `backtest-${action}`,
-              title: action,
-              state: 'running',
-              done: 0,
-              total: null,
-              unit: 'configurations',
-              message: '',
-              etaMs: null,
-              error: null,
-              result: null,
-              startedAt: 0,
-              finishedAt: null,
-            },
-          });
-          // The job may have ended before the topic told us: ask the board once.
-          const jobs = await api.call('jobs.list', { limit: 20 });
-          const known = jobs.find((j) => j.id === started.jobId);
-          if (known !== undefined) onJob(known);
+          set({ problem: null, job: null });
+          follow(started.jobId, JOB_KIND[action]);
         } catch (error) {
           report(`Could not start the ${action === 'run' ? 'backtest' : action}`)(error);
         }
@@ -418,7 +399,8 @@ export function createBacktestsStore(api: ApiClient): BacktestsStore {
       cancel() {
         const job = get().job;
         if (job === null || job.state !== 'running') return;
-        api.call('jobs.cancel', { id: job.id }).then(onJob).catch(report('Could not cancel'));
+        // The watch reports the cancelled state when the job has stopped.
+        api.call('jobs.cancel', { id: job.id }).catch(report('Could not cancel'));
       },
 
       async refreshRuns() {

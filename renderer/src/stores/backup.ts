@@ -1,7 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../../../shared/api/client.js';
 import type { BackupCheck, BackupSettings, BackupState } from '../../../shared/api/domains/backup.js';
-import type { Job } from '../../../shared/api/domains/jobs.js';
+import type { JobOf } from '../../../shared/api/domains/jobs.js';
 
 /** The backup form as typed: text fields, parsed when saved. */
 export interface BackupForm {
@@ -15,7 +15,7 @@ export interface BackupDeskState {
   readonly state: BackupState | null;
   readonly form: BackupForm;
   /** The backup running now (progress in pages), or the last one this window followed. */
-  readonly job: Job | null;
+  readonly job: JobOf<'backup'> | null;
   /** The backup file the user picked to check or restore. */
   readonly restorePath: string;
   /** The last check of `restorePath`. */
@@ -58,7 +58,7 @@ export function parseBackupForm(
 }
 
 /** "Backing up: 1,234 of 5,000 pages (25%)", or how the backup ended. */
-export function backupJobText(job: Job): string {
+export function backupJobText(job: JobOf<'backup'>): string {
   switch (job.state) {
     case 'running': {
       if (job.total === null || job.total === 0) return 'Backing up: starting';

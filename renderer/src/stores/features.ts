@@ -9,7 +9,8 @@ import type {
   LiveFeatureRows,
   MatrixInfo,
 } from '../../../shared/api/domains/features.js';
-import type { Job } from '../../../shared/api/domains/jobs.js';
+import type { JobOf } from '../../../shared/api/domains/jobs.js';
+import { followJob } from './follow-job.js';
 
 /** Live values kept per column for the sparklines. */
 export const LIVE_HISTORY = 240;
@@ -49,7 +50,7 @@ export interface FeaturesState {
   readonly setData: SetData | null;
   readonly workers: number;
   /** The matrix build in progress or just ended, as the job board reports it. */
-  readonly job: Job | null;
+  readonly job: JobOf<'feature-matrix'> | null;
   readonly matrices: readonly MatrixInfo[];
   readonly matrixId: number | null;
   readonly column: string | null;
@@ -102,7 +103,7 @@ export function appendLive(history: LiveHistory | null, batch: LiveFeatureRows):
 /** The features domain: sets, the live panel, matrices, plots and drift, fed by the API client. */
 export function createFeaturesStore(api: ApiClient): FeaturesStore {
   let liveFeed: Unsubscribe | null = null;
-  let jobFeed: Unsubscribe | null = null;
+  let following: Unsubscribe | null = null;
   let nextKey = 1;
 
   return createStore<FeaturesState>()((set, get) => {
@@ -136,16 +137,21 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
       if (pick !== null && matrices.some((m) => m.id === pick)) get().selectMatrix(pick);
     };
 
-    const onJob = (job: Job): void => {
-      const mine = get().job;
-      if (mine === null || mine.id !== job.id) return;
-      set({ job });
-      if (job.state === 'done') {
-        const result = job.result as { matrix?: { id?: unknown } } | null;
-        const id = typeof result?.matrix?.id === 'number' ? result.matrix.id : null;
-        const setId = get().selectedSetId;
-        if (setId !== null) loadMatrices(setId, id).catch(report('Could not list matrices'));
-      }
+    /** Follows a matrix build; once done, lists the set's matrices with the new one selected. */
+    const follow = (jobId: string): void => {
+      following?.();
+      following = followJob(api, jobId, 'feature-matrix', {
+        onChange: (job) => {
+          set({ job });
+        },
+        onEnd: (job) => {
+          if (job.state !== 'done') return;
+          const setId = get().selectedSetId;
+          if (setId !== null)
+            loadMatrices(setId, job.result?.matrix.id ?? null).catch(report('Could not list matrices'));
+        },
+        onLost: report('Job progress stopped'),
+      });
     };
 
     return {
@@ -169,8 +175,9 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
       problem: null,
 
       async start() {
-        jobFeed?.();
-        jobFeed = api.subscribe('jobs', {}, onJob, report('Job progress stopped'));
+        // A build that ended while the view was closed: the watch sends its end first.
+        const mine = get().job;
+        if (mine?.state === 'running') follow(mine.id);
         try {
           const catalogue = await api.call('features.catalogue', {});
           set({ catalogue });
@@ -183,8 +190,8 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
       stop() {
         liveFeed?.();
         liveFeed = null;
-        jobFeed?.();
-        jobFeed = null;
+        following?.();
+        following = null;
       },
 
       followLive(setId) {
@@ -312,28 +319,8 @@ export function createFeaturesStore(api: ApiClient): FeaturesStore {
             set({ job: null });
             await loadMatrices(selectedSetId, answer.matrix.id);
           } else if (answer.jobId !== null) {
-            const jobId = answer.jobId;
-            set({
-              job: {
-                id: jobId,
-                kind: 'feature-matrix',
-                title: 'Feature matrix',
-                state: 'running',
-                done: 0,
-                total: null,
-                unit: 's of market time',
-                message: '',
-                etaMs: null,
-                error: null,
-                result: null,
-                startedAt: 0,
-                finishedAt: null,
-              },
-            });
-            // The job may have ended before the topic told us: ask the board once.
-            const jobs = await api.call('jobs.list', { limit: 20 });
-            const known = jobs.find((j) => j.id === jobId);
-            if (known !== undefined) onJob(known);
+            set({ job: null });
+            follow(answer.jobId);
           }
         } catch (error) {
           report('Could not build the matrix')(error);

@@ -2,13 +2,13 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import type { CommandRequest } from '../../../shared/api/contract.js';
 import type { ImportPreview, InstrumentCoverage, Retention } from '../../../shared/api/domains/history.js';
-import type { Job } from '../../../shared/api/domains/jobs.js';
+import type { Job, JobKind } from '../../../shared/api/domains/jobs.js';
 import { ApiError } from '../../../shared/api/protocol.js';
 
 /** Jobs kept in the list (the newest). */
 export const JOBS_SHOWN = 20;
 /** Job kinds whose end changes what is stored, so coverage is read again. */
-const DATA_CHANGING = new Set(['import', 'backfill', 'retention', 'verify', 'repair']);
+const DATA_CHANGING: ReadonlySet<JobKind> = new Set(['import', 'backfill', 'retention', 'verify', 'repair']);
 
 export interface HistoryState {
   readonly coverage: readonly InstrumentCoverage[];

@@ -2,7 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import { commands, type CommandRequest, type CommandResponse } from '../../../shared/api/contract.js';
 import type { FeatureSetInfo } from '../../../shared/api/domains/features.js';
-import type { Job } from '../../../shared/api/domains/jobs.js';
+import type { Job, JobOf } from '../../../shared/api/domains/jobs.js';
 import type {
   BackendInfo,
   ModelDetail,
@@ -18,6 +18,7 @@ import {
   type LabelSpec,
   type ModelKind,
 } from '../../../shared/models/model.js';
+import { followJob } from './follow-job.js';
 
 /** Training and search jobs kept in the list (the newest). */
 export const TRAINING_JOBS_SHOWN = 12;
@@ -57,9 +58,12 @@ export interface FoldCurve {
   readonly metrics: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
+/** A job of the board that trains: one fit (with its validation folds) or a search. */
+export type TrainingBoardJob = JobOf<'model-train' | 'model-search'>;
+
 /** A training or search job as the Training view follows it. */
 export interface TrainingJob {
-  readonly job: Job;
+  readonly job: TrainingBoardJob;
   readonly mode: 'train' | 'search';
   readonly curves: readonly FoldCurve[];
   readonly search: SearchInfo | null;
@@ -221,17 +225,14 @@ export function addProgress(curves: readonly FoldCurve[], progress: TrainingProg
 }
 
 /** Whether a job of the board is a model training or a search (the other jobs are other views'). */
-export function trainingMode(job: Job): 'train' | 'search' | null {
-  if (!/model|train|search/i.test(job.kind)) return null;
-  return /search/i.test(job.kind) ? 'search' : 'train';
+export function isTrainingJob(job: Job): job is TrainingBoardJob {
+  return job.kind === 'model-train' || job.kind === 'model-search';
 }
 
-/** A number in a job's result object, if the job put one there. */
-function resultNumber(job: Job, key: string): number | null {
-  const result = job.result;
-  if (typeof result !== 'object' || result === null) return null;
-  const value = (result as Record<string, unknown>)[key];
-  return typeof value === 'number' ? value : null;
+/** The model a finished job registered: the trained one, or the search's best. */
+function modelIdOf(job: TrainingBoardJob): number | null {
+  if (job.result === null) return null;
+  return job.kind === 'model-train' ? job.result.modelId : job.result.bestModelId;
 }
 
 function messageOf(error: unknown): string {
@@ -247,6 +248,10 @@ const initialParams = Object.fromEntries(MODEL_KINDS.map((kind) => [kind, defaul
 export function createModelsStore(api: ApiClient): ModelsStore {
   let started = false;
   let jobFeed: Unsubscribe | null = null;
+  /** The watches of the jobs this window started, by job id. */
+  const following = new Map<string, Unsubscribe>();
+  /** Jobs whose end was acted on (registry and checkpoints read again). */
+  const ended = new Set<string>();
   let progressFeed: Unsubscribe | null = null;
   let searchTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -262,7 +267,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
 
     const searchIdOf = (entry: TrainingJob): number | null =>
       entry.search?.id ??
-      resultNumber(entry.job, 'searchId') ??
+      (entry.job.kind === 'model-search' ? entry.job.result?.searchId : undefined) ??
       // Trials register models as they finish: the newest one from this search names it.
       get().models.find((m) => m.searchId !== null && m.createdAt >= entry.job.startedAt)?.searchId ??
       null;
@@ -285,13 +290,16 @@ export function createModelsStore(api: ApiClient): ModelsStore {
 
     /** A job of this window ended: its model (or the search's models) are in the registry now. */
     const finished = (entry: TrainingJob): void => {
+      // The jobs topic and this window's watch both tell of an end: act on it once.
+      if (ended.has(entry.job.id)) return;
+      ended.add(entry.job.id);
       if (entry.mode === 'train')
         void get().refreshCheckpoints().catch(report('Could not read the checkpoints'));
       void get()
         .refreshModels()
         .then(async () => {
           if (entry.mode === 'search') await refreshSearch(entry);
-          const modelId = resultNumber(entry.job, 'modelId') ?? resultNumber(entry.job, 'bestModelId');
+          const modelId = modelIdOf(entry.job);
           if (entry.job.state === 'done' && modelId !== null && get().selectedId === null)
             get().select(modelId);
         })
@@ -299,8 +307,8 @@ export function createModelsStore(api: ApiClient): ModelsStore {
     };
 
     const onJob = (job: Job): void => {
-      const mode = trainingMode(job);
-      if (mode === null) return;
+      if (!isTrainingJob(job)) return;
+      const mode = job.kind === 'model-search' ? 'search' : 'train';
       const before = get().jobs.find((j) => j.job.id === job.id);
       const entry: TrainingJob =
         before === undefined
@@ -319,43 +327,28 @@ export function createModelsStore(api: ApiClient): ModelsStore {
       updateJob(progress.jobId, (j) => ({ ...j, curves: addProgress(j.curves, progress) }));
     };
 
-    /** The job the host started, shown at once; the jobs topic fills it in from there. */
-    const track = async (
-      jobId: string,
-      mode: 'train' | 'search',
-      title: string,
-      validationFolds: number,
-    ): Promise<void> => {
-      const placeholder: Job = {
-        id: jobId,
-        kind: mode === 'search' ? 'model-search' : 'model-train',
-        title,
-        state: 'running',
-        done: 0,
-        total: null,
-        unit: '',
-        message: '',
-        etaMs: null,
-        error: null,
-        result: null,
-        startedAt: Date.now(),
-        finishedAt: null,
-      };
-      const existing = get().jobs.find((j) => j.job.id === jobId);
-      if (existing === undefined)
-        set((state) => ({
-          jobs: [{ job: placeholder, mode, curves: [], search: null, validationFolds }, ...state.jobs].slice(
-            0,
-            TRAINING_JOBS_SHOWN,
-          ),
-        }));
-      // The topic told of it before the call returned: the entry is there, without the request's folds.
-      else updateJob(jobId, (j) => ({ ...j, validationFolds }));
-      // The job may have moved on (or ended) before the topic told us: ask the board once.
-      const known = (await api.call('jobs.list', { limit: 50 })).find((j) => j.id === jobId);
-      if (known !== undefined) onJob(known);
-      // It ended before the call returned: no running entry was there for its end to close.
-      if (existing !== undefined && existing.job.state !== 'running') finished(existing);
+    /**
+     * Follows a job this window started: the watch sends its state first (so one that already
+     * ended still ends here), and the request's validation folds are kept beside it.
+     */
+    const track = (jobId: string, mode: 'train' | 'search', validationFolds: number): void => {
+      following.get(jobId)?.();
+      const stop = followJob(api, jobId, mode === 'search' ? 'model-search' : 'model-train', {
+        onChange: (job) => {
+          onJob(job);
+          updateJob(jobId, (j) => ({ ...j, validationFolds }));
+        },
+        onEnd: (job) => {
+          following.delete(jobId);
+          const entry = get().jobs.find((j) => j.job.id === job.id);
+          if (entry !== undefined) finished(entry);
+        },
+        onLost: (error) => {
+          following.delete(jobId);
+          report('Job progress stopped')(error);
+        },
+      });
+      following.set(jobId, stop);
     };
 
     const dataSpec = () => {
@@ -423,6 +416,8 @@ export function createModelsStore(api: ApiClient): ModelsStore {
         started = false;
         jobFeed?.();
         jobFeed = null;
+        for (const unfollow of following.values()) unfollow();
+        following.clear();
         progressFeed?.();
         progressFeed = null;
         if (searchTimer !== null) clearInterval(searchTimer);
@@ -499,7 +494,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           if (!parsed.success) throw new Error(describeZodError(parsed.error));
           const { jobId } = await api.call('models.train', parsed.data);
           set({ problem: null });
-          await track(jobId, 'train', `Train ${parsed.data.name}`, parsed.data.validation.folds);
+          track(jobId, 'train', parsed.data.validation.folds);
         } catch (error) {
           report('Could not start the training')(error);
         }
@@ -515,7 +510,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           if (!parsed.success) throw new Error(describeZodError(parsed.error));
           const { jobId } = await api.call('models.search', parsed.data);
           set({ problem: null });
-          await track(jobId, 'search', `Search ${parsed.data.name}`, parsed.data.validation.folds);
+          track(jobId, 'search', parsed.data.validation.folds);
         } catch (error) {
           report('Could not start the search')(error);
         }
@@ -534,7 +529,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           set({ problem: null });
           // The stopped job's checkpoint now belongs to the new job.
           set((state) => ({ checkpoints: state.checkpoints.filter((c) => c.jobId !== id) }));
-          await track(jobId, 'train', `Resume ${stopped?.name ?? 'training'}`, (stopped?.folds ?? 1) - 1);
+          track(jobId, 'train', (stopped?.folds ?? 1) - 1);
         } catch (error) {
           report('Could not resume the training')(error);
         }

@@ -2,30 +2,22 @@ import { z } from 'zod';
 import { TIMEFRAMES } from '../../domain/timeframes.js';
 import { bookViewSchema, candleSchema, levelSchema, timeframeSchema, tradeSchema } from '../schemas.js';
 import type { CommandSpec } from '../spec.js';
+import {
+  candleCheckSchema,
+  candleDifferenceSchema,
+  importFormatSchema,
+  type CandleCheck,
+  type CandleDifference,
+  type ImportFormat,
+} from './history-results.js';
 import { jobSchema } from './jobs.js';
+
+// Defined beside the other history job results (jobs.ts needs them, and this file needs jobs.ts).
+export { candleCheckSchema, candleDifferenceSchema, importFormatSchema };
+export type { CandleCheck, CandleDifference, ImportFormat };
 
 const timestamp = z.number().int().nonnegative();
 const instrumentId = z.string().min(1);
-
-export const importFormatSchema = z.enum([
-  'binance-trades',
-  'binance-aggtrades',
-  'binance-klines',
-  /** Tardis.dev's trades CSV: exchange,symbol,timestamp,local_timestamp,id,side,price,amount (µs). */
-  'tardis-trades',
-  'csv',
-  'parquet',
-  /** Tardis.dev incremental_book_L2 CSV (plain or .gz): one L2 message per run of rows. */
-  'tardis-book',
-  /** Per-level book CSV with its messages numbered: ts_ms,side,price,amount,is_snapshot,msg_id,... */
-  'book-csv',
-  /**
-   * Perpetual funding rates: Binance's fundingRate export (calc_time,funding_interval_hours,
-   * last_funding_rate) or two columns, time and rate (fractions of notional).
-   */
-  'funding-rates',
-]);
-export type ImportFormat = z.infer<typeof importFormatSchema>;
 
 /** A column of a generic file: its 0-based index, or its name in the header / Parquet schema. */
 const columnRef = z.union([z.number().int().nonnegative(), z.string().min(1)]);
@@ -173,53 +165,6 @@ export const storedBookSchema = z.object({
   messagesAtTs: z.array(z.number().int()),
 });
 export type StoredBook = z.infer<typeof storedBookSchema>;
-
-const barValuesSchema = z.object({
-  open: z.number(),
-  high: z.number(),
-  low: z.number(),
-  close: z.number(),
-  volume: z.number(),
-  trades: z.number(),
-});
-
-/** A bar whose stored values were not those rebuilt from the trades (null: it did not exist). */
-export const candleDifferenceSchema = z.object({
-  timeframe: timeframeSchema,
-  openTime: timestamp,
-  stored: barValuesSchema.nullable(),
-  rebuilt: barValuesSchema.nullable(),
-});
-export type CandleDifference = z.infer<typeof candleDifferenceSchema>;
-
-const barChangesSchema = z.object({
-  added: z.number().int().nonnegative(),
-  changed: z.number().int().nonnegative(),
-  removed: z.number().int().nonnegative(),
-});
-
-/** What a candle check found and repaired. */
-export const candleCheckSchema = z.object({
-  instrument: z.string(),
-  /** The whole UTC days checked, [from, to] in ms. */
-  from: timestamp,
-  to: timestamp,
-  days: z.number().int().nonnegative(),
-  /** Days with bars but no trades (imported candles): left as they are. */
-  daysWithoutTrades: z.number().int().nonnegative(),
-  /** Bars that now match the trades. */
-  bars: z.number().int().nonnegative(),
-  /** Per timeframe: bars written that were missing, rewritten, and deleted (no trade in them). */
-  changed: z.object(
-    Object.fromEntries(TIMEFRAMES.map((tf) => [tf, barChangesSchema])) as Record<
-      (typeof TIMEFRAMES)[number],
-      typeof barChangesSchema
-    >,
-  ),
-  /** The earliest bar that differed, or null when every bar matched. */
-  firstDifference: candleDifferenceSchema.nullable(),
-});
-export type CandleCheck = z.infer<typeof candleCheckSchema>;
 
 export const exportFormatSchema = z.enum(['csv', 'parquet']);
 

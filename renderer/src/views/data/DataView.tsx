@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react';
 import {
-  candleCheckSchema,
   type CandleCheck,
   type CandleDifference,
   type ColumnMapping,
@@ -515,8 +514,12 @@ function VerifyPanel() {
   const [from, setFrom] = useState(() => Date.now() - 7 * DAY_MS);
   const [to, setTo] = useState(() => Date.now());
   const target = instrument || instruments[0]?.id || '';
-  const last = jobs.find((job) => job.kind === 'verify' && job.state === 'done');
-  const check = last === undefined ? null : candleCheckSchema.safeParse(last.result).data;
+  let check: CandleCheck | null = null;
+  for (const job of jobs)
+    if (job.kind === 'verify' && job.state === 'done') {
+      check = job.result;
+      break;
+    }
   const repaired = check
     ? Object.entries(check.changed).filter(([, c]) => c.added + c.changed + c.removed > 0)
     : [];

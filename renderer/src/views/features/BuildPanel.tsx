@@ -1,3 +1,4 @@
+import type { JobResult } from '../../../../shared/api/domains/jobs.js';
 import { useFeatures } from '../../stores/context.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
@@ -171,20 +172,18 @@ function SetDataNote() {
 }
 
 /** What a finished build says about itself: workers, seams checked, a fallback to one pass. */
-export function buildSummary(result: unknown): string {
-  if (typeof result !== 'object' || result === null) return 'done';
-  const { workers, seamsVerified, inexactColumns, fallback } = result as Record<string, unknown>;
-  const parts = ['done'];
-  if (typeof workers === 'number') parts.push(`${workers} worker${workers === 1 ? '' : 's'}`);
-  if (typeof seamsVerified === 'number' && seamsVerified > 0) {
-    const inexact = Array.isArray(inexactColumns) ? inexactColumns.length : 0;
+export function buildSummary(result: JobResult<'feature-matrix'> | null): string {
+  if (result === null) return 'done';
+  const { workers, seamsVerified, inexactColumns, fallback, emptyFeatures } = result;
+  const parts = ['done', `${workers} worker${workers === 1 ? '' : 's'}`];
+  if (seamsVerified > 0) {
+    const inexact = inexactColumns.length;
     parts.push(
       `${seamsVerified} seam${seamsVerified === 1 ? '' : 's'} checked${inexact > 0 ? ` (${inexact} columns within 1e-12)` : ''}`,
     );
   }
-  if (typeof fallback === 'string') parts.push(fallback);
-  const { emptyFeatures } = result as Record<string, unknown>;
-  if (Array.isArray(emptyFeatures) && emptyFeatures.length > 0)
+  if (fallback !== null) parts.push(fallback);
+  if (emptyFeatures.length > 0)
     parts.push(
       `${emptyFeatures.length} feature${emptyFeatures.length === 1 ? '' : 's'} empty on candles only`,
     );

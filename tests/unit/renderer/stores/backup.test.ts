@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../../../shared/api/client.js';
 import type { BackupState } from '../../../../shared/api/domains/backup.js';
-import type { Job } from '../../../../shared/api/domains/jobs.js';
+import type { JobOf } from '../../../../shared/api/domains/jobs.js';
 import { backupJobText, createBackupStore, parseBackupForm } from '../../../../renderer/src/stores/backup.js';
 import { fakeApi } from './fakeApi.js';
 
@@ -30,7 +30,7 @@ const EMPTY: BackupState = {
   nextAt: null,
 };
 
-const job = (overrides: Partial<Job>): Job => ({
+const job = (overrides: Partial<JobOf<'backup'>>): JobOf<'backup'> => ({
   id: 'j1',
   kind: 'backup',
   title: 'Back up the workspace to /b',
@@ -103,7 +103,7 @@ describe('backup store', () => {
     api.push('jobs', job({ done: 100, total: 400 }));
     expect(backupJobText(store.getState().job ?? job({}))).toBe('Backing up: 100 of 400 pages (25%)');
     // Other jobs do not move the backup's bar.
-    api.push('jobs', job({ id: 'j2', kind: 'import', done: 9, total: 10 }));
+    api.push('jobs', { ...job({ id: 'j2', done: 9, total: 10 }), kind: 'import', result: null });
     expect(store.getState().job?.id).toBe('j1');
 
     const file = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogueEntry, FeatureSetInfo } from '../../../../shared/api/domains/features.js';
-import type { Job } from '../../../../shared/api/domains/jobs.js';
+import type { JobOf, JobResult } from '../../../../shared/api/domains/jobs.js';
 import {
   appendLive,
   createFeaturesStore,
@@ -32,7 +32,10 @@ const savedSet: FeatureSetInfo = {
   createdAt: 1,
 };
 
-function job(state: Job['state'], result: unknown = null): Job {
+function job(
+  state: JobOf<'feature-matrix'>['state'],
+  result: JobResult<'feature-matrix'> | null = null,
+): JobOf<'feature-matrix'> {
   return {
     id: 'job-1',
     kind: 'feature-matrix',
@@ -124,9 +127,11 @@ describe('features store', () => {
 
     const building = store.getState().build();
     api.answer('features.matrix.build', { jobId: 'job-1', matrix: null });
-    await settle();
-    api.answer('jobs.list', [job('running')]);
     await building;
+    // No placeholder: the store shows the job as the watch reports it, current state first.
+    expect(store.getState().job).toBeNull();
+    expect(api.subscribed('jobs.watch')).toEqual([{ id: 'job-1' }]);
+    api.push('jobs.watch', job('running'));
     expect(store.getState().job?.done).toBe(5);
 
     const matrix = {
@@ -140,7 +145,19 @@ describe('features store', () => {
       events: 100,
       builtAt: 2,
     };
-    api.push('jobs', job('done', { matrix }));
+    api.push(
+      'jobs.watch',
+      job('done', {
+        matrix,
+        workers: 2,
+        seamsVerified: 1,
+        inexactColumns: [],
+        fallback: null,
+        emptyFeatures: [],
+      }),
+    );
+    // The terminal state ends the watch.
+    expect(api.subscribed('jobs.watch')).toEqual([]);
     await settle();
     api.answer('features.matrix.list', [matrix]);
     await settle();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../../shared/api/domains/jobs.js';
+import type { JobOf } from '../../../../shared/api/domains/jobs.js';
 import {
   countText,
   etaText,
@@ -9,7 +9,7 @@ import {
 } from '../../../../renderer/src/views/jobProgressText.js';
 
 /** A running import of 10,000 rows, 2,500 done; override what a case is about. */
-function job(overrides: Partial<Job> = {}): Job {
+function job(overrides: Partial<JobOf<'import'>> = {}): JobOf<'import'> {
   return {
     id: 'j1',
     kind: 'import',
