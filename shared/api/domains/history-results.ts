@@ -156,11 +156,13 @@ export type RetentionResult = z.infer<typeof retentionResultSchema>;
 export const exportResultSchema = z.object({ out: z.string(), rows: count });
 export type ExportResult = z.infer<typeof exportResultSchema>;
 
-/** Rows a backfill fetched, in how many pages and retries, and whether it resumed a stopped one. */
-export const backfillResultSchema = z.object({
-  rows: count,
-  pages: count,
-  retries: count,
-  resumed: z.boolean(),
-});
+/**
+ * What a backfill fetched. Trades and candles: rows, in how many pages and retries, and whether
+ * it resumed a stopped one. Funding rates: the funding times received and the rows added or
+ * changed (a rerun rewrites the same rows, so it has nothing to resume).
+ */
+export const backfillResultSchema = z.union([
+  z.object({ rows: count, pages: count, retries: count, resumed: z.boolean() }),
+  z.object({ rows: count, inserted: count, pages: count }),
+]);
 export type BackfillResult = z.infer<typeof backfillResultSchema>;
