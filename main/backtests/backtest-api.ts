@@ -16,7 +16,7 @@ import type { SqliteDatabase } from '../storage/database.js';
 import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';
 import { TIMEFRAME_MS } from '../../shared/domain/timeframes.js';
 import { BacktestStore, type BacktestRunSummary } from './backtest-store.js';
-import { periodsPerYear, type CandleRange, type RunCosts } from './candle-run.js';
+import type { CandleRange, RunCosts } from './candle-run.js';
 import {
   GridError,
   sweepConfigurations,
