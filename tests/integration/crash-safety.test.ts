@@ -114,7 +114,11 @@ function readWorkspace(dataDir: string) {
   try {
     const integrity = db.pragma('integrity_check', { simple: true });
     const store = new MarketStore(db);
-    const trades = store.recentTrades(INSTRUMENT, store.countTrades(INSTRUMENT));
+    // The market data without the local receive time: that is the wall clock of whichever run
+    // recorded the trade, so a trade re-recorded after a restart differs from the reference there.
+    const trades = store
+      .recentTrades(INSTRUMENT, store.countTrades(INSTRUMENT))
+      .map(({ localTs: _receivedAt, ...trade }) => trade);
     const candles = new Map<string, Candle[]>();
     for (const timeframe of TIMEFRAMES)
       candles.set(timeframe, store.candles(INSTRUMENT, timeframe, 1_000_000));
