@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -102,6 +102,17 @@ for threads in (1, 2):
 print(json.dumps(out))
 `;
 
+/**
+ * The python to compare with: $BENCH_PYTHON, else Debian's own (/usr/bin/python3, where apt puts
+ * python3-xgboost and python3-torch), else the first python3 on the PATH. A pyenv or venv python
+ * earlier on the PATH does not see the Debian packages.
+ */
+function referencePython(): string {
+  const chosen = process.env.BENCH_PYTHON;
+  if (chosen !== undefined && chosen !== '') return chosen;
+  return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+}
+
 /** xgboost hist fit seconds on 1 and 2 threads, or why it could not run. */
 function xgboostFit(data: TreeTrainingSet, params: GbdtParams): { one: number; two: number } | string {
   const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-xgboost-'));
@@ -113,7 +124,7 @@ function xgboostFit(data: TreeTrainingSet, params: GbdtParams): { one: number; t
     writeFileSync(file, all);
     const args = [file, data.rows, data.columns.length, params.bins, params.depth, params.trees];
     const run = spawnSync(
-      'python3',
+      referencePython(),
       ['-c', XGBOOST_FIT, ...args.map(String), String(params.learningRate), String(params.l2)],
       { encoding: 'utf8' },
     );
