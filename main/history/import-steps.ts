@@ -57,9 +57,12 @@ function decimalsOfStep(step: number | null): number {
 }
 
 /**
- * The tick and lot a file's rows imply, gathered batch by batch as the import checks them:
- * the same answer as FileStepsSniffer (instrument-steps.ts), at a fraction of its cost per
- * row, which at 1M trades/s is the budget of the whole import.
+ * The tick and lot a file's rows imply: the finest decimal step of its prices and of its
+ * amounts (candles: of open/high/low/close and of volume). A file of Binance XRP/ETH trades at
+ * 0.00141342 gives a tick of 1e-8, so the price shows as 0.00141342, not 0.00; null when the
+ * file has no rows. Gathered batch by batch as the import checks them (the batch is then let
+ * go), with StepSniffer's answer at a fraction of its cost per row, which at 1M trades/s is the
+ * budget of the whole import.
  */
 export class ImportStepsSniffer {
   private readonly prices = new ColumnStepSniffer();
@@ -84,4 +87,11 @@ export class ImportStepsSniffer {
     // Bars of no volume say nothing of the lot: fall back to the finest stored.
     return { tickSize, lotSize: this.sizes.step() ?? PROVISIONAL_STEPS.lotSize };
   }
+}
+
+/** The steps of rows held whole (a backfill page, a test): ImportStepsSniffer over one batch. */
+export function inferStepsOf(data: MarketRows): InstrumentStepSizes | null {
+  const sniffer = new ImportStepsSniffer();
+  sniffer.observe(data);
+  return sniffer.steps();
 }

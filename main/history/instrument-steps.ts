@@ -1,7 +1,5 @@
 import type { Instrument } from '../../shared/domain/market.js';
-import { StepSniffer } from '../../shared/domain/precision.js';
 import type { SqliteDatabase } from '../storage/database.js';
-import type { MarketRows } from './trade-batch.js';
 
 /** An instrument's price and size increments. */
 export interface InstrumentStepSizes {
@@ -11,51 +9,10 @@ export interface InstrumentStepSizes {
 
 /**
  * Steps for an instrument created by an import, before its rows are read: the finest the
- * workstation stores exactly. Replaced by the steps the file implies (inferStepsOf) once it
+ * workstation stores exactly. Replaced by the steps the file implies (import-steps.ts) once it
  * has been read, so they only last for the length of the import.
  */
 export const PROVISIONAL_STEPS: InstrumentStepSizes = { tickSize: 1e-8, lotSize: 1e-8 };
-
-/**
- * The tick and lot a file's rows imply: the finest decimal step of its prices and of its
- * amounts (candles: of open/high/low/close and of volume). A file of Binance XRP/ETH trades at
- * 0.00141342 gives a tick of 1e-8, so the price shows as 0.00141342, not 0.00. Null when the
- * file has no rows.
- */
-export function inferStepsOf(data: MarketRows): InstrumentStepSizes | null {
-  const sniffer = new FileStepsSniffer();
-  sniffer.observe(data);
-  return sniffer.steps();
-}
-
-/**
- * inferStepsOf over a file read batch by batch: the import streams, so the steps are
- * gathered from each batch of its checking pass and the batch is then let go.
- */
-export class FileStepsSniffer {
-  private readonly prices = new StepSniffer();
-  private readonly sizes = new StepSniffer();
-
-  observe(data: MarketRows): void {
-    if (data.kind === 'trades') {
-      this.prices.observeAll(data.rows.price);
-      this.sizes.observeAll(data.rows.amount);
-    } else {
-      this.prices.observeAll(data.rows.open);
-      this.prices.observeAll(data.rows.high);
-      this.prices.observeAll(data.rows.low);
-      this.prices.observeAll(data.rows.close);
-      this.sizes.observeAll(data.rows.volume);
-    }
-  }
-
-  steps(): InstrumentStepSizes | null {
-    const tickSize = this.prices.step();
-    if (tickSize === null) return null;
-    // Bars of no volume say nothing of the lot: fall back to the finest stored.
-    return { tickSize, lotSize: this.sizes.step() ?? PROVISIONAL_STEPS.lotSize };
-  }
-}
 
 /** Steps that can be stored: positive, finite, not finer than 1e-12 (float noise below). */
 export function checkSteps(steps: InstrumentStepSizes): string | null {

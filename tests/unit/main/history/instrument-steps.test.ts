@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InstrumentStepsStore, checkSteps, inferStepsOf } from '../../../../main/history/instrument-steps.js';
+import { inferStepsOf } from '../../../../main/history/import-steps.js';
+import { InstrumentStepsStore, checkSteps } from '../../../../main/history/instrument-steps.js';
 import { CandleColumns, TradeColumns } from '../../../../main/history/trade-batch.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
