@@ -360,7 +360,7 @@ export class TradeStore {
 
     if (merged.length === stored.length) return kept;
     for (const row of touched) this.sql.delete.run(row.rowid);
-    this.writeChunks(key, merged);
+    this.writeChunks(key, merged, 0, merged.length);
     return kept;
   }
 
@@ -395,12 +395,15 @@ export class TradeStore {
     const tail = this.sql.tail.get(key);
     if (tail !== undefined && !(tail.last_ts < minTs)) return null;
     if (this.sql.anyIdMeeting.get(key, minId, previousId) !== undefined) return null;
-    this.appendChunks(key, run, from, to);
+    this.writeChunks(key, run, from, to);
     return n;
   }
 
-  /** Encode run[from, to) (ordered, after every stored trade) as new chunks, as writeChunks does. */
-  private appendChunks(key: number, run: TradeRunColumns, from: number, to: number): void {
+  /**
+   * Encodes the ordered run[from, to) as new chunks of at most CHUNK_MAX_TRADES trades and
+   * CHUNK_SPAN_MS of market time (an append, or a merge whose old chunks were deleted).
+   */
+  private writeChunks(key: number, run: TradeRunColumns, from: number, to: number): void {
     let start = from;
     while (start < to) {
       const firstTs = run.ts[start] ?? 0;
@@ -606,35 +609,10 @@ export class TradeStore {
       const keep = new TradeRun(block.length - keepFrom);
       keep.pushBlock(block, keepFrom);
       this.sql.delete.run(straddling.rowid);
-      this.writeChunks(key, keep);
+      this.writeChunks(key, keep, 0, keep.length);
       deleted += keepFrom;
     }
     return { deleted, more: false };
-  }
-
-  /** Encode an ordered run as chunks of at most CHUNK_MAX_TRADES and CHUNK_SPAN_MS. */
-  private writeChunks(key: number, run: TradeRun): void {
-    let start = 0;
-    while (start < run.length) {
-      const firstTs = run.ts[start] ?? 0;
-      let end = start + 1;
-      const limit = Math.min(run.length, start + CHUNK_MAX_TRADES);
-      while (end < limit && (run.ts[end] ?? 0) - firstTs < CHUNK_SPAN_MS) end++;
-      const blob = encodeTradeChunk(run, start, end);
-      const ids = idRange(run.id, start, end);
-      this.sql.insert.run(
-        key,
-        firstTs,
-        run.seq[start] ?? 0,
-        run.ts[end - 1] ?? 0,
-        run.seq[end - 1] ?? 0,
-        end - start,
-        ids?.min ?? null,
-        ids?.max ?? null,
-        blob,
-      );
-      start = end;
-    }
   }
 }
 
