@@ -9,6 +9,7 @@ import {
 } from '../../shared/api/domains/backtests.js';
 import type { StrategyInfo } from '../../shared/api/domains/strategies.js';
 import { TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
+import { stepDecimals } from '../../shared/domain/precision.js';
 import {
   commandHelp,
   fixed,
@@ -32,8 +33,8 @@ const LIST = backtestCommands['backtests.list'].request;
 const NO_FIELDS = z.strictObject({});
 
 const RANGE_NOTE = [
-  '  (--instrument defaults to the only instrument with bars, --timeframe to 1m, --from/--to to every',
-  '   stored bar; times take ISO dates or ms)',
+  '  (--instrument defaults to the only instrument with bars, --timeframe to 1m, --lot and --tick',
+  "   to the instrument's own steps, --from/--to to every stored bar; times take ISO dates or ms)",
 ];
 
 const HELP: Record<string, () => string> = {
@@ -90,6 +91,7 @@ function needCandleRange(ws: HeadlessWorkspace, raw: Record<string, unknown>): v
   raw.timeframe ??= '1m';
   const { instrument, timeframe } = raw;
   if (typeof instrument !== 'string' || typeof timeframe !== 'string') return;
+  instrumentSteps(ws, instrument, raw);
   if (raw.from !== undefined && raw.to !== undefined) return;
   // The first and the last bar each by one index seek: MIN and MAX in one query would scan
   // every bar of the instrument (a tenth of a second for 45k bars).
@@ -107,6 +109,22 @@ function needCandleRange(ws: HeadlessWorkspace, raw: Record<string, unknown>): v
   if (first === undefined || last === undefined) return;
   raw.from ??= first;
   raw.to ??= last + TIMEFRAME_MS[timeframe as Timeframe];
+}
+
+/**
+ * Sizes round down to the instrument's lot and prices to its tick unless --lot / --tick say
+ * otherwise: a trader's all-in on BTC buys 0.39647 BTC, not 0.3964702286114338.
+ */
+function instrumentSteps(ws: HeadlessWorkspace, instrument: string, raw: Record<string, unknown>): void {
+  const steps = ws.db
+    .prepare<[string], { tick_size: number; lot_size: number }>(
+      'SELECT tick_size, lot_size FROM instruments WHERE id = ?',
+    )
+    .get(instrument);
+  if (steps === undefined) return;
+  const costs = (raw.costs ??= {}) as Record<string, unknown>;
+  costs.lot ??= steps.lot_size;
+  costs.tick ??= steps.tick_size;
 }
 
 async function startAndWait(ws: HeadlessWorkspace, start: () => Promise<{ jobId: string }>): Promise<number> {
@@ -156,7 +174,7 @@ function printRun(run: BacktestRunDetail): void {
         String(t.entryPrice),
         isoMinute(t.exitTs),
         String(t.exitPrice),
-        String(t.quantity),
+        run.costs.lot > 0 ? fixed(t.quantity, stepDecimals(run.costs.lot)) : String(t.quantity),
         fixed(t.fees),
         fixed(t.netPnl),
       ]),
