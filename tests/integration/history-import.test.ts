@@ -122,7 +122,10 @@ describe('streamed imports', () => {
 
   describe('an import killed at any point and run again', () => {
     const rows = 100_000;
-    const days = 10;
+    // Spread over many days: the candles are rebuilt a day per transaction, so the rebuild lasts
+    // long enough (hundreds of ms) for the poller to stop the import inside it even on a busy
+    // machine; over 10 days the rows and the rebuild passed faster than it looked.
+    const days = 150;
     let file: string;
     let dataDir: string;
     let reader: SqliteDatabase | null = null;
@@ -224,7 +227,7 @@ describe('streamed imports', () => {
         new MarketStore(clean).upsertInstrument(instrument({ id: INSTRUMENT }));
         await importFile(clean, { path: file, instrument: INSTRUMENT });
         expect(allCandles(db)).toEqual(allCandles(clean));
-        expect(new MarketStore(db).candles(INSTRUMENT, '1d', 100)).toHaveLength(days);
+        expect(new MarketStore(db).candles(INSTRUMENT, '1d', 1_000)).toHaveLength(days);
         // And a check of every day finds nothing to repair.
         const check = await verifyCandles(db, {
           instrument: INSTRUMENT,
@@ -237,7 +240,7 @@ describe('streamed imports', () => {
         db.close();
         clean.close();
       }
-    });
+    }, 120_000); // two imports and a check of 150 days: ~15 s idle, 60 s with the machine busy
   });
 
   it('repairs marked days on the App start, and checks and repairs candles through the API as a job', async () => {
