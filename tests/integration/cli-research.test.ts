@@ -169,6 +169,10 @@ describe('the research CLI (built dist/main/cli.js as a child process)', () => {
       params: { fast: 10, slow: 40 },
     });
     expect(run.costs.fees).toEqual({ maker: 0.001, taker: 0.001 });
+    // No --lot/--tick: the instrument's own, as imported, and every size a whole number of lots.
+    expect(run.costs).toMatchObject({ lot: 0.0001, tick: 1 });
+    for (const trip of run.trades)
+      expect(Math.abs(trip.quantity / 0.0001 - Math.round(trip.quantity / 0.0001))).toBeLessThan(1e-6);
     expect(run.trades.length).toBeGreaterThan(10);
     expect(run.metrics.trades).toBe(run.trades.length);
     expect(run.finalValue).toBe(run.curve?.equity.at(-1));
