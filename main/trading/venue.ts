@@ -26,6 +26,7 @@ export interface VenueOrder {
   readonly type: OrderType;
   readonly quantity: number;
   readonly price?: number | undefined;
+  /** Trigger price of a `stop` / `stop_limit` order (live: sent as the exchange's own stop). */
   readonly stopPrice?: number | undefined;
   readonly timeInForce: TimeInForce;
   readonly postOnly: boolean;

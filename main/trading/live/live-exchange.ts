@@ -1,7 +1,7 @@
 import type { Exchange } from 'ccxt';
-import type { OrderSide, OrderType, TimeInForce } from '../../../shared/backtest/orders.js';
 import { refusal, type RiskGate, type RiskRefusal, type RiskState } from '../../../shared/risk/gate.js';
 import { applyKeys, createExchange, type EndpointOverride } from '../../exchange/ccxt-exchange.js';
+import type { VenueOrder } from '../venue.js';
 import type { ExchangeKeys } from '../../exchange/secret-store.js';
 import { armPhrase, LiveBroker } from './live-broker.js';
 import type { LiveBrokerEvent, LiveOrderRequest, SubmitGuard } from './live-events.js';
@@ -34,16 +34,8 @@ export interface LiveExchangeOptions {
   readonly log: (line: string) => void;
 }
 
-export interface LiveOrder {
-  readonly side: OrderSide;
-  readonly type: OrderType;
-  readonly quantity: number;
-  readonly price?: number | undefined;
-  /** Trigger price of a `stop` / `stop_limit` order (sent as the exchange's own stop). */
-  readonly stopPrice?: number | undefined;
-  readonly timeInForce: TimeInForce;
-  readonly postOnly: boolean;
-  readonly reduceOnly: boolean;
+/** A venue order as the exchange broker sends it. */
+export interface LiveOrder extends VenueOrder {
   /** Echoed in the broker's `sent` event (a strategy desk's own order id). */
   readonly tag?: string;
 }
