@@ -14,6 +14,19 @@ const ALLOWED_LAYERS = {
   shared: ['shared'],
 };
 
+/**
+ * Inside main/, dependencies point down: domain modules (trading, history, models...) build on
+ * main/api/ (handler types, fanouts) and never on main/host/, the composition root that wires
+ * them together. Only these roots may import main/host/.
+ */
+const HOST_IMPORTERS = ['host', 'electron', 'cli', 'transport', 'serve.ts', 'cli.ts'];
+
+/** The folder (or file) directly under main/ that holds `absolutePath`, or null outside main/. */
+function mainModuleOf(root, absolutePath) {
+  const parts = path.relative(root, absolutePath).split(path.sep);
+  return parts[0] === 'main' && parts.length > 1 ? parts[1] : null;
+}
+
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 const NODE_ONLY_PACKAGES = [
   'better-sqlite3',
@@ -58,6 +71,8 @@ export const processBoundaries = {
     schema: [{ type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false }],
     messages: {
       crossLayer: '{{from}}/ may not import from {{to}}/: only shared/ is common ground between processes.',
+      upward:
+        'main/{{from}}/ may not import main/host/: domain modules depend on main/api/, only the composition roots wire them in main/host/.',
       forbiddenPackage: "'{{specifier}}' is not allowed here: {{reason}}.",
     },
   },
@@ -70,9 +85,14 @@ export const processBoundaries = {
     function check(node, specifier) {
       if (typeof specifier !== 'string') return;
       if (specifier.startsWith('.') || specifier.startsWith('/')) {
-        const target = layerOf(root, path.resolve(path.dirname(filename), specifier));
+        const resolved = path.resolve(path.dirname(filename), specifier);
+        const target = layerOf(root, resolved);
         if (target !== null && !ALLOWED_LAYERS[layer].includes(target)) {
           context.report({ node, messageId: 'crossLayer', data: { from: layer, to: target } });
+        }
+        const from = mainModuleOf(root, filename);
+        if (from !== null && mainModuleOf(root, resolved) === 'host' && !HOST_IMPORTERS.includes(from)) {
+          context.report({ node, messageId: 'upward', data: { from } });
         }
         return;
       }

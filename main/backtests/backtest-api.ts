@@ -10,7 +10,7 @@ import type {
 import { ApiError } from '../../shared/api/protocol.js';
 import { probabilisticSharpeRatio } from '../../shared/backtest/honesty.js';
 import type { Metrics } from '../../shared/backtest/metrics.js';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { ensureOwnerDir, writeOwnerFile } from '../storage/owner-only.js';

@@ -9,7 +9,7 @@ import {
   type BackupState,
 } from '../../shared/api/domains/backup.js';
 import { ApiError } from '../../shared/api/protocol.js';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { writeOwnerFile } from '../storage/owner-only.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { backtestHandlers, type BacktestCommandName } from '../backtests/backtest-api.js';
 import { runBacktestWork } from '../backtests/backtest-work.js';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { openDatabase, SCHEMA_VERSION, userVersion, type SqliteDatabase } from '../storage/database.js';
 import { ensureDataDir, workspaceDatabasePath } from '../storage/data-folder.js';

@@ -1,5 +1,5 @@
 import { ApiError } from '../../shared/api/protocol.js';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import type { GapLedger } from '../storage/gap-ledger.js';
 import { isKnownExchange, listExchanges, type EndpointOverride } from './ccxt-exchange.js';
 import type { ConnectionConfig, ExchangeHub } from './exchange-hub.js';

@@ -18,8 +18,8 @@ import { DEFAULT_DRIFT_THRESHOLDS, driftReport, isDrifting } from '../../shared/
 import { columnOf, type FeatureMatrix } from '../../shared/features/pipeline/matrix.js';
 import { fitNormalization } from '../../shared/features/pipeline/normalize.js';
 import { warmupMs } from '../../shared/features/pipeline/warmup.js';
-import type { CommandHandlers, TopicSources } from '../host/api-handlers.js';
-import { KeyedFanout } from '../host/fanout.js';
+import type { CommandHandlers, TopicSources } from '../api/handlers.js';
+import { KeyedFanout } from '../api/fanout.js';
 import type { JobBoard } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { FeatureWorker, LiveVectors } from '../workers/feature-worker.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import type { BookView } from '../../shared/api/schemas.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { createExchange, instrumentOf, marketSummaries } from '../exchange/ccxt-exchange.js';

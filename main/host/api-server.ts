@@ -7,7 +7,7 @@ import {
   type ApiErrorBody,
   type HostMessage,
 } from '../../shared/api/protocol.js';
-import type { ApiHandlers } from './api-handlers.js';
+import type { ApiHandlers } from '../api/handlers.js';
 
 /** One client as the host sees it, whatever carries it (IPC, WebSocket, in-memory). */
 export interface HostConnection {

@@ -30,8 +30,8 @@ import { Recorder } from '../storage/recorder.js';
 import { StrategyLibrary, strategiesFolder } from '../strategies/strategy-library.js';
 import { createTradingService } from '../trading/trading-service.js';
 import { FeatureWorker } from '../workers/feature-worker.js';
-import type { ApiHandlers } from './api-handlers.js';
-import { Fanout, KeyedFanout } from './fanout.js';
+import type { ApiHandlers } from '../api/handlers.js';
+import { Fanout, KeyedFanout } from '../api/fanout.js';
 import { LivePipeline, type PipelineOutput } from './live-pipeline.js';
 
 export const APP_NAME = 'Trading Workstation';

@@ -1,4 +1,4 @@
-import type { CommandHandlers, TopicSources } from '../host/api-handlers.js';
+import type { CommandHandlers, TopicSources } from '../api/handlers.js';
 import type { JobBoard } from './job-board.js';
 
 /** The jobs part of the API, served from the App's job board. */

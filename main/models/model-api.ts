@@ -15,8 +15,8 @@ import { ModelFormatError, type ModelParams } from '../../shared/models/model.js
 import type { CheckpointWire, TrainingStep, TrainRequest } from '../../shared/models/training-protocol.js';
 import { APP_VERSION } from '../build-info.js';
 import type { FeatureStore, StoredFeatureSet } from '../features/feature-store.js';
-import type { CommandHandlers, TopicSources } from '../host/api-handlers.js';
-import { Fanout } from '../host/fanout.js';
+import type { CommandHandlers, TopicSources } from '../api/handlers.js';
+import { Fanout } from '../api/fanout.js';
 import type { JobBoard, JobContext } from '../jobs/job-board.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import type { MarketStore } from '../storage/market-store.js';

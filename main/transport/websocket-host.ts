@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { HostMessage } from '../../shared/api/protocol.js';
-import type { ApiHandlers } from '../host/api-handlers.js';
+import type { ApiHandlers } from '../api/handlers.js';
 import { serveConnection, type ConnectionLimits, type HostConnection } from '../host/api-server.js';
 import {
   isOwnHost,

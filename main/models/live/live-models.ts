@@ -6,8 +6,8 @@ import type { NormalizationStats } from '../../../shared/features/pipeline/norma
 import { labelClasses } from '../../../shared/models/labels.js';
 import { isSequenceKind, type ModelArtifact } from '../../../shared/models/model.js';
 import type { InferenceSkips, LivePrediction } from '../../../shared/worker/feature-worker-protocol.js';
-import type { CommandHandlers, TopicSources } from '../../host/api-handlers.js';
-import { Fanout, KeyedFanout } from '../../host/fanout.js';
+import type { CommandHandlers, TopicSources } from '../../api/handlers.js';
+import { Fanout, KeyedFanout } from '../../api/fanout.js';
 import type { FeatureWorker, LiveVectors } from '../../workers/feature-worker.js';
 import { InputDrift } from './input-drift.js';
 import { LatencyWindow } from './latency-window.js';

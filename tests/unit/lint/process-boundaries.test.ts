@@ -50,6 +50,25 @@ describe('process boundaries lint rule', () => {
     );
   });
 
+  it('keeps dependencies inside main/ pointing down to main/api/, never up to main/host/', async () => {
+    expect(
+      await violations('main/trading/x.ts', "import { CommandHandlers } from '../host/api-handlers.js';"),
+    ).toEqual([
+      'main/trading/ may not import main/host/: domain modules depend on main/api/, only the composition roots wire them in main/host/.',
+    ]);
+    expect(
+      await violations('main/models/live/x.ts', "import { Fanout } from '../../host/fanout.js';"),
+    ).toHaveLength(1);
+    expect(
+      await violations('main/trading/x.ts', "import { CommandHandlers } from '../api/handlers.js';"),
+    ).toEqual([]);
+    expect(await violations('main/electron/x.ts', "import { createApp } from '../host/app.js';")).toEqual([]);
+    expect(
+      await violations('main/cli/x.ts', "import { LivePipeline } from '../host/live-pipeline.js';"),
+    ).toEqual([]);
+    expect(await violations('main/serve.ts', "import { createApp } from './host/app.js';")).toEqual([]);
+  });
+
   it('keeps shared/ free of Node, DOM and Electron', async () => {
     expect(await violations('shared/x.ts', "import { readFileSync } from 'node:fs';")).toEqual([
       "'node:fs' is not allowed here: shared/ must run in every process: no Node built-ins.",
