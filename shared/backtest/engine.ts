@@ -31,7 +31,7 @@ import {
   type RejectReason,
 } from './orders.js';
 import type { BarView, FeatureSource, Strategy, StrategyContext } from './strategy.js';
-import { TradeBars } from './trade-bars.js';
+import { ClockBar } from '../candles/clock-bar.js';
 
 /**
  * The backtest engine: deterministic replay of market data through a strategy, with
@@ -678,7 +678,7 @@ export class EventBacktest extends BacktestCore {
   /** Market time reached by events or `advanceTo`; nothing older is accepted. */
   private clockTs = Number.NEGATIVE_INFINITY;
   /** Bars built from trades (only when barMs > 0). */
-  private readonly bars: TradeBars | null;
+  private readonly bars: ClockBar | null;
   /** The last delta of a book message not yet known to be whole, or null. */
   private pendingMessage: MarketEvent | null = null;
   private readonly funding: FundingSchedule | null;
@@ -691,7 +691,7 @@ export class EventBacktest extends BacktestCore {
     this.book = this.venue.book;
     this.equityIntervalMs = config.equityIntervalMs ?? 1000;
     const barMs = config.barMs ?? 0;
-    this.bars = barMs > 0 ? new TradeBars(barMs) : null;
+    this.bars = barMs > 0 ? new ClockBar(barMs) : null;
     if (!(this.equityIntervalMs > 0)) throw new RangeError('equityIntervalMs must be > 0');
     const funding = config.funding ?? null;
     if (funding !== null) checkFundingSchedule(funding);
@@ -802,7 +802,7 @@ export class EventBacktest extends BacktestCore {
     const bars = this.bars;
     if (bars?.due(ts) === true) {
       this.runActions(bars.closeTime);
-      this.closeBar(bars.close());
+      this.closeBar(bars.finish());
     }
     if (this.nextActionAt <= ts) this.runActions(ts);
     if (this.funding !== null) this.settleFunding(ts);

@@ -1,7 +1,7 @@
 import type { OrderEvent, OrderIntent, OrderRequest } from '../../../shared/backtest/orders.js';
 import { WorkingOrder } from '../../../shared/backtest/orders.js';
 import type { FeatureSource, Strategy, StrategyContext } from '../../../shared/backtest/strategy.js';
-import { TradeBars } from '../../../shared/backtest/trade-bars.js';
+import { ClockBar } from '../../../shared/candles/clock-bar.js';
 import type { MarketEvent } from '../../../shared/domain/market.js';
 import type { ReadonlyOrderBook } from '../../../shared/market/order-book.js';
 import type { RiskRefusal } from '../../../shared/risk/gate.js';
@@ -58,7 +58,7 @@ export class LiveDesk implements StrategyContext {
   readonly venue: string;
   readonly instrument: string;
   private readonly strategy: Strategy;
-  private readonly bars: TradeBars | null;
+  private readonly bars: ClockBar | null;
   /** Working orders by the strategy's own id. */
   private readonly orders = new Map<string, WorkingOrder>();
   private readonly working: WorkingOrder[] = [];
@@ -82,7 +82,7 @@ export class LiveDesk implements StrategyContext {
     this.venue = options.venue;
     this.instrument = options.instrument;
     this.strategy = options.strategy;
-    this.bars = options.barMs > 0 ? new TradeBars(options.barMs) : null;
+    this.bars = options.barMs > 0 ? new ClockBar(options.barMs) : null;
   }
 
   get cash(): number {
@@ -220,8 +220,8 @@ export class LiveDesk implements StrategyContext {
     }
   }
 
-  private closeBar(bars: TradeBars): void {
-    const bar = bars.close();
+  private closeBar(bars: ClockBar): void {
+    const bar = bars.finish();
     this.ts = bar.closeTime;
     this.options.features?.onBar?.(bar);
     this.features = this.options.features?.current() ?? null;
