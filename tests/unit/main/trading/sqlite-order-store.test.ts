@@ -7,48 +7,13 @@ import {
   type LiveOrderStore,
 } from '../../../../main/trading/live/order-store.js';
 import { SqliteOrderStore } from '../../../../main/trading/sqlite-order-store.js';
+import { liveFillRow, liveOrderRow } from '../../../fixtures/live-order-rows.js';
 
-function order(clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrderRow {
-  return {
-    clientId,
-    exchange: 'binance',
-    symbol: 'ETH/USDT',
-    session: 'ws',
-    seq: 1,
-    side: 'buy',
-    type: 'limit',
-    timeInForce: 'gtc',
-    postOnly: false,
-    quantity: 0.05,
-    price: 1990,
-    stopPrice: null,
-    state: 'sending',
-    exchangeOrderId: null,
-    filled: 0,
-    reason: null,
-    createdTs: 1_000,
-    updatedTs: 1_000,
-    ...overrides,
-  };
-}
-
-function fill(tradeId: string, overrides: Partial<LiveFillRow> = {}): LiveFillRow {
-  return {
-    exchange: 'binance',
-    symbol: 'ETH/USDT',
-    tradeId,
-    clientId: 'tw-ws-1',
-    exchangeOrderId: '7',
-    side: 'buy',
-    price: 1990,
-    quantity: 0.01,
-    fee: 0.00001,
-    feeCurrency: 'ETH',
-    liquidity: 'maker',
-    ts: 5_000,
-    ...overrides,
-  };
-}
+/** This store's session is 'ws', as the workspace's live broker names it. */
+const order = (clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrderRow =>
+  liveOrderRow(clientId, { session: 'ws', ...overrides });
+const fill = (tradeId: string, overrides: Partial<LiveFillRow> = {}): LiveFillRow =>
+  liveFillRow(tradeId, { clientId: 'tw-ws-1', ts: 5_000, ...overrides });
 
 /** The same script on both stores: the SQLite one must answer as the reference does. */
 function script(store: LiveOrderStore): unknown[] {

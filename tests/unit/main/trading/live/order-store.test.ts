@@ -3,51 +3,8 @@ import {
   compareTradeIds,
   isWorking,
   MemoryOrderStore,
-  type LiveFillRow,
-  type LiveOrderRow,
 } from '../../../../../main/trading/live/order-store.js';
-
-function order(clientId: string, overrides: Partial<LiveOrderRow> = {}): LiveOrderRow {
-  return {
-    clientId,
-    exchange: 'binance',
-    symbol: 'ETH/USDT',
-    session: 's1',
-    seq: 1,
-    side: 'buy',
-    type: 'limit',
-    timeInForce: 'gtc',
-    postOnly: false,
-    quantity: 0.05,
-    price: 1990,
-    stopPrice: null,
-    state: 'sending',
-    exchangeOrderId: null,
-    filled: 0,
-    reason: null,
-    createdTs: 1_000,
-    updatedTs: 1_000,
-    ...overrides,
-  };
-}
-
-function fill(tradeId: string, overrides: Partial<LiveFillRow> = {}): LiveFillRow {
-  return {
-    exchange: 'binance',
-    symbol: 'ETH/USDT',
-    tradeId,
-    clientId: 'tw-s1-1',
-    exchangeOrderId: '7',
-    side: 'buy',
-    price: 1990,
-    quantity: 0.01,
-    fee: 0.00001,
-    feeCurrency: 'ETH',
-    liquidity: 'maker',
-    ts: 2_000,
-    ...overrides,
-  };
-}
+import { liveFillRow as fill, liveOrderRow as order } from '../../../../fixtures/live-order-rows.js';
 
 describe('memory order store', () => {
   it('keeps an order from before it is sent and never takes the same client id twice', () => {
