@@ -257,13 +257,14 @@ function planLayer(layer: Layer, inputs: readonly Value[]): Step {
       const inner = heads * keyDim;
       const q = new Float64Array(steps * inner);
       const k = new Float64Array(steps * inner);
+      const keys = new Float64Array(steps * keyDim);
       const out = fresh();
       return {
         output: out,
         run: () => {
           affine(x.values, 0, steps, width, must(query, layer, 'query'), null, q, 0, inner);
           affine(x.values, 0, steps, width, must(key, layer, 'key'), null, k, 0, inner);
-          selfAttentionScores(q, k, steps, heads, keyDim, out.values);
+          selfAttentionScores(q, k, steps, heads, keyDim, out.values, keys);
         },
       };
     }
@@ -278,12 +279,13 @@ function planLayer(layer: Layer, inputs: readonly Value[]): Step {
       const inner = heads * keyDim;
       const v = new Float64Array(steps * inner);
       const joined = new Float64Array(steps * inner);
+      const values = new Float64Array(steps * keyDim);
       const out = fresh();
       return {
         output: out,
         run: () => {
           affine(x.values, 0, steps, width, must(value, layer, 'value'), null, v, 0, inner);
-          mixHeads(attention.values, v, steps, heads, keyDim, joined);
+          mixHeads(attention.values, v, steps, heads, keyDim, joined, values);
           affine(joined, 0, steps, inner, must(output, layer, 'output'), null, out.values, 0, width);
         },
       };
