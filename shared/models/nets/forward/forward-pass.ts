@@ -160,21 +160,15 @@ function planLayer(layer: Layer, inputs: readonly Value[]): Step {
       const backwards = configFlag(config, 'goBackwards', false);
       const state = new LstmState(w.units);
       const out = fresh();
+      // Built once: a call allocates nothing.
+      const sequenceOut = sequences ? { values: out.values, at: 0, stride: w.units } : null;
+      const finalOut = sequences ? null : { values: out.values, at: 0 };
       return {
         output: out,
         run: () => {
           // tfjs returns a backwards LSTM's sequence in the order it read it (last step first).
-          if (sequences && backwards) reverseRowsInto(state, w, x.values, steps, out.values);
-          else
-            runLstm(
-              w,
-              state,
-              x.values,
-              steps,
-              backwards,
-              sequences ? { values: out.values, at: 0, stride: w.units } : null,
-              sequences ? null : { values: out.values, at: 0 },
-            );
+          if (sequenceOut !== null && backwards) reverseRowsInto(state, w, x.values, steps, sequenceOut);
+          else runLstm(w, state, x.values, steps, backwards, sequenceOut, finalOut);
         },
       };
     }
@@ -355,17 +349,18 @@ function reverseRowsInto(
   w: LstmWeights,
   x: Float64Array,
   steps: number,
-  out: Float64Array,
+  out: { readonly values: Float64Array; readonly at: number; readonly stride: number },
 ): void {
   // Read in reverse, writing each state at the row of the step it read; then flip the rows.
-  runLstm(w, state, x, steps, true, { values: out, at: 0, stride: w.units }, null);
+  runLstm(w, state, x, steps, true, out, null);
+  const values = out.values;
   for (let a = 0, b = steps - 1; a < b; a++, b--) {
     for (let u = 0; u < w.units; u++) {
       const i = a * w.units + u;
       const j = b * w.units + u;
-      const held = out[i] ?? 0;
-      out[i] = out[j] ?? 0;
-      out[j] = held;
+      const held = values[i] ?? 0;
+      values[i] = values[j] ?? 0;
+      values[j] = held;
     }
   }
 }
@@ -409,24 +404,17 @@ function bidirectional(layer: Layer, config: Config, x: Value, out: Value): Step
   const behind = new Float64Array(rows * units);
   const stateA = new LstmState(units);
   const stateB = new LstmState(units);
-  const half = (w: LstmWeights, state: LstmState, backwards: boolean, into: Float64Array) => {
-    runLstm(
-      w,
-      state,
-      x.values,
-      steps,
-      backwards,
-      sequences ? { values: into, at: 0, stride: units } : null,
-      sequences ? null : { values: into, at: 0 },
-    );
-  };
+  const sequenceOf = (into: Float64Array) => (sequences ? { values: into, at: 0, stride: units } : null);
+  const finalOf = (into: Float64Array) => (sequences ? null : { values: into, at: 0 });
+  const [aheadSequence, behindSequence] = [sequenceOf(ahead), sequenceOf(behind)];
+  const [aheadFinal, behindFinal] = [finalOf(ahead), finalOf(behind)];
   return {
     output: out,
     run: () => {
       // Each state is written at the row of the step it read: time order for both halves,
       // which is what tfjs gives after reversing the backward half.
-      half(forward, stateA, false, ahead);
-      half(backward, stateB, true, behind);
+      runLstm(forward, stateA, x.values, steps, false, aheadSequence, aheadFinal);
+      runLstm(backward, stateB, x.values, steps, true, behindSequence, behindFinal);
       const o = out.values;
       for (let r = 0; r < rows; r++) {
         for (let u = 0; u < units; u++) {
