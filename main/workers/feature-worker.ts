@@ -31,6 +31,9 @@ export interface LoadedLiveModel {
   readonly outputs: number;
   readonly window: number;
   readonly backend: string | null;
+  /** How it predicts: 'plain forward pass', 'tfjs <backend>' or 'plain TypeScript'. */
+  readonly path: string;
+  readonly pathNote: string | null;
   readonly uncertainty: boolean;
 }
 

@@ -151,6 +151,10 @@ export const fromFeatureWorkerSchema = z.discriminatedUnion('type', [
       window: z.number().int().positive(),
       /** The TensorFlow.js backend it predicts on; null for models in plain TypeScript (trees). */
       backend: z.string().nullable(),
+      /** How it predicts: 'plain forward pass', 'tfjs <backend>' or 'plain TypeScript'. */
+      path: z.string(),
+      /** Why a network predicts through tfjs and not the plain forward pass; null otherwise. */
+      pathNote: z.string().nullable(),
       /** It gives an uncertainty (MC dropout or ensemble spread). */
       uncertainty: z.boolean(),
     }),

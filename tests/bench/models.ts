@@ -1,4 +1,4 @@
-import { netFigures } from './models-nets.js';
+import { inferenceFigures, netFigures } from './models-nets.js';
 import { treeFigures } from './models-trees.js';
 import type { Benchmark } from './report.js';
 
@@ -11,10 +11,11 @@ export function modelsBenchmark(): Benchmark {
   return {
     name: 'models',
     summary: 'GBDT fit and inference; LSTM epoch per backend; network inference latency and throughput',
-    // `npm run bench -- models --trees-only` skips the networks (minutes on wasm).
-    run: async () => [
-      ...(await treeFigures()),
-      ...(process.argv.includes('--trees-only') ? [] : await netFigures()),
-    ],
+    // `npm run bench -- models --trees-only` skips the networks (minutes on wasm);
+    // `--infer-only` measures only the networks' single-prediction latency on both paths.
+    run: async () =>
+      process.argv.includes('--infer-only')
+        ? inferenceFigures()
+        : [...(await treeFigures()), ...(process.argv.includes('--trees-only') ? [] : await netFigures())],
   };
 }

@@ -87,6 +87,8 @@ describe('signals view on the headless host', () => {
       })
       .toBeGreaterThan(10);
     await expect(page.getByTestId('live-model-row').first().innerText()).resolves.toMatch(/primary.*µs|ms/s);
+    // A tree model predicts in its own TypeScript: the row says so (networks: plain forward pass).
+    await expect(page.getByTestId('live-path').first().innerText()).resolves.toBe('plain TypeScript');
   });
 
   it('runs a shadow beside it and shows how often the two agree', async () => {

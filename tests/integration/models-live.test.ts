@@ -107,6 +107,7 @@ describe('models running live on the demo stream', () => {
     expect(listed?.predictions).toBeGreaterThanOrEqual(predictions.length);
     expect(listed?.latencyP50Ms).not.toBeNull();
     expect(listed?.latencyP99Ms ?? -1).toBeGreaterThanOrEqual(listed?.latencyP50Ms ?? 0);
+    expect(listed).toMatchObject({ path: 'plain TypeScript', pathNote: null });
   });
 
   it('runs a shadow beside it on the same rows, and refuses a second primary', async () => {
@@ -266,6 +267,8 @@ describe('models running live on the demo stream', () => {
     expect(spreads.every((s) => s >= 0 && s < 0.5)).toBe(true);
     const [listed] = (await client.call('models.live.list', {})).filter((m) => m.modelId === lstmId);
     expect(listed?.latencyP50Ms).toBeGreaterThan(0);
+    // Its predictions come from the plain forward pass, not a tfjs call per row.
+    expect(listed).toMatchObject({ path: 'plain forward pass', pathNote: null });
     expect(await client.call('models.live.stop', { id: lstmId })).toEqual({ stopped: true });
   });
 

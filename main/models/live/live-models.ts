@@ -121,6 +121,9 @@ interface Running {
   score: LiveScorecard;
   readonly label: ModelInfo['label'];
   readonly latency: LatencyWindow;
+  /** How the worker computes its predictions (the path label of the Signals view). */
+  readonly path: string;
+  readonly pathNote: string | null;
   readonly drift: InputDrift | null;
   predictions: number;
   /** Rows not predicted: an input was missing, or a burst was cut to its newest rows. */
@@ -170,6 +173,8 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
     predictions: r.predictions,
     latencyP50Ms: r.latency.quantile(0.5),
     latencyP99Ms: r.latency.quantile(0.99),
+    path: r.path,
+    pathNote: r.pathNote,
     liveAccuracy: r.score.accuracy(),
     matured: r.score.matured,
     drift: r.worstDrift?.psi ?? null,
@@ -232,9 +237,10 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
       );
     }
     loading.set(modelId, { role, instrument: info.instrument });
+    let loaded: { readonly path: string; readonly pathNote: string | null };
     try {
       if (current !== undefined) stopRunning(current);
-      await options.worker.loadModel({
+      loaded = await options.worker.loadModel({
         modelId,
         role,
         setId: info.featureSetId,
@@ -271,6 +277,8 @@ export function createLiveModels(options: LiveModelsOptions): LiveModels {
       score: new LiveScorecard(info.label, labelClasses(info.label), config.window),
       label: info.label,
       latency: new LatencyWindow(LATENCY_WINDOW),
+      path: loaded.path,
+      pathNote: loaded.pathNote,
       drift: matrix === null ? null : InputDrift.fromMatrix(matrix, info.columns, from, to),
       predictions: 0,
       missing: 0,

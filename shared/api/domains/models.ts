@@ -157,6 +157,10 @@ export const liveModelSchema = z.object({
   predictions: z.number().int().nonnegative(),
   latencyP50Ms: maybeNumber,
   latencyP99Ms: maybeNumber,
+  /** How it predicts: 'plain forward pass', 'tfjs <backend>' or 'plain TypeScript'. */
+  path: z.string(),
+  /** Why a network predicts through tfjs and not the plain forward pass; null otherwise. */
+  pathNote: z.string().nullable(),
   /** Rolling accuracy over the last matured labels; null until enough have matured. */
   liveAccuracy: maybeNumber,
   matured: z.number().int().nonnegative(),

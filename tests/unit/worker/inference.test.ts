@@ -124,7 +124,14 @@ describe('live inference in the feature worker', () => {
     const model = trainedGbdt();
     const inference = new LiveInference({ restore: restoreModel, now: () => performance.now() });
     const loaded = await inference.load(loadRequest(await model.save()));
-    expect(loaded).toEqual({ outputs: 2, window: 1, backend: null, uncertainty: false });
+    expect(loaded).toEqual({
+      outputs: 2,
+      window: 1,
+      backend: null,
+      path: 'plain TypeScript',
+      pathNote: null,
+      uncertainty: false,
+    });
 
     const { x } = learnableRows(50, 99);
     const setRows = setRowsOf(x);

@@ -40,6 +40,7 @@ export function LiveModelsTable() {
               <th>Predictions</th>
               <th>p50</th>
               <th>p99</th>
+              <th>Path</th>
               <th>Live accuracy</th>
               <th>Drift (PSI)</th>
               <th>Alerts</th>
@@ -78,6 +79,9 @@ function LiveModelRow({ model, onStop }: { model: LiveModel; onStop: () => void 
       <td data-testid="live-predictions">{model.predictions}</td>
       <td>{milliseconds(model.latencyP50Ms)}</td>
       <td>{milliseconds(model.latencyP99Ms)}</td>
+      <td data-testid="live-path" title={model.pathNote ?? undefined}>
+        {model.path}
+      </td>
       <td title={`${model.matured} labels matured`}>{share(model.liveAccuracy)}</td>
       <td>{model.drift === null ? '—' : model.drift.toFixed(3)}</td>
       <td data-testid="live-alerts">{alerting ? model.alerts.join('; ') : 'none'}</td>
