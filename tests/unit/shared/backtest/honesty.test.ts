@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockBootstrap,
+  blockBootstrapSums,
   deflatedSharpeRatio,
   expectedMaxSharpe,
   moments,
@@ -77,6 +78,38 @@ describe('bootstrap confidence intervals', () => {
     expect(a.lower).toBeLessThan(a.estimate);
     expect(a.upper).toBeGreaterThan(a.estimate);
     expect(a.distribution.length).toBe(500);
+  });
+
+  it('gives bit for bit the same interval from running sums as from copied resamples', () => {
+    // Returns with a trend and clusters, a length that is no multiple of the block, so blocks wrap.
+    const returns = Float64Array.from({ length: 1001 }, (_, i) => Math.sin(i / 7) * 1e-3 + (i % 13) * 1e-5);
+    const sharpe = (sum: number, squares: number, n: number): number => {
+      const m = sum / n;
+      return (m / Math.sqrt((squares - n * m * m) / (n - 1))) * Math.sqrt(525_600);
+    };
+    const fromSample = (sample: Float64Array): number => {
+      let sum = 0;
+      let squares = 0;
+      for (const r of sample) {
+        sum += r;
+        squares += r * r;
+      }
+      return sharpe(sum, squares, sample.length);
+    };
+    for (const blockLength of [undefined, 1, 37, 1001]) {
+      const options = { seed: 11, resamples: 300, blockLength };
+      const copied = blockBootstrap(returns, fromSample, options);
+      const summed = blockBootstrapSums(returns, sharpe, options);
+      expect(Array.from(summed.distribution)).toEqual(Array.from(copied.distribution));
+      expect([summed.estimate, summed.lower, summed.upper]).toEqual([
+        copied.estimate,
+        copied.lower,
+        copied.upper,
+      ]);
+    }
+    expect(blockBootstrapSums(returns, sharpe, { seed: 11, resamples: 300 }).lower).toBeLessThan(
+      blockBootstrapSums(returns, sharpe, { seed: 11, resamples: 300 }).upper,
+    );
   });
 
   it('has no width when every return is the same', () => {
