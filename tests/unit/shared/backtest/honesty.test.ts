@@ -97,7 +97,7 @@ describe('bootstrap confidence intervals', () => {
       return sharpe(sum, squares, sample.length);
     };
     for (const blockLength of [undefined, 1, 37, 1001]) {
-      const options = { seed: 11, resamples: 300, blockLength };
+      const options = { seed: 11, resamples: 300, ...(blockLength === undefined ? {} : { blockLength }) };
       const copied = blockBootstrap(returns, fromSample, options);
       const summed = blockBootstrapSums(returns, sharpe, options);
       expect(Array.from(summed.distribution)).toEqual(Array.from(copied.distribution));
