@@ -13,6 +13,7 @@ import {
   walkForwardSplits,
 } from '../../../../shared/backtest/honesty.js';
 import { mean } from '../../../../shared/backtest/metrics.js';
+import { createRng } from '../../../../shared/market/rng.js';
 
 describe('normal distribution', () => {
   it('matches table values of the CDF and its inverse', () => {
@@ -143,6 +144,45 @@ describe('Monte Carlo reshuffle of trades', () => {
     expect(new Set(result.finalPnl)).toEqual(new Set([20]));
     expect(result.maxDrawdown[0]).toBeCloseTo(1 / 7, 12);
     expect(result.maxDrawdown[599]).toBeCloseTo(0.2, 12);
+  });
+
+  it('draws the same trades as rng.int would, run for run', () => {
+    // The loop as first written, with rng.int: the seeded outcome must not move.
+    const reference = (pnls: Float64Array, mode: 'shuffle' | 'resample'): number[] => {
+      const rng = createRng(21);
+      const order = Float64Array.from(pnls);
+      const out: number[] = [];
+      for (let r = 0; r < 50; r++) {
+        if (mode === 'shuffle') {
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = rng.int(0, i + 1);
+            const t = order[i] ?? 0;
+            order[i] = order[j] ?? 0;
+            order[j] = t;
+          }
+        } else {
+          for (let i = 0; i < order.length; i++) order[i] = pnls[rng.int(0, pnls.length)] ?? 0;
+        }
+        let equity = 1000;
+        let peak = equity;
+        let worst = 0;
+        for (const pnl of order) {
+          equity += pnl;
+          if (equity > peak) peak = equity;
+          else if (peak > 0 && (peak - equity) / peak > worst) worst = (peak - equity) / peak;
+        }
+        out.push(mode === 'shuffle' ? worst : equity - 1000);
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const pnls = Float64Array.from({ length: 97 }, (_, i) => Math.sin(i * 1.7) * 40 + (i % 5) - 2);
+    const options = { seed: 21, runs: 50, initialEquity: 1000 };
+    expect(Array.from(monteCarloTrades(pnls, { ...options, mode: 'shuffle' }).maxDrawdown)).toEqual(
+      reference(pnls, 'shuffle'),
+    );
+    expect(Array.from(monteCarloTrades(pnls, { ...options, mode: 'resample' }).finalPnl)).toEqual(
+      reference(pnls, 'resample'),
+    );
   });
 
   it('varies the final PnL when trades are resampled with replacement', () => {
