@@ -3,18 +3,23 @@
 // one of its commands runs, so a backtest starts without loading ccxt or the model service.
 import { homedir } from 'node:os';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DataDirFlagError, resolveDataDir } from './storage/data-folder.js';
 import { describeTightened, tightenWorkspace } from './storage/owner-only.js';
 import type { CliModule } from './cli/cli-command.js';
+import { requireWithCodeCache, type CachedModule } from './cli/code-cache.js';
 
 type Group = 'workspace' | 'research' | 'models';
 
-/** Built by main/scripts/build.mjs beside this file (dist/main/cli/*.js): what runs a group, and its --help. */
+/**
+ * Built by main/scripts/build.mjs beside this file as CommonJS bundles (dist/main/cli/*.cjs),
+ * loaded with V8's code cache (cli/code-cache.ts): what runs a group, and its --help.
+ */
 const MODULES: Record<Group, { run: string; help: string }> = {
   // The workspace commands' help is a file apart: the commands load ccxt.
-  workspace: { run: './cli/workspace-commands.js', help: './cli/workspace-usage.js' },
-  research: { run: './cli/research-commands.js', help: './cli/research-commands.js' },
-  models: { run: './cli/model-commands.js', help: './cli/model-commands.js' },
+  workspace: { run: './cli/workspace-commands.cjs', help: './cli/workspace-usage.cjs' },
+  research: { run: './cli/research-commands.cjs', help: './cli/research-commands.cjs' },
+  models: { run: './cli/model-commands.cjs', help: './cli/model-commands.cjs' },
 };
 
 const COMMANDS: readonly { name: string; group: Group; summary: string }[] = [
@@ -80,15 +85,20 @@ function usage(): string {
   ].join('\n');
 }
 
-async function load<K extends keyof CliModule>(
+/** The group this command loaded: its code cache is stored once the command is done. */
+const loaded: CachedModule[] = [];
+
+function load<K extends keyof CliModule>(
   group: Group,
   part: 'run' | 'help',
-): Promise<Pick<CliModule, K>> {
-  // A computed specifier: esbuild leaves it alone, so the group stays a file of its own.
-  const module = (await import(new URL(MODULES[group][part], import.meta.url).href)) as {
-    cli: Pick<CliModule, K>;
-  };
-  return module.cli;
+  command: string,
+): Pick<CliModule, K> {
+  const file = fileURLToPath(new URL(MODULES[group][part], import.meta.url));
+  const module = requireWithCodeCache(file, part === 'help' ? `${command}-help` : command);
+  loaded.push(module);
+  const { cli } = module.exports as { cli?: Pick<CliModule, K> };
+  if (cli === undefined) throw new Error(`${MODULES[group][part]} exports no CLI commands`);
+  return cli;
 }
 
 function isUsageError(error: unknown): boolean {
@@ -109,10 +119,10 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((await load<'help'>(entry.group, 'help')).help(command));
+    process.stdout.write(load<'help'>(entry.group, 'help', command).help(command));
     return;
   }
-  const module = await load<'run'>(entry.group, 'run');
+  const module = load<'run'>(entry.group, 'run', command);
   const dataDir = resolveDataDir({
     argv: rest,
     env: process.env,
@@ -137,6 +147,8 @@ async function main(argv: readonly string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
+// After the command, so the cache holds the functions it ran too.
+for (const module of loaded) module.saveCache();
 // Worker pools and the database may keep handles open after a command is done; the command's
 // output is written, so end here (after stdout drains, which pipes need on some systems).
 process.stdout.write('', () => process.exit());

@@ -1,7 +1,7 @@
 import type { BacktestHonesty } from '../../shared/api/domains/backtests.js';
 import type { RoundTrip } from '../../shared/backtest/accounting.js';
 import {
-  blockBootstrap,
+  blockBootstrapSums,
   monteCarloTrades,
   probabilisticSharpeRatio,
   sharpeEstimate,
@@ -46,7 +46,7 @@ export function runHonesty(
   const coarse = k === 1 ? returns : periodReturns(everyKth(equity, k));
   if (coarse.length >= 3) {
     const perYear = periodsPerYear / k;
-    const interval = blockBootstrap(coarse, annualSharpe(perYear, riskFreeRate / perYear), {
+    const interval = blockBootstrapSums(coarse, annualSharpe(perYear, riskFreeRate / perYear), {
       seed: HONESTY_SEED,
       resamples: BOOTSTRAP_RESAMPLES,
       confidence: 0.95,
@@ -81,20 +81,18 @@ function everyKth(values: Float64Array, k: number): Float64Array {
   return out;
 }
 
-/** Annualised Sharpe ratio of a sample of returns, in one pass (the bootstrap calls it 1000 times). */
-function annualSharpe(perYear: number, riskFreePerPeriod: number): (sample: Float64Array) => number {
+/**
+ * Annualised Sharpe ratio of a sample of returns from its sum and sum of squares (the bootstrap
+ * sums each of its 1000 resamples as it draws them).
+ */
+function annualSharpe(
+  perYear: number,
+  riskFreePerPeriod: number,
+): (sum: number, sumOfSquares: number, n: number) => number {
   const annualizer = Math.sqrt(perYear);
-  return (sample) => {
-    const n = sample.length;
-    let sum = 0;
-    let sumSq = 0;
-    for (let i = 0; i < n; i++) {
-      const r = sample[i] ?? 0;
-      sum += r;
-      sumSq += r * r;
-    }
+  return (sum, sumOfSquares, n) => {
     const mean = sum / n;
-    const variance = (sumSq - n * mean * mean) / (n - 1);
+    const variance = (sumOfSquares - n * mean * mean) / (n - 1);
     return variance > 0 ? ((mean - riskFreePerPeriod) / Math.sqrt(variance)) * annualizer : Number.NaN;
   };
 }

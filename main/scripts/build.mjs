@@ -63,9 +63,24 @@ await Promise.all([
     format: 'esm',
     outdir: 'dist',
     outbase: '.',
+    entryPoints: ['main/cli.ts'],
+  }),
+  // The CLI's command groups, loaded on demand by main/cli.ts. CommonJS, because Node 20 keeps
+  // V8's code cache for scripts only (main/cli/code-cache.ts); `import.meta.url` is the file's.
+  build({
+    ...common,
+    packages: undefined,
+    plugins: [zodInside],
+    format: 'cjs',
+    outdir: 'dist',
+    outbase: '.',
+    outExtension: { '.js': '.cjs' },
+    // `import()` becomes `require()`: a script compiled by vm.Script could only import through
+    // an experimental loader hook (esbuild, imported for user strategies, is CommonJS too).
+    supported: { 'dynamic-import': false },
+    define: { ...common.define, 'import.meta.url': '__cliModuleUrl' },
+    banner: { js: 'const __cliModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
     entryPoints: [
-      'main/cli.ts',
-      // The CLI's command groups, loaded on demand (main/cli.ts).
       'main/cli/workspace-commands.ts',
       'main/cli/workspace-usage.ts',
       'main/cli/research-commands.ts',

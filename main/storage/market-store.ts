@@ -76,6 +76,65 @@ const END_OF_TIME = Number.MAX_SAFE_INTEGER;
  * Instruments are addressed by id outside and by their integer key inside (see 0001_initial);
  * the id -> key map is cached, so writes for an instrument must follow its upsertInstrument.
  */
+/** Bars as Float64 columns, oldest first (MarketStore.candleColumns). */
+export interface CandleColumns {
+  readonly length: number;
+  readonly openTime: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/** The SQL function candleColumns reads rows through; a name no schema object uses. */
+const COLUMN_SINK = 'tw_candle_columns_sink';
+
+/** Preallocated columns that the rows of one candleColumns read are written into, in order. */
+class ColumnSink {
+  private at = 0;
+  private lastOpenTime = Number.NEGATIVE_INFINITY;
+  private ordered = true;
+  readonly openTime: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+
+  constructor(readonly length: number) {
+    this.openTime = new Float64Array(length);
+    this.open = new Float64Array(length);
+    this.high = new Float64Array(length);
+    this.low = new Float64Array(length);
+    this.close = new Float64Array(length);
+    this.volume = new Float64Array(length);
+  }
+
+  push(openTime: number, open: number, high: number, low: number, close: number, volume: number): void {
+    const i = this.at++;
+    if (i >= this.length) throw new Error(`candle read: more bars than the ${this.length} counted`);
+    if (!(openTime > this.lastOpenTime)) this.ordered = false;
+    this.lastOpenTime = openTime;
+    this.openTime[i] = openTime;
+    this.open[i] = open;
+    this.high[i] = high;
+    this.low[i] = low;
+    this.close[i] = close;
+    this.volume[i] = volume;
+  }
+
+  columns(): CandleColumns {
+    if (this.at !== this.length)
+      throw new Error(`candle read: ${this.at} bars read of the ${this.length} counted`);
+    // SQL does not promise that a function sees a subquery's rows in its ORDER BY order (the
+    // primary key's range scan gives them so); a read out of order is refused, not misused.
+    if (!this.ordered) throw new Error('candle read: bars arrived out of open-time order');
+    const { length, openTime, open, high, low, close, volume } = this;
+    return { length, openTime, open, high, low, close, volume };
+  }
+}
+
 export class MarketStore {
   readonly db: SqliteDatabase;
   /** Trades live in packed chunks (trade-store.ts); this is their one reader and writer here. */
@@ -311,57 +370,56 @@ export class MarketStore {
 
   /**
    * The bars of [from, to) by open time, oldest first, as Float64 columns: a backtest reads a
-   * year of 1m bars (525k) per worker, and rows read as arrays straight into typed columns cost
-   * no Candle object per bar (about twice as fast as `candles` for that read).
+   * year of 1m bars (525k) per worker, and a CLI backtest reads its 45k bars in a process that
+   * is timed whole. The rows never become JS values one by one: a scalar SQL function
+   * (registered once per connection) is handed each row's six numbers and writes them into the
+   * columns, about half the time of iterating raw rows (each an array, plus an iterator step).
    */
-  candleColumns(
-    instrument: string,
-    timeframe: Timeframe,
-    from: number,
-    to: number,
-  ): {
-    length: number;
-    openTime: Float64Array;
-    open: Float64Array;
-    high: Float64Array;
-    low: Float64Array;
-    close: Float64Array;
-    volume: Float64Array;
-  } {
+  candleColumns(instrument: string, timeframe: Timeframe, from: number, to: number): CandleColumns {
     const key = this.keyOf(instrument) ?? -1;
     const where = 'FROM candles WHERE instrument = ? AND timeframe = ? AND open_time >= ? AND open_time < ?';
     const count = this.db
       .prepare<[number, string, number, number], number>(`SELECT count(*) ${where}`)
       .pluck();
-    const rows = this.db
-      .prepare<[number, string, number, number], [number, number, number, number, number, number]>(
-        `SELECT open_time, open, high, low, close, volume ${where} ORDER BY open_time`,
+    this.registerColumnSink();
+    const fill = this.db
+      .prepare<[number, string, number, number], number>(
+        `SELECT count(${COLUMN_SINK}(open_time, open, high, low, close, volume)) ` +
+          `FROM (SELECT open_time, open, high, low, close, volume ${where} ORDER BY open_time)`,
       )
-      .raw();
+      .pluck();
     // Counted and read in one read transaction, so no writer can add a bar in between.
     return this.db.transaction(() => {
       const length = count.get(key, timeframe, from, to) ?? 0;
-      const out = {
-        length,
-        openTime: new Float64Array(length),
-        open: new Float64Array(length),
-        high: new Float64Array(length),
-        low: new Float64Array(length),
-        close: new Float64Array(length),
-        volume: new Float64Array(length),
-      };
-      let i = 0;
-      for (const [t, o, h, l, c, v] of rows.iterate(key, timeframe, from, to)) {
-        out.openTime[i] = t;
-        out.open[i] = o;
-        out.high[i] = h;
-        out.low[i] = l;
-        out.close[i] = c;
-        out.volume[i] = v;
-        i++;
+      const out = new ColumnSink(length);
+      this.sink = out;
+      try {
+        fill.get(key, timeframe, from, to);
+      } finally {
+        this.sink = null;
       }
-      return out;
+      return out.columns();
     })();
+  }
+
+  /** Where the connection's column function writes the row it is handed (candleColumns). */
+  private sink: ColumnSink | null = null;
+  private sinkRegistered = false;
+
+  private registerColumnSink(): void {
+    if (this.sinkRegistered) return;
+    // Six named parameters, no rest array: the function is called once per bar.
+    this.db.function(
+      COLUMN_SINK,
+      { directOnly: true },
+      (openTime: number, open: number, high: number, low: number, close: number, volume: number) => {
+        const sink = this.sink;
+        if (sink === null) throw new Error(`${COLUMN_SINK} is called by MarketStore.candleColumns only`);
+        sink.push(openTime, open, high, low, close, volume);
+        return null;
+      },
+    );
+    this.sinkRegistered = true;
   }
 
   /** Insert signals in one transaction. Returns how many were new (a signal already recorded is kept). */

@@ -272,6 +272,65 @@ export function blockBootstrap(
   };
 }
 
+/**
+ * blockBootstrap for a statistic of the sample's sum and sum of squares (mean, variance, a
+ * Sharpe ratio): the same blocks drawn from the same seed, summed in the order blockBootstrap
+ * would copy them, so the distribution is bit for bit blockBootstrap's with the equivalent
+ * statistic of the copied sample. It sums each draw where it lies instead of copying it into a
+ * resample and reading that back: on the 15k returns of a 45k-bar run, 1000 resamples were most
+ * of a CLI backtest's honesty reading, and most of that was writing and re-reading copies.
+ */
+export function blockBootstrapSums(
+  values: Float64Array,
+  statistic: (sum: number, sumOfSquares: number, count: number) => number,
+  options: BootstrapOptions,
+): ConfidenceInterval {
+  const n = values.length;
+  const resamples = options.resamples ?? 2000;
+  const block = Math.max(1, Math.min(n, Math.floor(options.blockLength ?? Math.ceil(Math.cbrt(n)))));
+  const confidence = options.confidence ?? 0.95;
+  const rng = createRng(options.seed);
+  const distribution = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    let sumOfSquares = 0;
+    let filled = 0;
+    while (filled < n) {
+      // The draw blockBootstrap makes for this block; the block wraps at the end of the series.
+      let at = rng.int(0, n);
+      const take = Math.min(n - filled, block);
+      filled += take;
+      const straight = Math.min(take, n - at);
+      for (const end = at + straight; at < end; at++) {
+        const value = values[at] ?? 0;
+        sum += value;
+        sumOfSquares += value * value;
+      }
+      for (let i = 0; i < take - straight; i++) {
+        const value = values[i] ?? 0;
+        sum += value;
+        sumOfSquares += value * value;
+      }
+    }
+    distribution[r] = statistic(sum, sumOfSquares, n);
+  }
+  distribution.sort();
+  let sum = 0;
+  let sumOfSquares = 0;
+  for (let i = 0; i < n; i++) {
+    const value = values[i] ?? 0;
+    sum += value;
+    sumOfSquares += value * value;
+  }
+  const alpha = (1 - confidence) / 2;
+  return {
+    estimate: statistic(sum, sumOfSquares, n),
+    lower: quantileSorted(distribution, alpha),
+    upper: quantileSorted(distribution, 1 - alpha),
+    distribution,
+  };
+}
+
 export interface MonteCarloOptions {
   readonly seed: number;
   readonly runs?: number;
@@ -299,17 +358,20 @@ export function monteCarloTrades(tradePnls: Float64Array, options: MonteCarloOpt
   const order = Float64Array.from(tradePnls);
   const drawdowns = new Float64Array(runs);
   const finals = new Float64Array(runs);
+  // Draws are rng.int(0, width) written out (the same double operations, so the same indices)
+  // without its argument checks: a run's reading makes two million of them, most before the
+  // JIT has compiled this loop in a short-lived CLI process.
   for (let r = 0; r < runs; r++) {
     if (mode === 'shuffle') {
       // Fisher-Yates on the previous permutation: each run is a uniform permutation.
       for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(0, i + 1);
+        const j = Math.floor(rng.next() * (i + 1));
         const t = order[i] ?? 0;
         order[i] = order[j] ?? 0;
         order[j] = t;
       }
     } else {
-      for (let i = 0; i < n; i++) order[i] = tradePnls[rng.int(0, n)] ?? 0;
+      for (let i = 0; i < n; i++) order[i] = tradePnls[Math.floor(rng.next() * n)] ?? 0;
     }
     let equity = options.initialEquity;
     let peak = equity;

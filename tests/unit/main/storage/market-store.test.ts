@@ -184,6 +184,38 @@ describe('MarketStore', () => {
       expect(store.candleAt(TEST_INSTRUMENT, '1m', utc('2024-03-01T10:04:00Z'))).toBeNull();
     });
 
+    it('reads a range as typed columns, oldest first, of one instrument and timeframe, twice on one connection', () => {
+      store.upsertCandles([
+        minuteBar('2024-03-01T10:02:00Z', 102, { open: 101.5, high: 103, low: 101, volume: 7 }),
+        minuteBar('2024-03-01T10:00:00Z', 100, { open: 99.25, high: 100.5, low: 98, volume: 2.5 }),
+        minuteBar('2024-03-01T10:01:00Z', 101),
+        minuteBar('2024-03-01T10:03:00Z', 103),
+        { ...minuteBar('2024-03-01T10:00:00Z', 50), timeframe: '5m' },
+        { ...minuteBar('2024-03-01T10:01:00Z', 60), instrument: OTHER },
+      ]);
+
+      const columns = store.candleColumns(
+        TEST_INSTRUMENT,
+        '1m',
+        utc('2024-03-01T10:00:00Z'),
+        utc('2024-03-01T10:03:00Z'),
+      );
+
+      expect(columns.length).toBe(3);
+      expect(Array.from(columns.openTime)).toEqual(
+        ['2024-03-01T10:00:00Z', '2024-03-01T10:01:00Z', '2024-03-01T10:02:00Z'].map(utc),
+      );
+      expect(Array.from(columns.open)).toEqual([99.25, 100, 101.5]);
+      expect(Array.from(columns.high)).toEqual([100.5, 110, 103]);
+      expect(Array.from(columns.low)).toEqual([98, 90, 101]);
+      expect(Array.from(columns.close)).toEqual([100, 101, 102]);
+      expect(Array.from(columns.volume)).toEqual([2.5, 5, 7]);
+      // The second read on the same connection reuses its column function.
+      const other = store.candleColumns(OTHER, '1m', 0, utc('2024-03-02T00:00:00Z'));
+      expect([other.length, other.close[0]]).toEqual([1, 60]);
+      expect(store.candleColumns('demo:NOPE/USD', '1m', 0, utc('2024-03-02T00:00:00Z')).length).toBe(0);
+    });
+
     it('merges a late trade into the stored bar, taking open and close from the stored trades', () => {
       // The bar was built from trades at :10 (100) and :40 (104); a trade at :05 (97) arrives late.
       const early = trade({ ts: utc('2024-03-01T10:00:10Z'), seq: 1, price: 100, amount: 1 });

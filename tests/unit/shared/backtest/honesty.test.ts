@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockBootstrap,
+  blockBootstrapSums,
   deflatedSharpeRatio,
   expectedMaxSharpe,
   moments,
@@ -12,6 +13,7 @@ import {
   walkForwardSplits,
 } from '../../../../shared/backtest/honesty.js';
 import { mean } from '../../../../shared/backtest/metrics.js';
+import { createRng } from '../../../../shared/market/rng.js';
 
 describe('normal distribution', () => {
   it('matches table values of the CDF and its inverse', () => {
@@ -79,6 +81,38 @@ describe('bootstrap confidence intervals', () => {
     expect(a.distribution.length).toBe(500);
   });
 
+  it('gives bit for bit the same interval from running sums as from copied resamples', () => {
+    // Returns with a trend and clusters, a length that is no multiple of the block, so blocks wrap.
+    const returns = Float64Array.from({ length: 1001 }, (_, i) => Math.sin(i / 7) * 1e-3 + (i % 13) * 1e-5);
+    const sharpe = (sum: number, squares: number, n: number): number => {
+      const m = sum / n;
+      return (m / Math.sqrt((squares - n * m * m) / (n - 1))) * Math.sqrt(525_600);
+    };
+    const fromSample = (sample: Float64Array): number => {
+      let sum = 0;
+      let squares = 0;
+      for (const r of sample) {
+        sum += r;
+        squares += r * r;
+      }
+      return sharpe(sum, squares, sample.length);
+    };
+    for (const blockLength of [undefined, 1, 37, 1001]) {
+      const options = { seed: 11, resamples: 300, ...(blockLength === undefined ? {} : { blockLength }) };
+      const copied = blockBootstrap(returns, fromSample, options);
+      const summed = blockBootstrapSums(returns, sharpe, options);
+      expect(Array.from(summed.distribution)).toEqual(Array.from(copied.distribution));
+      expect([summed.estimate, summed.lower, summed.upper]).toEqual([
+        copied.estimate,
+        copied.lower,
+        copied.upper,
+      ]);
+    }
+    expect(blockBootstrapSums(returns, sharpe, { seed: 11, resamples: 300 }).lower).toBeLessThan(
+      blockBootstrapSums(returns, sharpe, { seed: 11, resamples: 300 }).upper,
+    );
+  });
+
   it('has no width when every return is the same', () => {
     const flat = blockBootstrap(new Float64Array(20).fill(0.01), mean, {
       seed: 1,
@@ -110,6 +144,45 @@ describe('Monte Carlo reshuffle of trades', () => {
     expect(new Set(result.finalPnl)).toEqual(new Set([20]));
     expect(result.maxDrawdown[0]).toBeCloseTo(1 / 7, 12);
     expect(result.maxDrawdown[599]).toBeCloseTo(0.2, 12);
+  });
+
+  it('draws the same trades as rng.int would, run for run', () => {
+    // The loop as first written, with rng.int: the seeded outcome must not move.
+    const reference = (pnls: Float64Array, mode: 'shuffle' | 'resample'): number[] => {
+      const rng = createRng(21);
+      const order = Float64Array.from(pnls);
+      const out: number[] = [];
+      for (let r = 0; r < 50; r++) {
+        if (mode === 'shuffle') {
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = rng.int(0, i + 1);
+            const t = order[i] ?? 0;
+            order[i] = order[j] ?? 0;
+            order[j] = t;
+          }
+        } else {
+          for (let i = 0; i < order.length; i++) order[i] = pnls[rng.int(0, pnls.length)] ?? 0;
+        }
+        let equity = 1000;
+        let peak = equity;
+        let worst = 0;
+        for (const pnl of order) {
+          equity += pnl;
+          if (equity > peak) peak = equity;
+          else if (peak > 0 && (peak - equity) / peak > worst) worst = (peak - equity) / peak;
+        }
+        out.push(mode === 'shuffle' ? worst : equity - 1000);
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const pnls = Float64Array.from({ length: 97 }, (_, i) => Math.sin(i * 1.7) * 40 + (i % 5) - 2);
+    const options = { seed: 21, runs: 50, initialEquity: 1000 };
+    expect(Array.from(monteCarloTrades(pnls, { ...options, mode: 'shuffle' }).maxDrawdown)).toEqual(
+      reference(pnls, 'shuffle'),
+    );
+    expect(Array.from(monteCarloTrades(pnls, { ...options, mode: 'resample' }).finalPnl)).toEqual(
+      reference(pnls, 'resample'),
+    );
   });
 
   it('varies the final PnL when trades are resampled with replacement', () => {
