@@ -29,7 +29,7 @@ interface GpuAdapterInfo {
   readonly description?: string;
   readonly isFallbackAdapter?: boolean;
 }
-interface GpuAdapter {
+export interface GpuAdapter {
   readonly info: GpuAdapterInfo;
   readonly isFallbackAdapter?: boolean;
   readonly features: { has(name: string): boolean };
@@ -80,6 +80,7 @@ async function importOptional(specifier: string, what: string): Promise<unknown>
   }
 }
 
+/** How the Training view names the adapter, and whether it is a CPU posing as a GPU. */
 export function summarize(adapter: GpuAdapter): GpuAdapterSummary {
   const info = adapter.info;
   const named = [info.vendor, info.architecture].filter((part) => part !== undefined && part !== '');
