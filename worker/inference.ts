@@ -44,8 +44,10 @@ export async function restoreModel(artifact: ModelArtifact): Promise<RestoredMod
     const model = artifact.kind === 'stacking' ? loadStackingModel(artifact) : loadTreeModel(artifact);
     return { model, backend: null, path: PLAIN_TYPESCRIPT, pathNote: null };
   }
+  // Live predictions read synchronously: never webgpu (see PREDICTION_BACKENDS).
   backend ??= import('./models/tf-backend.js').then(
-    async ({ selectBackend }) => (await selectBackend()).name,
+    async ({ selectBackend, PREDICTION_BACKENDS }) =>
+      (await selectBackend({ prefer: PREDICTION_BACKENDS })).name,
   );
   const name = await backend;
   const [{ loadNetwork }, { PlainForwardNetwork }] = await Promise.all([

@@ -46,7 +46,7 @@ import { trainGbdt } from '../shared/models/trees/gbdt.js';
 import type { TreeTrainingSet } from '../shared/models/trees/training-set.js';
 import { SerialHistograms, type HistogramBuilder } from '../shared/models/trees/histogram.js';
 import { histogramThreadCount, histogramThreadsFor } from './models/histogram-threads.js';
-import { selectBackend } from './models/tf-backend.js';
+import { selectBackend, settleOnCpu, useTrainingBackend } from './models/tf-backend.js';
 
 /** Share of a fold's training rows (its latest) held out for early stopping and the pruner. */
 const HOLDOUT_SHARE = 0.2;
@@ -235,10 +235,14 @@ async function fitModel(
         classes: data.classes,
         columns: data.columns,
       });
-      return trainNetwork(sequences(train), valid === null ? null : sequences(valid), params, {
+      await useTrainingBackend();
+      const trained = await trainNetwork(sequences(train), valid === null ? null : sequences(valid), params, {
         ...options,
         ...network,
       });
+      // The fold's predictions read synchronously, which webgpu in Node cannot.
+      await settleOnCpu();
+      return trained;
     }
     case 'stacking':
       // The meta-learner sees out-of-fold predictions only, from purged folds of these rows.

@@ -218,7 +218,8 @@ describe('models through the App API', () => {
   it('reports the TensorFlow.js backend the workers load, asking a worker once', async () => {
     const backend = await client.call('models.backend', {});
     expect(backend.name).toBe('wasm');
-    expect(backend.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+    // webgpu: no GPU here, and a software adapter is never picked unless the user opts in.
+    expect(backend.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
     expect(await client.call('models.backend', {})).toEqual(backend);
   });
 

@@ -1,14 +1,16 @@
 // Chooses the TensorFlow.js backend a worker trains and predicts on, best first: CUDA through
-// tfjs-node-gpu, native libtensorflow through tfjs-node, WebAssembly, plain JavaScript. The
-// native packages are optionalDependencies whose install downloads libtensorflow, so either may
-// be missing or fail to load; every backend passed over is recorded with the reason, because
-// the UI shows it and every model stores the backend it was trained on.
+// tfjs-node-gpu, any desktop GPU through WebGPU (Dawn), native libtensorflow through tfjs-node,
+// WebAssembly, plain JavaScript. The native packages are optionalDependencies whose install
+// downloads libtensorflow or Dawn, so any may be missing or fail to load; every backend passed
+// over is recorded with the reason, because the UI shows it and every model stores the backend
+// it was trained on.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_NAMES, type BackendInfo } from '../../shared/api/domains/models.js';
+import { activateWebgpu, ALLOW_SOFTWARE_GPU_ENV } from './webgpu-backend.js';
 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type { BackendInfo };
@@ -19,6 +21,11 @@ export interface SelectBackendOptions {
   readonly log?: (message: string) => void;
   /** Folder holding the .wasm binaries (default: the installed package's dist folder). */
   readonly wasmFolder?: string;
+  /**
+   * Whether webgpu may run on a software (CPU) adapter (default: the environment variable
+   * WORKSTATION_ALLOW_SOFTWARE_GPU is 1). Off, such an adapter is skipped with that reason.
+   */
+  readonly allowSoftwareGpu?: boolean;
 }
 
 /** The npm packages of the native backends; both register themselves as 'tensorflow'. */
@@ -119,9 +126,14 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const prefer = options.prefer ?? BACKEND_NAMES;
   const log = options.log ?? (() => undefined);
   const skipped: { name: BackendName; reason: string }[] = [];
+  const loadOptions: LoadOptions = {
+    wasmFolder: options.wasmFolder ?? wasmDistFolder(),
+    allowSoftwareGpu: options.allowSoftwareGpu ?? process.env[ALLOW_SOFTWARE_GPU_ENV] === '1',
+  };
   for (const name of prefer) {
     try {
-      const info = await load(name, options.wasmFolder ?? wasmDistFolder(), skipped);
+      const info = await load(name, loadOptions, skipped);
+      selected = { info, options: loadOptions };
       log(
         `tfjs backend: ${name} ${info.version}${skipped.length > 0 ? ` (skipped ${skipped.map((s) => s.name).join(', ')})` : ''}`,
       );
@@ -137,9 +149,51 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   );
 }
 
+interface LoadOptions {
+  readonly wasmFolder: string;
+  readonly allowSoftwareGpu: boolean;
+}
+
+/** What selectBackend chose last, to train on again after settleOnCpu moved predictions off it. */
+let selected: { readonly info: BackendInfo; readonly options: LoadOptions } | null = null;
+
+/**
+ * The backends whose tensors can be read synchronously, best first: every backend but webgpu,
+ * which in Node reads GPU memory asynchronously only. NetworkModel.predict reads synchronously,
+ * and a single live prediction is faster on the CPU than a GPU round trip anyway.
+ */
+export const PREDICTION_BACKENDS: readonly BackendName[] = BACKEND_NAMES.filter((name) => name !== 'webgpu');
+
+/** Before training: back onto the backend selectBackend chose, if settleOnCpu left it. */
+export async function useTrainingBackend(): Promise<void> {
+  if (selected === null || tf.getBackend() === selected.info.name) return;
+  await load(selected.info.name, selected.options, selected.info.skipped);
+}
+
+/**
+ * After training on webgpu: copies every variable (the network's weights) to the CPU with
+ * asynchronous reads, then makes the best synchronous backend active, so the synchronous
+ * predictions that follow run there and tf moves the weights over from the CPU copies. Does
+ * nothing on the other backends.
+ */
+export async function settleOnCpu(): Promise<void> {
+  if (selected === null || tf.getBackend() !== 'webgpu') return;
+  await Promise.all(Object.values(tf.engine().registeredVariables).map((variable) => variable.data()));
+  const reasons: string[] = [];
+  for (const name of PREDICTION_BACKENDS) {
+    try {
+      await load(name, selected.options, []);
+      return;
+    } catch (error) {
+      reasons.push(`${name}: ${describe(error)}`);
+    }
+  }
+  throw new Error(`no backend to predict on after training on webgpu: ${reasons.join('; ')}`);
+}
+
 async function load(
   name: BackendName,
-  wasmFolder: string,
+  { wasmFolder, allowSoftwareGpu }: LoadOptions,
   skipped: readonly { name: BackendName; reason: string }[],
 ): Promise<BackendInfo> {
   switch (name) {
@@ -147,6 +201,10 @@ async function load(
     case 'tensorflow': {
       const version = await tryNative(name);
       return { name, version, simd: null, threads: null, skipped: [...skipped] };
+    }
+    case 'webgpu': {
+      const { adapter, version } = await activateWebgpu(allowSoftwareGpu);
+      return { name, version, simd: null, threads: null, gpu: adapter, skipped: [...skipped] };
     }
     case 'wasm': {
       await tryWasm(wasmFolder);

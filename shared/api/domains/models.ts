@@ -14,7 +14,7 @@ const maybeNumber = z.number().nullable();
 const modelId = z.object({ id: z.number().int().positive() });
 const startedJob = z.object({ jobId: z.string() });
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 /** The TensorFlow.js backend that loaded, and why the better ones did not. */
 export const backendInfoSchema = z.object({
@@ -23,6 +23,8 @@ export const backendInfoSchema = z.object({
   simd: z.boolean().nullable(),
   threads: z.boolean().nullable(),
   skipped: z.array(z.object({ name: z.enum(BACKEND_NAMES), reason: z.string() })),
+  /** webgpu only: the adapter it runs on; software is a CPU implementation (tests, or opted in). */
+  gpu: z.object({ name: z.string(), software: z.boolean() }).optional(),
   /** Threads the tree learners build histograms on (the training worker's and its helpers). */
   treeThreads: z.number().int().positive().optional(),
 });

@@ -91,20 +91,20 @@ function logValue(logs: tf.Logs | undefined, key: string, prefix = ''): number {
 /**
  * Share of rows whose most likely class is the labelled one. Computed here rather than read
  * from fit's `val_direction_acc`, which tfjs 4.22 fills with another output's value when the
- * model has two outputs.
+ * model has two outputs. Read asynchronously: webgpu in Node cannot read synchronously.
  */
-function directionAccuracy(network: tf.LayersModel, set: Prepared, batchSize: number): number {
-  return tf.tidy(() => {
+async function directionAccuracy(network: tf.LayersModel, set: Prepared, batchSize: number): Promise<number> {
+  const share = tf.tidy((): tf.Scalar | undefined => {
     const out = network.predict(set.x, { batchSize: Math.max(batchSize, 256) });
     const probabilities = Array.isArray(out) ? out[network.outputNames.indexOf(DIRECTION_OUTPUT)] : out;
     const labels = set.y[0];
-    if (!probabilities || !labels) return NaN;
-    return (
-      tf
-        .mean(tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(labels, -1)), 'float32'))
-        .dataSync()[0] ?? NaN
-    );
+    if (!probabilities || !labels) return undefined;
+    return tf.mean(tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(labels, -1)), 'float32'));
   });
+  if (share === undefined) return NaN;
+  const value = (await share.data())[0] ?? NaN;
+  share.dispose();
+  return value;
 }
 
 /**
@@ -241,7 +241,9 @@ export async function trainNetwork(
             metrics: {
               accuracy: logValue(logs, 'acc'),
               validAccuracy:
-                validSet && data.classes > 0 ? directionAccuracy(network, validSet, params.batchSize) : NaN,
+                validSet && data.classes > 0
+                  ? await directionAccuracy(network, validSet, params.batchSize)
+                  : NaN,
             },
           };
           history.push(progress);

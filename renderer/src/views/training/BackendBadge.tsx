@@ -1,8 +1,8 @@
 import { useModels } from '../../stores/context.js';
 
 /**
- * The TensorFlow.js backend the workers loaded (the tooltip says why the better ones did not)
- * and the cores the tree learners build histograms on.
+ * The TensorFlow.js backend the workers loaded (the tooltip says why the better ones did not),
+ * the GPU it runs on for webgpu, and the cores the tree learners build histograms on.
  */
 export function BackendBadge() {
   const backend = useModels((state) => state.backend);
@@ -26,6 +26,14 @@ export function BackendBadge() {
     >
       TensorFlow.js {backend.version} · backend <b data-testid="backend-name">{backend.name}</b>
       {flags.length === 0 ? null : <span className="muted"> · {flags.join(' · ')}</span>}
+      {backend.gpu === undefined ? null : (
+        // A software adapter is a CPU posing as a GPU: say so, it is slower than wasm.
+        <span className="muted" data-testid="backend-gpu">
+          {' '}
+          · on {backend.gpu.name}
+          {backend.gpu.software ? ' (software adapter, not a GPU)' : ''}
+        </span>
+      )}
       {backend.treeThreads === undefined ? null : (
         <span className="muted" data-testid="tree-threads">
           {' '}
