@@ -68,9 +68,9 @@ export class StagedTrades {
     const columns = 'instrument, timeframe, open_time, open, high, low, close, volume, quote_volume, trades';
     this.sql = {
       stageDay: db.prepare<[number, Buffer]>('INSERT INTO temp.staged_day_bars (day, bars) VALUES (?, ?)'),
-      days: db.prepare<[], { day: number; bars: Buffer }>(
-        'SELECT day, bars FROM temp.staged_day_bars ORDER BY day',
-      ),
+      // Days first, then each day's blob alone: a month of one-second bars is 150 MB at once.
+      days: db.prepare<[], number>('SELECT day FROM temp.staged_day_bars ORDER BY day').pluck(),
+      dayBars: db.prepare<[number], Buffer>('SELECT bars FROM temp.staged_day_bars WHERE day = ?').pluck(),
       insertMany: db.prepare(`INSERT INTO main.candles (${columns}) VALUES ${values}`),
       insertOne: db.prepare(`INSERT INTO main.candles (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteCandles: db.prepare<[number, string, number, number]>(
@@ -293,8 +293,9 @@ export class StagedTrades {
     const days = this.sql.days.all();
     let bars = 0;
     let settled = 0;
-    for (const [index, { day, bars: blob }] of days.entries()) {
-      if (!(published.sharedFirstDay && day === this.firstDay)) {
+    for (const [index, day] of days.entries()) {
+      const blob = this.sql.dayBars.get(day);
+      if (blob !== undefined && !(published.sharedFirstDay && day === this.firstDay)) {
         bars += ledger.settleDay(this.instrument, day, (key) => this.writeDay(key, day, blob));
         settled++;
       }
