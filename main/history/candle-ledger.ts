@@ -64,6 +64,22 @@ export class CandleLedger {
       })
       .immediate();
   }
+
+  /**
+   * Settles one marked day with bars built from the same trades elsewhere (a staged import
+   * builds them as it reads): `write` replaces the day's candles, and the mark is cleared, in
+   * one write transaction. Returns the bars written.
+   */
+  settleDay(instrument: string, day: number, write: (key: number) => number): number {
+    return this.db
+      .transaction(() => {
+        const key = this.bulk.keyOf(instrument);
+        const bars = write(key);
+        this.sql.clear.run(key, day);
+        return bars;
+      })
+      .immediate();
+  }
 }
 
 /** Start of the UTC day holding `ts`. */

@@ -21,9 +21,9 @@ import { importFile } from './import-file.js';
 import { verifyCandles } from './verify-candles.js';
 
 const IMPORT_PHASES = {
-  checking: 'pass 1 of 2: reading and checking',
-  writing: 'pass 2 of 2: writing',
-  candles: 'rebuilding candles (days)',
+  checking: 'reading, checking and staging',
+  writing: 'writing',
+  candles: 'writing candles (days)',
 } as const;
 
 export { HISTORY_CLI_USAGE } from './cli-usage.js';

@@ -52,16 +52,18 @@ export interface HistoryServiceDeps {
 }
 
 /** Share of an import's bar per phase: checking and writing each read the whole file once. */
+// A staged import does nearly all its work while reading; a file that needs the write pass
+// reads it twice, so 'writing' keeps a share of the bar.
 const IMPORT_BAR: Record<HistoryPhase, [start: number, width: number]> = {
-  checking: [0, 45],
-  writing: [45, 45],
+  checking: [0, 70],
+  writing: [70, 20],
   candles: [90, 10],
   verifying: [0, 100],
 };
 const PHASE_WORDS: Record<HistoryPhase, string> = {
   checking: 'reading and checking',
   writing: 'writing',
-  candles: 'rebuilding candles',
+  candles: 'writing candles',
   verifying: 'checking candles',
 };
 

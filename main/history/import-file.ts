@@ -10,6 +10,7 @@ import { CandleLedger, repairCandles } from './candle-ledger.js';
 import { detectFormat, scanFile, type ParseOptions } from './file-import.js';
 import type { InstrumentStepSizes } from './instrument-steps.js';
 import { ImportStepsSniffer } from './import-steps.js';
+import { StagedTrades } from './staged-trades.js';
 import { fundingLayoutOf, importFundingFile, type FundingImportResult } from './funding-file.js';
 
 export interface ImportRequest {
@@ -47,24 +48,31 @@ export interface ImportResult {
 export const IMPORT_CHUNK_ROWS = 5 * CHUNK_MAX_TRADES;
 
 /**
- * Progress of an import: 'checking' and 'writing' count bytes of the file (rows for Parquet),
- * 'candles' counts days of bars rebuilt.
+ * Progress of an import: 'checking' counts bytes of the file read, checked and staged (rows
+ * for Parquet), 'writing' the publish (or the write pass of a file that needs one), 'candles'
+ * days of bars rebuilt.
  */
 export type ImportProgress = (phase: 'checking' | 'writing' | 'candles', done: number, total: number) => void;
 
 /**
  * Import one file with memory bounded by a batch, whatever its size.
  *
- * Two streamed passes. The first parses and checks every row and writes nothing: a bad row
- * anywhere throws ImportError naming file and line, so a corrupt or truncated file imports
- * nothing. The second parses again and writes a batch at a time, in transactions of
- * `chunkRows` rows: SQLite has one writer, and the live recorder waits for as long as one
- * transaction holds the lock. Each transaction of trades also marks the UTC days it touched
- * in the candle ledger; the candles of every marked day are then rebuilt a day per
- * transaction, each clearing its mark. Rows are idempotent (trade ids, (ts, seq), bar open
- * times), so an import stopped at any point (cancelled, or the process killed) and run again
- * writes exactly the rows still missing, and rebuilds every day left marked, even when no row
- * was missing.
+ * One streamed pass parses and checks every row; a bad row anywhere throws ImportError naming
+ * file and line. A trades file that is one clean run (exchange dumps are) is staged as it is
+ * read, packed chunks and the candles of every timeframe, on this connection where nothing is
+ * visible (StagedTrades), and published in one transaction once the whole file checked out:
+ * a corrupt or truncated file, a cancel or a kill before the publish writes nothing. A day the
+ * file shares with trades stored before it is marked in the candle ledger, in the same
+ * transaction, and rebuilt after from all its trades.
+ *
+ * A file that cannot be staged that way (unsorted, text ids, or rows inside the stored
+ * history, such as a second import of the same file) was still checked whole by the pass; a
+ * second pass then writes it with merges, in transactions of `chunkRows` rows (SQLite has one
+ * writer, and the live recorder waits as long as one transaction holds the lock), each marking
+ * the UTC days it touched in the ledger. Candle files take that second pass too. Rows are
+ * idempotent (trade ids, (ts, seq), bar open times), so an import stopped at any point and run
+ * again writes exactly the rows still missing, and rebuilds every day left marked, even when
+ * no row was missing.
  */
 export async function importFile(
   db: SqliteDatabase,
@@ -112,21 +120,88 @@ export async function importFile(
     ...(signal === undefined ? {} : { signal }),
   });
   const steps = new ImportStepsSniffer();
-  const checked = await scanFile(request.path, options('checking'), (batch) => {
-    steps.observe(batch);
-  });
-  if (signal?.aborted === true) throw new Error('cancelled');
+  const staged = new StagedTrades(db, bulk, request.instrument);
+  try {
+    const checked = await scanFile(request.path, options('checking'), (batch) => {
+      steps.observe(batch);
+      if (batch.kind === 'trades') staged.add(batch.rows);
+    });
+    if (signal?.aborted === true) throw new Error('cancelled');
+    staged.finish();
 
+    // Between two write transactions the event loop runs: the live recorder flushes, the API answers.
+    const pause = async (): Promise<void> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal?.aborted === true)
+        throw new Error('cancelled after a partial write; import the file again to complete it');
+    };
+    let inserted = 0;
+    let transactions = 0;
+    let candles = 0;
+    const published =
+      checked.kind === 'trades' ? db.transaction(() => staged.publish(ledger)).immediate() : null;
+    if (published !== null) {
+      inserted = published.rows;
+      transactions = 1;
+      onProgress('writing', 1, 1);
+      const settled = await staged.settle(ledger, published, pause, (done, total) => {
+        onProgress('candles', done, total);
+      });
+      candles = settled.bars;
+      transactions += settled.days;
+    } else {
+      staged.dispose(); // the write pass reads the file again: the staged copy is not needed
+      const written = await writeRows(db, bulk, ledger, request, options('writing'), chunkRows, pause);
+      inserted = written.inserted;
+      transactions = written.transactions;
+    }
+    if (checked.kind === 'trades') {
+      const repaired = await repairCandles(
+        ledger,
+        request.instrument,
+        (done, total) => {
+          onProgress('candles', done, total);
+        },
+        pause,
+      );
+      candles += repaired.bars;
+      transactions += repaired.days;
+    }
+    return {
+      file: path.basename(request.path),
+      format,
+      kind: checked.kind,
+      rows: checked.rows,
+      inserted,
+      from: checked.from,
+      to: checked.to,
+      candles,
+      transactions,
+      steps: steps.steps(),
+    };
+  } finally {
+    staged.dispose();
+  }
+}
+
+/**
+ * The second pass of a file that could not be staged and published at once: reads it again
+ * (already checked whole) and writes it a transaction of `chunkRows` rows at a time, merging
+ * into the stored trades, each transaction marking the days it touched in the candle ledger.
+ */
+async function writeRows(
+  db: SqliteDatabase,
+  bulk: BulkStore,
+  ledger: CandleLedger,
+  request: ImportRequest,
+  options: ParseOptions,
+  chunkRows: number,
+  pause: () => Promise<void>,
+): Promise<{ inserted: number; transactions: number }> {
   const chunk = Math.max(1, chunkRows);
-  // Between two write transactions the event loop runs: the live recorder flushes, the API answers.
-  const pause = async (): Promise<void> => {
-    await new Promise((resolve) => setImmediate(resolve));
-    if (signal?.aborted === true)
-      throw new Error('cancelled after a partial write; import the file again to complete it');
-  };
   let inserted = 0;
   let transactions = 0;
-  await scanFile(request.path, options('writing'), async (batch) => {
+  await scanFile(request.path, options, async (batch) => {
     const rows = batch.rows.length;
     if (batch.kind === 'candles') {
       for (let from = 0; from < rows; from += chunk) {
@@ -156,32 +231,7 @@ export async function importFile(
       await pause();
     }
   });
-
-  let candles = 0;
-  if (checked.kind === 'trades') {
-    const repaired = await repairCandles(
-      ledger,
-      request.instrument,
-      (done, total) => {
-        onProgress('candles', done, total);
-      },
-      pause,
-    );
-    candles = repaired.bars;
-    transactions += repaired.days;
-  }
-  return {
-    file: path.basename(request.path),
-    format,
-    kind: checked.kind,
-    rows: checked.rows,
-    inserted,
-    from: checked.from,
-    to: checked.to,
-    candles,
-    transactions,
-    steps: steps.steps(),
-  };
+  return { inserted, transactions };
 }
 
 /** null when already in (ts, seq) order (exchange dumps are), else the sorting permutation. */

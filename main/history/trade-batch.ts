@@ -75,6 +75,46 @@ export class TradeColumns {
     this.receiveTsData[k] = receiveTs;
   }
 
+  /** Appends rows [start, end) of another batch (typed copies, not a push per row). */
+  appendRange(from: TradeColumns, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    while (this.size + n > this.tsData.length) this.grow();
+    const at = this.size;
+    this.tsData.set(from.tsData.subarray(start, end), at);
+    this.seqData.set(from.seqData.subarray(start, end), at);
+    this.priceData.set(from.priceData.subarray(start, end), at);
+    this.amountData.set(from.amountData.subarray(start, end), at);
+    this.sideData.set(from.sideData.subarray(start, end), at);
+    this.receiveTsData.set(from.receiveTsData.subarray(start, end), at);
+    for (let i = start; i < end; i++) this.id.push(from.id[i] ?? null);
+    this.size += n;
+  }
+
+  /**
+   * The columns as arrays, read once: the getters above make a view per call, which a loop
+   * indexing `rows.ts[i]` would pay for on every row.
+   */
+  columns(): {
+    ts: Float64Array;
+    seq: Float64Array;
+    id: (string | number | null)[];
+    price: Float64Array;
+    amount: Float64Array;
+    side: Int8Array;
+    receiveTs: Float64Array;
+  } {
+    return {
+      ts: this.ts,
+      seq: this.seq,
+      id: this.id,
+      price: this.price,
+      amount: this.amount,
+      side: this.side,
+      receiveTs: this.receiveTs,
+    };
+  }
+
   private grow(): void {
     const size = this.tsData.length * 2;
     const grown = <T extends Float64Array | Int8Array>(from: T, to: T): T => {

@@ -20,11 +20,6 @@ export interface RecorderOptions {
   readonly timeframes?: readonly Timeframe[];
   /** Monotonic clock in ms, to time commits. Default `performance.now`. */
   readonly now?: () => number;
-  /**
-   * Wall clock in ms (UTC), read as each trade is handed over: the local receive time stored
-   * beside the exchange's time, so a replay can reproduce the feed's delays. Default `Date.now`.
-   */
-  readonly receiveClock?: () => number;
 }
 
 /** What one flush committed. */
@@ -101,13 +96,12 @@ export class Recorder {
   private readonly snapshotIntervalMs: number;
   private readonly snapshotDepth: number;
   private readonly now: () => number;
-  private readonly receiveClock: () => number;
   private builder: CandleBuilder;
   private readonly writeBatch;
   private readonly books: BookHistory;
 
   private trades: Trade[] = [];
-  /** Local receive time of each buffered trade, beside `trades`. */
+  /** Local receive time of each buffered trade, beside `trades` (NaN: unknown). */
   private receivedAt: number[] = [];
   private snapshots: BookSnapshot[] = [];
   private signals: Signal[] = [];
@@ -137,7 +131,6 @@ export class Recorder {
     this.snapshotDepth = options.snapshotDepth ?? FULL_DEPTH;
     this.books = new BookHistory(store.db);
     this.now = options.now ?? (() => performance.now());
-    this.receiveClock = options.receiveClock ?? Date.now;
     // Bars already stored (e.g. today's 1d bar, recorded before a restart) are continued, not
     // overwritten by a bar of the new trades only. The lookup runs inside the flush transaction.
     this.builder = new CandleBuilder({
@@ -171,16 +164,20 @@ export class Recorder {
     }
   }
 
-  /** Buffer a trade; `receivedAt` (local ms) defaults to now on the receive clock. */
+  /**
+   * Buffer a trade with its local receive time: `receivedAt`, else the feed's stamp
+   * (`trade.localTs`), else none. The recorder never stamps a trade with its own clock: a trade
+   * the feed fetched later by REST (a hole or reconnect backfill) was never received live, and
+   * the flush's time would count as the feed's delay in the "recorded" latency model.
+   */
   recordTrade(trade: Trade, receivedAt?: number): void {
     if (!isStorableTrade(trade) || !this.store.hasInstrument(trade.instrument)) {
       this.counts.rejectedEvents += 1;
       return;
     }
-    // The feed's own stamp (taken when the message arrived) is truer than the flush's clock.
-    const at = receivedAt ?? trade.localTs ?? this.receiveClock();
+    const at = receivedAt ?? trade.localTs ?? Number.NaN;
     this.trades.push(trade);
-    this.receivedAt.push(Number.isSafeInteger(at) ? at : Math.round(at));
+    this.receivedAt.push(Number.isFinite(at) ? Math.round(at) : Number.NaN);
   }
 
   /**

@@ -400,6 +400,17 @@ export class TradeStore {
   }
 
   /**
+   * Whether trades from `firstTs` on, with numeric ids in `ids` (null: none), would come
+   * strictly after every stored trade of the instrument and repeat no stored id: then they can
+   * be appended as chunks with no merge (a staged import's publish, TradeStaging).
+   */
+  appendsAfter(key: number, firstTs: number, ids: { min: number; max: number } | null): boolean {
+    const tail = this.sql.tail.get(key);
+    if (tail !== undefined && !(tail.last_ts < firstTs)) return false;
+    return ids === null || this.sql.anyIdMeeting.get(key, ids.min, ids.max) === undefined;
+  }
+
+  /**
    * Encodes the ordered run[from, to) as new chunks of at most CHUNK_MAX_TRADES trades and
    * CHUNK_SPAN_MS of market time (an append, or a merge whose old chunks were deleted).
    */
@@ -685,5 +696,69 @@ class GroupKeys {
     if (this.seqSet !== null && this.idSet !== null)
       return this.seqSet.has(seq) || (id !== null && this.idSet.has(id));
     return this.seqs.includes(seq) || (id !== null && this.ids.includes(id));
+  }
+}
+
+/**
+ * The trades of one import, staged on the importing connection before any other connection
+ * can see them: packed chunks (the trade_chunks format) in a TEMP table, which SQLite keeps in
+ * a temporary file (not in memory) and drops with the connection, so an import killed while it
+ * reads leaves nothing behind. `publish` copies them into trade_chunks with one INSERT ...
+ * SELECT inside the caller's transaction: the file's rows appear all at once or not at all.
+ * Only for an append (TradeStore.appendsAfter): staged chunks are stored as they are.
+ */
+export class TradeStaging {
+  private readonly sql;
+  /** Trades staged so far. */
+  rows = 0;
+
+  constructor(private readonly db: SqliteDatabase) {
+    db.exec(`DROP TABLE IF EXISTS temp.staged_trade_chunks;
+      CREATE TEMP TABLE staged_trade_chunks (
+        first_ts INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL, count INTEGER NOT NULL, min_id INTEGER, max_id INTEGER,
+        trades BLOB NOT NULL)`);
+    this.sql = {
+      stage: db.prepare<[number, number, number, number, number, number | null, number | null, Buffer]>(
+        `INSERT INTO temp.staged_trade_chunks (first_ts, first_seq, last_ts, last_seq, count, min_id, max_id, trades)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      publish: db.prepare<[number]>(
+        `INSERT INTO main.trade_chunks (instrument, first_ts, first_seq, last_ts, last_seq, count, min_id, max_id, trades)
+         SELECT ?, first_ts, first_seq, last_ts, last_seq, count, min_id, max_id, trades
+         FROM temp.staged_trade_chunks ORDER BY rowid`,
+      ),
+    };
+  }
+
+  /**
+   * Stages run[from, to) as one chunk: the caller keeps the trades in strictly rising (ts, seq)
+   * after the ones staged before, at most CHUNK_MAX_TRADES within CHUNK_SPAN_MS.
+   */
+  stageChunk(run: TradeRunColumns, from: number, to: number): void {
+    const ids = idRange(run.id, from, to);
+    this.sql.stage.run(
+      run.ts[from] ?? 0,
+      run.seq[from] ?? 0,
+      run.ts[to - 1] ?? 0,
+      run.seq[to - 1] ?? 0,
+      to - from,
+      ids?.min ?? null,
+      ids?.max ?? null,
+      encodeTradeChunk(run, from, to),
+    );
+    this.rows += to - from;
+  }
+
+  /** Appends every staged chunk to the instrument's trades (call inside a write transaction). */
+  publish(key: number): number {
+    this.sql.publish.run(key);
+    return this.rows;
+  }
+
+  /** Drops the staged chunks (after a publish, a refusal or a cancel). */
+  dispose(): void {
+    this.db.exec('DROP TABLE IF EXISTS temp.staged_trade_chunks');
+    this.rows = 0;
   }
 }

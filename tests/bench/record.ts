@@ -548,6 +548,20 @@ async function importLargeCsv(root: string): Promise<number> {
   }
 }
 
+/** import_file_trades_per_s as the median of three runs, each printed, with their spread. */
+async function fileImportFigures(root: string): Promise<Figure[]> {
+  const rates: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    rates.push(await importLargeCsv(root));
+    process.stdout.write(`  (run ${run + 1}) import_file_trades_per_s ${(rates[run] ?? 0).toFixed(0)}\n`);
+  }
+  const spread = (Math.max(...rates) - Math.min(...rates)) / median(rates);
+  return [
+    { name: 'import_file_trades_per_s', value: median(rates), unit: '1/s', better: 'higher' },
+    { name: 'import_file_trades_per_s_spread', value: spread * 100, unit: '%', better: 'lower' },
+  ];
+}
+
 /** Peak resident memory of the CLI importing a 40M-row zipped dump (polled from /proc). */
 async function importZipPeakRss(root: string, dir: string): Promise<{ peakMb: number; perSecond: number }> {
   const file = await cachedDump(root, 'BENCHUSDT-trades-2026-02.zip', ZIP_IMPORT_ROWS, {
@@ -715,6 +729,9 @@ export function recordBenchmark(root: string): Benchmark {
     async run(): Promise<Figure[]> {
       // RECORD_BENCH_ONLY=import: only the streamed-import figures (minutes less while tuning them).
       if (process.env.RECORD_BENCH_ONLY === 'import') return streamingImportFigures(root);
+      // RECORD_BENCH_ONLY=import-file: only import_file_trades_per_s, run three times, so a change
+      // to the import path is measured with its spread in a few minutes.
+      if (process.env.RECORD_BENCH_ONLY === 'import-file') return fileImportFigures(root);
       // RECORD_BENCH_ONLY=replay: only the replay figures (seconds, not the whole benchmark).
       if (process.env.RECORD_BENCH_ONLY === 'replay') return replayOnlyFigures();
       if (process.env.RECORD_BENCH_ANCHORS !== undefined) {

@@ -10,7 +10,7 @@ import { verifyCandles } from '../../../../main/history/verify-candles.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
 import { instrument } from '../../../fixtures/market-data.js';
-import { TEST_INSTRUMENT, utc } from '../../../fixtures/trades.js';
+import { TEST_INSTRUMENT, trade, utc } from '../../../fixtures/trades.js';
 
 const DAY = 86_400_000;
 const T0 = utc('2024-03-01T10:00:00Z');
@@ -40,6 +40,9 @@ describe('the candle ledger and the candle check', () => {
   });
 
   it('rebuilds the days an import left marked even when importing again writes no row', async () => {
+    // A trade recorded live inside the file's days: the file is merged into the stored history
+    // by the write pass, which marks every day it touches.
+    store.insertTrades([trade({ ts: utc('2024-03-03T05:00:00Z'), seq: 0, id: 'live-1' })]);
     const stop = new AbortController();
     await expect(
       importFile(
@@ -51,7 +54,7 @@ describe('the candle ledger and the candle check', () => {
         stop.signal,
       ),
     ).rejects.toThrow('cancelled');
-    expect(store.countTrades()).toBe(432);
+    expect(store.countTrades()).toBe(433);
     const ledger = new CandleLedger(db, new BulkStore(db));
     expect(ledger.pending(TEST_INSTRUMENT).length).toBeGreaterThan(0);
 
@@ -59,7 +62,7 @@ describe('the candle ledger and the candle check', () => {
     expect(again.inserted).toBe(0);
     expect(again.candles).toBeGreaterThan(0);
     expect(ledger.pending()).toEqual([]);
-    expect(store.candles(TEST_INSTRUMENT, '1d', 10).map((c) => c.trades)).toEqual([84, 144, 144, 60]);
+    expect(store.candles(TEST_INSTRUMENT, '1d', 10).map((c) => c.trades)).toEqual([84, 144, 145, 60]);
   });
 
   it('marks days in the rows transaction and repairs them on the next start', async () => {

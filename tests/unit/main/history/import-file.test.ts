@@ -9,7 +9,7 @@ import { importFile } from '../../../../main/history/import-file.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
 import { instrument } from '../../../fixtures/market-data.js';
-import { TEST_INSTRUMENT, utc } from '../../../fixtures/trades.js';
+import { TEST_INSTRUMENT, trade, utc } from '../../../fixtures/trades.js';
 
 // 2024-03-01T10:00:00Z and a few trades after it, in Binance's trades layout:
 // id, price, qty, quote_qty, time, is_buyer_maker, is_best_match
@@ -242,8 +242,34 @@ describe('file imports', () => {
     expect(store.countTrades()).toBe(0);
   });
 
-  it('writes a large file by chunks: stopped midway, importing it again writes exactly the rest', async () => {
+  it('writes nothing when cancelled before its publish; importing again writes every row at once', async () => {
     const csv = file('XRPUSDT-trades-2024-03-01.csv', BINANCE_TRADES + '\n');
+    const stop = new AbortController();
+    const cancelled = importFile(
+      db,
+      { path: csv, instrument: TEST_INSTRUMENT },
+      (phase) => {
+        if (phase === 'checking') stop.abort();
+      },
+      stop.signal,
+    );
+    await expect(cancelled).rejects.toThrow('cancelled');
+    expect(store.countTrades()).toBe(0);
+    expect(store.candles(TEST_INSTRUMENT, '1d', 10)).toEqual([]);
+
+    const whole = await importFile(db, { path: csv, instrument: TEST_INSTRUMENT });
+
+    // One transaction publishes the rows, one more writes the day's bars built as they were read.
+    expect(whole).toMatchObject({ rows: 3, inserted: 3, transactions: 2 });
+    expect(store.recentTrades(TEST_INSTRUMENT, 10).map((t) => t.id)).toEqual(['1001', '1002', '1003']);
+    expect(store.candles(TEST_INSTRUMENT, '1m', 10).map((c) => c.trades)).toEqual([2, 1]);
+    expect(store.candles(TEST_INSTRUMENT, '1d', 10)[0]?.trades).toBe(3);
+  });
+
+  it('merges a file into stored history by chunks: stopped midway, importing it again writes exactly the rest', async () => {
+    const csv = file('XRPUSDT-trades-2024-03-01.csv', BINANCE_TRADES + '\n');
+    // A trade recorded live between the file's rows: the file is no append, so it is merged.
+    store.insertTrades([trade({ ts: T0 + 30_000, seq: 0, id: 'live-1' })]);
     const stop = new AbortController();
     const partial = importFile(
       db,
@@ -255,13 +281,18 @@ describe('file imports', () => {
       2,
     );
     await expect(partial).rejects.toThrow('cancelled after a partial write');
-    expect(store.countTrades()).toBe(2);
+    expect(store.countTrades()).toBe(1 + 2);
 
     const rest = await importFile(db, { path: csv, instrument: TEST_INSTRUMENT }, undefined, undefined, 2);
 
     expect(rest).toMatchObject({ rows: 3, inserted: 1, transactions: 3 }); // 2 chunks + 1 day of bars
-    expect(store.recentTrades(TEST_INSTRUMENT, 10).map((t) => t.id)).toEqual(['1001', '1002', '1003']);
-    expect(store.candles(TEST_INSTRUMENT, '1d', 10)[0]?.trades).toBe(3);
+    expect(store.recentTrades(TEST_INSTRUMENT, 10).map((t) => t.id)).toEqual([
+      '1001',
+      '1002',
+      'live-1',
+      '1003',
+    ]);
+    expect(store.candles(TEST_INSTRUMENT, '1d', 10)[0]?.trades).toBe(4);
   });
 
   it('round-trips trades and candles through Parquet and CSV exports', async () => {

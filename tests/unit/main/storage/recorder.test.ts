@@ -233,6 +233,25 @@ describe('Recorder', () => {
     expect(result).toMatchObject({ trades: 0, snapshots: 0, signals: 0, candles: [] });
   });
 
+  it('keeps the receive time the feed stamped, and stores none for a trade fetched later by REST', () => {
+    const recorder = new Recorder(store);
+    // Live: the feed stamped each trade as its message arrived (40 ms after the exchange's time).
+    recorder.record(tradeEvent({ ts: 1000, seq: 1, id: '1', localTs: 1040 }));
+    // A hole backfilled by REST minutes later: nobody received it live, so it carries no stamp.
+    recorder.record(tradeEvent({ ts: 1010, seq: 2, id: '2' }));
+    recorder.recordTrade(trade({ ts: 1020, seq: 3, id: '3' }));
+    recorder.flush();
+
+    const stored = store.recentTrades(TEST_INSTRUMENT, 10);
+    expect(stored.map((t) => [t.id, t.localTs])).toEqual([
+      ['1', 1040],
+      ['2', undefined],
+      ['3', undefined],
+    ]);
+    // Unknown, not zero or the flush's time: the "recorded" latency model skips these trades.
+    expect(stored.filter((t) => 'localTs' in t)).toHaveLength(1);
+  });
+
   it('reports the trades recorded so far and how long the last commit took', () => {
     const ticks = [10, 13.5];
     const recorder = new Recorder(store, { now: () => ticks.shift() ?? 0 });

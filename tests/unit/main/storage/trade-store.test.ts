@@ -182,14 +182,10 @@ describe('TradeStore', () => {
     expect(readAll()).toEqual(kept);
   });
 
-  it('keeps the local receive time the recorder stamped beside the exchange time', () => {
-    let now = T0 + 40;
-    const recorder = new Recorder(store, { receiveClock: () => now });
+  it('keeps the local receive time the feed stamped beside the exchange time', () => {
+    const recorder = new Recorder(store);
     const batch = stream(100);
-    for (const t of batch) {
-      now = t.ts + 35 + (t.seq % 7);
-      recorder.recordTrade(t);
-    }
+    for (const t of batch) recorder.recordTrade({ ...t, localTs: t.ts + 35 + (t.seq % 7) });
     recorder.recordTrade(trade({ ts: T0 + 999_999, seq: 1, id: 'x' }), T0 + 1_000_049);
     recorder.flush();
     const received: number[] = [];
