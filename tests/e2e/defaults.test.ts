@@ -9,6 +9,7 @@ import { hostClient, openWorkstation, type WorkstationPage } from '../fixtures/w
 
 const DEMO = 'demo:DEMO/USD';
 const ETH = 'binance:ETH/USDT';
+const XBT = 'kraken:XBT/USD';
 const REFUSED = 'binance:BAD/USDT';
 /** One trade a second for two hours, a week ago: ETH's coverage, unlike the last 24 h. */
 const ETH_FROM = Date.UTC(2026, 10, 30, 8);
@@ -23,18 +24,37 @@ describe('defaults follow the header instrument', () => {
   let page: Page;
   let client: ApiClient;
   let ethSetId = '';
+  let refusedState = '';
 
   beforeAll(async () => {
     session = await openWorkstation();
     ({ page } = session);
     client = hostClient(session.host);
-    // ETH from a Binance dump (an instrument with stored trades but no live book), and a
-    // feature set saved on the demo market only.
-    const file = path.join(session.host.dataDir, 'ETHUSDT-trades-2026-11-30.csv');
-    await writeBinanceTradesDump(file, ETH_ROWS, { startTs: ETH_FROM, spacingMs: 1000 });
-    const job = await client.call('history.import', { path: file, instrument: ETH, create: {} });
-    expect((await jobEnd(client, job.id, 'import', 60_000)).state).toBe('done');
+    // ETH and XBT from Binance dumps (stored trades, no live book), feature sets saved on the
+    // demo market and ETH (none on XBT), and an import refused for a bad row: one reload after.
+    for (const [id, name] of [
+      [ETH, 'ETHUSDT'],
+      [XBT, 'XBTUSD'],
+    ] as const) {
+      const file = path.join(session.host.dataDir, `${name}-trades-2026-11-30.csv`);
+      await writeBinanceTradesDump(file, ETH_ROWS, { startTs: ETH_FROM, spacingMs: 1000 });
+      const job = await client.call('history.import', { path: file, instrument: id, create: {} });
+      expect((await jobEnd(client, job.id, 'import', 60_000)).state).toBe('done');
+    }
     await client.call('features.sets.save', { name: 'Demo book', instrument: DEMO, features: BOOK_SET });
+    const saved = await client.call('features.sets.save', {
+      name: 'ETH book',
+      instrument: ETH,
+      features: BOOK_SET,
+    });
+    ethSetId = saved.id;
+    const bad = path.join(session.host.dataDir, 'BADUSDT-trades-2026-11-30.csv');
+    writeFileSync(
+      bad,
+      '1,100.0,1.0,100.0,1764489600000,true,true\n2,not-a-price,1.0,1.0,1764489601000,true,true\n',
+    );
+    const job = await client.call('history.import', { path: bad, instrument: REFUSED, create: {} });
+    refusedState = (await jobEnd(client, job.id, 'import', 60_000)).state;
     await page.reload();
   });
 
@@ -47,49 +67,17 @@ describe('defaults follow the header instrument', () => {
   };
 
   it('leaves no new instrument behind when an import into it is refused', async () => {
-    const bad = path.join(session.host.dataDir, 'BADUSDT-trades-2026-11-30.csv');
-    writeFileSync(
-      bad,
-      '1,100.0,1.0,100.0,1764489600000,true,true\n2,not-a-price,1.0,1.0,1764489601000,true,true\n',
-    );
-    const job = await client.call('history.import', { path: bad, instrument: REFUSED, create: {} });
-    const ended = await jobEnd(client, job.id, 'import', 60_000);
-    expect(ended.state).toBe('failed');
+    expect(refusedState).toBe('failed');
     const ids = (await client.call('markets.list', {})).map((i) => i.id);
-    expect(ids).toEqual([ETH, DEMO].sort());
-    await page.reload();
+    expect(ids).toEqual([ETH, DEMO, XBT].sort());
     await expect
       .poll(() => page.locator('.instrument-picker select option').allInnerTexts())
-      .toEqual(['ETH/USDT · binance', 'DEMO/USD · demo']);
-  });
-
-  it("shows the instrument's own source and says it has no feature values", async () => {
-    await pickHeader(ETH);
-    await expect
-      .poll(() => page.getByTestId('instrument-source').innerText())
-      .toBe('Source binance (stored)');
-    await expect.poll(() => page.getByTestId('book-features-none').count()).toBe(1);
-    await expect
-      .poll(() => page.getByTestId('live-feature-set-none').innerText())
-      .toContain('No feature values for ETH/USDT');
-    expect(await page.getByTestId('live-feature').count()).toBe(0);
-
-    await pickHeader(DEMO);
-    await expect.poll(() => page.getByTestId('instrument-source').innerText()).toBe('Source demo');
-    await expect.poll(() => page.getByTestId('live-feature').count(), { timeout: 30_000 }).toBe(3);
-    expect(await page.getByTestId('live-feature-set-none').count()).toBe(0);
-    expect(await page.getByTestId('book-features-none').count()).toBe(0);
+      .toEqual(['ETH/USDT · binance', 'DEMO/USD · demo', 'XBT/USD · kraken']);
   });
 
   it('points every form at the header instrument when it changes', async () => {
-    ethSetId = (
-      await client.call('features.sets.save', { name: 'ETH book', instrument: ETH, features: BOOK_SET })
-    ).id;
-    await page.reload();
-    await pickHeader(DEMO);
-    await pickHeader(ETH);
-
     await page.getByTestId('view-backtests').click();
+    await pickHeader(ETH);
     await expect.poll(() => page.getByTestId('bt-instrument').inputValue()).toBe(ETH);
     await page.getByTestId('view-trading').click();
     await expect.poll(() => page.getByTestId('ticket-instrument').inputValue()).toBe(ETH);
@@ -142,5 +130,21 @@ describe('defaults follow the header instrument', () => {
     });
     await session.screenshot('defaults-data-storage.png');
     expect(session.pageErrors).toEqual([]);
+  });
+  it("shows the instrument's own source and says it has no feature values", async () => {
+    await page.getByTestId('view-markets').click();
+    await pickHeader(XBT);
+    await expect.poll(() => page.getByTestId('instrument-source').innerText()).toBe('Source kraken (stored)');
+    await expect.poll(() => page.getByTestId('book-features-none').count()).toBe(1);
+    await expect
+      .poll(() => page.getByTestId('live-feature-set-none').innerText())
+      .toContain('No feature values for XBT/USD');
+    expect(await page.getByTestId('live-feature').count()).toBe(0);
+
+    await pickHeader(DEMO);
+    await expect.poll(() => page.getByTestId('instrument-source').innerText()).toBe('Source demo');
+    await expect.poll(() => page.getByTestId('live-feature').count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.getByTestId('live-feature-set-none').count()).toBe(0);
+    expect(await page.getByTestId('book-features-none').count()).toBe(0);
   });
 });
