@@ -183,7 +183,11 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
       'history.import': (request) => {
         // Steps the user left out of `create` are taken from the file once it has been read.
         let inferSteps = false;
+        // A missing file is refused before an instrument is created for it.
+        existingFile(request.path);
+        let creates = false;
         if (!store.hasInstrument(request.instrument) && request.create !== undefined) {
+          creates = true;
           // A dump for a market the workspace never saw: the id names it, the user gives its steps.
           const at = request.instrument.indexOf(':');
           if (at <= 0 || at === request.instrument.length - 1) {
@@ -208,7 +212,6 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
           });
         }
         known(request.instrument);
-        existingFile(request.path);
         const { job } = jobs.start(
           {
             kind: 'import',
@@ -225,7 +228,12 @@ export function createHistoryService(deps: HistoryServiceDeps): HistoryService {
                 work.progress(start + (width * done) / Math.max(1, total), 100, PHASE_WORDS[phase]);
               },
               work.signal,
-            );
+            ).catch((error: unknown) => {
+              // A refused (or cancelled) import into a new instrument leaves no empty one in the pickers.
+              if (creates && store.removeEmptyInstrument(request.instrument))
+                log(`import: ${request.instrument} removed: its import wrote nothing`);
+              throw error;
+            });
             log(`import: ${result.file}: ${result.inserted} of ${result.rows} ${result.kind} written`);
             if (inferSteps && 'steps' in result && result.steps !== null) {
               const steps = {

@@ -47,10 +47,22 @@ export interface RetentionResult {
   readonly candles: number;
 }
 
+/** The same window for every kind of data: what a source kept for a bounded time needs. */
+export function windowRetention(hours: number): Retention {
+  const days = hours / 24;
+  return {
+    trades: days,
+    bookDeltas: days,
+    bookSnapshots: days,
+    candles: Object.fromEntries(TIMEFRAMES.map((tf) => [tf, days])) as Retention['candles'],
+  };
+}
+
 /**
  * Delete every row older than its kind's limit: a row is deleted exactly when its time is
  * before now - days (a book delta chunk when its LAST delta is, so no kept delta is lost).
  * Deletes run in batches of BATCH rows, each its own short transaction, yielding in between.
+ * `instruments` limits it to those ids (the demo market's own window); default every one.
  */
 export async function applyRetention(
   db: SqliteDatabase,
@@ -58,6 +70,7 @@ export async function applyRetention(
   now: number,
   onProgress: (deleted: number) => void = () => undefined,
   signal?: AbortSignal,
+  instruments?: readonly string[],
 ): Promise<RetentionResult> {
   const cutoff = (days: number | null): number | null =>
     days === null ? null : now - Math.round(days * DAY_MS);
@@ -77,7 +90,11 @@ export async function applyRetention(
   };
   const result = { trades: 0, bookDeltaChunks: 0, bookSnapshots: 0, candles: 0 };
   // Per instrument, so every delete walks its table's primary key instead of scanning it.
-  const keys = db.prepare<[], number>('SELECT key FROM instruments').pluck().all();
+  const keys = db
+    .prepare<[], { key: number; id: string }>('SELECT key, id FROM instruments')
+    .all()
+    .filter(({ id }) => instruments === undefined || instruments.includes(id))
+    .map(({ key }) => key);
   const trades = cutoff(retention.trades);
   const deltas = cutoff(retention.bookDeltas);
   const snapshots = cutoff(retention.bookSnapshots);

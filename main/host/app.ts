@@ -14,6 +14,7 @@ import { PassphraseSecretStore, type SecretStore } from '../exchange/secret-stor
 import { createFeatureService } from '../features/feature-service.js';
 import { createHistoryService } from '../history/history-api.js';
 import { InstrumentStepsStore } from '../history/instrument-steps.js';
+import { createStorageService } from '../history/storage-api.js';
 import { jobHandlers } from '../jobs/job-api.js';
 import { JobBoard } from '../jobs/job-board.js';
 import { Redactor } from '../logging/redaction.js';
@@ -130,6 +131,15 @@ export function createApp(options: AppOptions): App {
     ...(options.demo ? { market: options.demo } : {}),
   });
   for (const instrument of source.instruments) store.upsertInstrument(instrument);
+  // The demo market keeps a bounded window while it records; the disk is watched for all.
+  const storage = createStorageService({
+    db,
+    store,
+    demoInstrument: source.instruments[0]?.id ?? '',
+    dataDir: options.dataDir,
+    clock,
+    log,
+  });
   const exchanges = createExchangeService({
     db,
     store,
@@ -318,6 +328,7 @@ export function createApp(options: AppOptions): App {
       ...(restore === null || restore.restored ? [] : [restore.message]),
     ],
     connections: exchanges.status(),
+    disk: storage.disk(),
   });
 
   const timers = [
@@ -417,6 +428,7 @@ export function createApp(options: AppOptions): App {
       ...live.commands,
       ...trading.commands,
       ...backups.commands,
+      ...storage.commands,
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);
@@ -493,6 +505,7 @@ export function createApp(options: AppOptions): App {
       stopped ??= (async () => {
         source.stop();
         backups.stop();
+        storage.stop();
         jobs.cancelAll();
         history.stop();
         live.stop();

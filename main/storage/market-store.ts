@@ -237,6 +237,23 @@ export class MarketStore {
     this.keys.set(instrument.id, row.key);
   }
 
+  /**
+   * Forgets an instrument that holds no rows (one an import created and then refused to fill).
+   * Returns false, and keeps it, when any market data still points at it.
+   */
+  removeEmptyInstrument(id: string): boolean {
+    try {
+      const { changes } = this.db.prepare('DELETE FROM instruments WHERE id = ?').run(id);
+      this.keys.delete(id);
+      return changes > 0;
+    } catch (error) {
+      // foreign_keys=ON: rows of trades, book or candles refer to it, so it is not empty.
+      if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_FOREIGNKEY')
+        return false;
+      throw error;
+    }
+  }
+
   hasInstrument(id: string): boolean {
     return this.keyOf(id) !== undefined;
   }

@@ -8,6 +8,7 @@ import { createBacktestsStore } from './stores/backtests.js';
 import { createBackupStore } from './stores/backup.js';
 import { StoresProvider, type WorkstationStores } from './stores/context.js';
 import { createFeaturesStore } from './stores/features.js';
+import { followHeaderInstrument } from './stores/followHeader.js';
 import { createHistoryStore } from './stores/history.js';
 import { createMarketsStore } from './stores/markets.js';
 import { createModelsStore } from './stores/models.js';
@@ -35,6 +36,8 @@ const stores: WorkstationStores = {
   allocation: createAllocationStore(api),
   backup: createBackupStore(api),
 };
+// Forms and per-instrument panels follow the header's instrument, whichever view is open.
+followHeaderInstrument(stores);
 stores.app.getState().start();
 void stores.markets.getState().start();
 void stores.features.getState().start();

@@ -8,6 +8,7 @@ import { historyCommands } from './domains/history.js';
 import { jobCommands, jobTopics } from './domains/jobs.js';
 import { marketCommands, marketTopics } from './domains/markets.js';
 import { modelCommands, modelTopics } from './domains/models.js';
+import { storageCommands } from './domains/storage.js';
 import { strategyCommands } from './domains/strategies.js';
 import { tradingCommands, tradingTopics } from './domains/trading.js';
 
@@ -28,6 +29,7 @@ export const commands = {
   ...jobCommands,
   ...marketCommands,
   ...modelCommands,
+  ...storageCommands,
   ...strategyCommands,
   ...tradingCommands,
 } as const;

@@ -106,6 +106,17 @@ export const streamStatusSchema = z.object({
 export type StreamStatus = z.infer<typeof streamStatusSchema>;
 
 /** Health of the live path, shown in the status bar. */
+/** Space on the filesystem holding the workspace, and the free space the window warns below. */
+export const diskSpaceSchema = z.object({
+  freeBytes: z.number().nonnegative(),
+  totalBytes: z.number().nonnegative(),
+  /** The warning threshold (storage settings). */
+  lowBytes: z.number().nonnegative(),
+  /** freeBytes < lowBytes: recording may soon fail for want of space. */
+  low: z.boolean(),
+});
+export type DiskSpace = z.infer<typeof diskSpaceSchema>;
+
 export const statusSchema = z.object({
   source: z.string(),
   connection: connectionStateSchema,
@@ -119,6 +130,8 @@ export const statusSchema = z.object({
   problems: z.array(z.string()),
   /** Exchange subscriptions; absent from Apps older than exchange connections. */
   connections: z.array(streamStatusSchema).default([]),
+  /** Free space where the workspace lives; null where the filesystem cannot say (or older Apps). */
+  disk: diskSpaceSchema.nullable().default(null),
 });
 export type Status = z.infer<typeof statusSchema>;
 

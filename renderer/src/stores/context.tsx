@@ -1,4 +1,4 @@
-import { createContext, useContext, type ReactNode } from 'react';
+import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AllocationState, AllocationStore } from './allocation.js';
 import type { AppState, AppStore } from './app.js';
@@ -42,6 +42,22 @@ function useStores(): WorkstationStores {
 /** A narrow slice of the markets store; the component re-renders only when it changes. */
 export function useMarkets<T>(selector: (state: MarketsState) => T): T {
   return useStore(useStores().markets, selector);
+}
+
+/**
+ * A form's instrument: the header's, until the trader picks another in the form; the next
+ * header change wins again (a form left on BTC while the header shows ETH reads as ETH's).
+ */
+export function useFormInstrument(): [instrument: string, pick: (id: string) => void] {
+  const header = useMarkets((state) => state.instrument?.id ?? '');
+  const [picked, setPicked] = useState<{ under: string; id: string } | null>(null);
+  const instrument = picked !== null && picked.under === header ? picked.id : header;
+  return [
+    instrument,
+    (id) => {
+      setPicked({ under: header, id });
+    },
+  ];
 }
 
 /** A narrow slice of the settings store (exchanges, markets, keys, connections). */

@@ -3,6 +3,7 @@ import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import type { CommandRequest } from '../../../shared/api/contract.js';
 import type { ImportPreview, InstrumentCoverage, Retention } from '../../../shared/api/domains/history.js';
 import type { Job, JobKind } from '../../../shared/api/domains/jobs.js';
+import type { StorageSettings, StorageState } from '../../../shared/api/domains/storage.js';
 import { ApiError } from '../../../shared/api/protocol.js';
 
 /** Jobs kept in the list (the newest). */
@@ -15,6 +16,8 @@ export interface HistoryState {
   readonly jobs: readonly Job[];
   readonly preview: ImportPreview | null;
   readonly retention: Retention | null;
+  /** The demo market's kept window, its last trim and the disk's free space. */
+  readonly storage: StorageState | null;
   /** What went wrong, in words for the trader (a bad path, an unknown instrument...). */
   readonly problem: string | null;
 
@@ -31,6 +34,7 @@ export interface HistoryState {
   readonly startVerify: (request: CommandRequest<'history.verify'>) => Promise<void>;
   readonly saveRetention: (retention: Retention) => Promise<void>;
   readonly applyRetention: () => Promise<void>;
+  readonly saveStorage: (settings: StorageSettings) => Promise<void>;
   readonly cancelJob: (id: string) => Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export function createHistoryStore(api: ApiClient): HistoryStore {
       jobs: [],
       preview: null,
       retention: null,
+      storage: null,
       problem: null,
 
       async start() {
@@ -93,7 +98,12 @@ export function createHistoryStore(api: ApiClient): HistoryStore {
       },
       refreshCoverage: () =>
         attempt(async () => {
-          set({ coverage: await api.call('history.coverage', {}) });
+          // Sizes change together: the demo window's trims show in the coverage and the disk.
+          const [coverage, storage] = await Promise.all([
+            api.call('history.coverage', {}),
+            api.call('storage.get', {}),
+          ]);
+          set({ coverage, storage });
         }),
       previewFile: (path) =>
         attempt(async () => {
@@ -123,6 +133,12 @@ export function createHistoryStore(api: ApiClient): HistoryStore {
       applyRetention: () =>
         attempt(async () => {
           started(await api.call('history.retention.apply', {}));
+        }),
+      saveStorage: (settings) =>
+        attempt(async () => {
+          set({ storage: await api.call('storage.set', settings) });
+          // A shorter window trimmed at once: the demo's size changed.
+          await get().refreshCoverage();
         }),
       cancelJob: (id) =>
         attempt(async () => {

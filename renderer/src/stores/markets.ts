@@ -231,9 +231,10 @@ export function createMarketsStore(api: ApiClient, initialTimeframe: Timeframe =
           const instruments = await api.call('markets.list', {});
           // The instrument shown keeps its feeds but takes its new description (an edited tick).
           const shown = get().instrument;
-          const fresh = shown === null ? null : (instruments.find((i) => i.id === shown.id) ?? shown);
-          set({ instruments, instrument: fresh });
-          if (get().instrument === null && instruments[0] !== undefined) get().follow(instruments[0].id);
+          const fresh = shown === null ? null : (instruments.find((i) => i.id === shown.id) ?? null);
+          set({ instruments, ...(fresh === null ? {} : { instrument: fresh }) });
+          // The one shown is gone (an import that created it was refused): show the first.
+          if (fresh === null && instruments[0] !== undefined) get().follow(instruments[0].id);
         } catch (error: unknown) {
           report('Could not list instruments')(error);
         }

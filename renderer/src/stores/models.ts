@@ -493,7 +493,8 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           const parsed = commands['models.train'].request.safeParse(dataSpec());
           if (!parsed.success) throw new Error(describeZodError(parsed.error));
           const { jobId } = await api.call('models.train', parsed.data);
-          set({ problem: null });
+          // The name was this model's: the next one starts from the kind's default, not a copy.
+          set({ problem: null, name: '' });
           track(jobId, 'train', parsed.data.validation.folds);
         } catch (error) {
           report('Could not start the training')(error);
@@ -509,7 +510,7 @@ export function createModelsStore(api: ApiClient): ModelsStore {
           const parsed = commands['models.search'].request.safeParse(request);
           if (!parsed.success) throw new Error(describeZodError(parsed.error));
           const { jobId } = await api.call('models.search', parsed.data);
-          set({ problem: null });
+          set({ problem: null, name: '' });
           track(jobId, 'search', parsed.data.validation.folds);
         } catch (error) {
           report('Could not start the search')(error);

@@ -43,6 +43,15 @@ export function StatusBar() {
         testId="rejected"
       />
       <Field label="Database" value={status === null ? '—' : bytes(status.databaseBytes)} />
+      {status?.disk == null ? null : (
+        <Field
+          label={status.disk.low ? 'Disk low' : 'Disk free'}
+          value={bytes(status.disk.freeBytes)}
+          title={diskDetail(status.disk)}
+          warn={status.disk.low}
+          testId="disk-free"
+        />
+      )}
       {status !== null && status.problems.length > 0 ? (
         <Field label="Problem" value={status.problems.join(' · ')} warn wide testId="problems" />
       ) : null}
@@ -75,6 +84,14 @@ function Field({ label, value, title, warn = false, wide = false, testId }: Fiel
       </span>
     </span>
   );
+}
+
+/** Why the disk figure matters, for the tooltip: what is free, of what, and the threshold. */
+function diskDetail(disk: NonNullable<Status['disk']>): string {
+  const free = `${bytes(disk.freeBytes)} free of ${bytes(disk.totalBytes)} on the workspace's disk`;
+  return disk.low
+    ? `${free}: below ${bytes(disk.lowBytes)}, recording will stop when it is full. Free space, or shorten the demo window in Data.`
+    : `${free} (warns below ${bytes(disk.lowBytes)})`;
 }
 
 /** `nan_price 3, crossed_book 1`: why events were rejected, for the tooltip. */

@@ -7,9 +7,10 @@ import {
   type InstrumentCoverage,
   type Retention,
 } from '../../../../shared/api/domains/history.js';
+import type { StorageState } from '../../../../shared/api/domains/storage.js';
 import { TIMEFRAMES, type Timeframe } from '../../../../shared/domain/timeframes.js';
 import { TimeframeSelect } from '../backtests/FormInputs.js';
-import { useHistory, useMarkets } from '../../stores/context.js';
+import { useFormInstrument, useHistory, useMarkets } from '../../stores/context.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import { utcText } from '../utcTime.js';
@@ -42,6 +43,7 @@ export function DataView() {
     <main className="data-view" data-testid="data-view">
       <div className="data-column">
         <CoveragePanel />
+        <StoragePanel />
         <ImportPanel />
         <InstrumentStepsPanel />
       </div>
@@ -159,12 +161,11 @@ function guessMapping(preview: ImportPreview, fields: readonly Field[]): Partial
 }
 
 function ImportPanel() {
-  const instruments = useMarkets((s) => s.instruments);
   const preview = useHistory((s) => s.preview);
   const previewFile = useHistory((s) => s.previewFile);
   const startImport = useHistory((s) => s.startImport);
   const [path, setPath] = useState('');
-  const [instrument, setInstrument] = useState('');
+  const [target, setInstrument] = useFormInstrument();
   // A dump of a market the workspace has never seen goes into a new instrument.
   // Steps left blank are inferred from the file (the finest decimal step of its prices and amounts).
   const [newInstrument, setNewInstrument] = useState({ id: '', tick: '', lot: '' });
@@ -180,7 +181,6 @@ function ImportPanel() {
   const setMapping = (fields: Mapping): void => {
     setChosen({ for: preview, fields });
   };
-  const target = instrument || instruments[0]?.id || '';
   const generic = preview !== null && (preview.format === 'csv' || preview.format === 'parquet');
   const fields = kind === 'trades' ? TRADE_FIELDS : CANDLE_FIELDS;
   const columns =
@@ -431,18 +431,48 @@ function RangeInputs({
   );
 }
 
+/** First and last moment of anything stored for an instrument, or null when nothing is. */
+function coverageSpan(coverage: InstrumentCoverage | undefined): { from: number; to: number } | null {
+  const spans = coverage === undefined ? [] : Object.values(coverage.ranges).flat();
+  if (spans.length === 0) return null;
+  return { from: Math.min(...spans.map((s) => s.from)), to: Math.max(...spans.map((s) => s.to)) };
+}
+
+/**
+ * A range that defaults to what is stored for the instrument (all of it), and to the last
+ * `fallbackMs` up to now where nothing is; edits hold until the instrument changes.
+ */
+function useCoverageRange(instrument: string, fallbackMs: number) {
+  const coverage = useHistory((s) => s.coverage.find((c) => c.instrument === instrument));
+  const span = coverageSpan(coverage);
+  // Renderer code may read the wall clock (shared/ may not).
+  const [now] = useState(() => Date.now());
+  const [edited, setEdited] = useState<{ under: string; from: number | null; to: number | null }>({
+    under: instrument,
+    from: null,
+    to: null,
+  });
+  const mine = edited.under === instrument ? edited : { under: instrument, from: null, to: null };
+  return {
+    from: mine.from ?? span?.from ?? now - fallbackMs,
+    to: mine.to ?? (span === null ? now : span.to + 1),
+    setFrom: (from: number) => {
+      setEdited({ ...mine, from });
+    },
+    setTo: (to: number) => {
+      setEdited({ ...mine, to });
+    },
+  };
+}
+
 function ExportPanel() {
-  const instruments = useMarkets((s) => s.instruments);
   const startExport = useHistory((s) => s.startExport);
-  const [instrument, setInstrument] = useState('');
+  const [target, setInstrument] = useFormInstrument();
   const [kind, setKind] = useState<'trades' | 'candles'>('trades');
   const [timeframe, setTimeframe] = useState<Timeframe>('1m');
   const [format, setFormat] = useState<'csv' | 'parquet'>('csv');
-  // The last day by default; renderer code may read the wall clock (shared/ may not).
-  const [from, setFrom] = useState(() => Date.now() - DAY_MS);
-  const [to, setTo] = useState(() => Date.now());
+  const { from, to, setFrom, setTo } = useCoverageRange(target, DAY_MS);
   const [out, setOut] = useState('');
-  const target = instrument || instruments[0]?.id || '';
   return (
     <section className="data-panel" aria-label="Export">
       <h3>Export a range</h3>
@@ -507,13 +537,10 @@ function differenceText(check: CandleCheck): string | null {
 }
 
 function VerifyPanel() {
-  const instruments = useMarkets((s) => s.instruments);
   const startVerify = useHistory((s) => s.startVerify);
   const jobs = useHistory((s) => s.jobs);
-  const [instrument, setInstrument] = useState('');
-  const [from, setFrom] = useState(() => Date.now() - 7 * DAY_MS);
-  const [to, setTo] = useState(() => Date.now());
-  const target = instrument || instruments[0]?.id || '';
+  const [target, setInstrument] = useFormInstrument();
+  const { from, to, setFrom, setTo } = useCoverageRange(target, 7 * DAY_MS);
   let check: CandleCheck | null = null;
   for (const job of jobs)
     if (job.kind === 'verify' && job.state === 'done') {
@@ -633,6 +660,93 @@ function BackfillPanel() {
         }
       >
         Backfill
+      </button>
+    </section>
+  );
+}
+
+/**
+ * The demo market's kept window with the size it takes, and the free space on the workspace's
+ * disk: the demo records about 80 MB an hour, so a window left unbounded fills a disk in days.
+ */
+function StoragePanel() {
+  const storage = useHistory((s) => s.storage);
+  const save = useHistory((s) => s.saveStorage);
+  const demo = useHistory((s) => s.coverage.find((c) => c.instrument === s.storage?.demoInstrument));
+  // Edits belong to the settings they started from; newer ones from the App replace them.
+  const [edited, setEdited] = useState<{ from: StorageState | null; hours: string; lowGb: string } | null>(
+    null,
+  );
+  if (storage === null) return null;
+  const { settings, disk, lastTrim } = storage;
+  const draft =
+    edited !== null && edited.from === storage
+      ? edited
+      : {
+          from: storage,
+          hours: settings.demoWindowHours === null ? '' : String(settings.demoWindowHours),
+          lowGb: String(settings.lowDiskBytes / 1e9),
+        };
+  const hours = draft.hours.trim() === '' ? null : Number(draft.hours);
+  const lowGb = Number(draft.lowGb);
+  const valid = (hours === null || hours > 0) && Number.isFinite(lowGb) && lowGb >= 0;
+  const span = coverageSpan(demo);
+  return (
+    <section className="data-panel" aria-label="Storage" data-testid="storage-panel">
+      <h3>Demo market and disk</h3>
+      <p data-testid="demo-window">
+        {settings.demoWindowHours === null
+          ? `The demo market (${storage.demoInstrument}) is kept forever`
+          : `The demo market (${storage.demoInstrument}) keeps its last ${settings.demoWindowHours} h`}
+        {', '}
+        using <b data-testid="demo-size">{demo === undefined ? '—' : bytes(demo.bytes)}</b> on disk
+        {span === null ? '' : ` (${utcText(span.from)} .. ${utcText(span.to)} UTC)`}.{' '}
+        {lastTrim === null
+          ? `Trimmed every ${Math.round(storage.trimEveryMs / 60_000)} min while it records.`
+          : `Last trimmed ${utcText(lastTrim.at)} UTC: ${lastTrim.deleted.toLocaleString('en')} rows older than ${utcText(lastTrim.cutoff)} deleted.`}
+      </p>
+      {disk === null ? null : (
+        <p
+          className={disk.low ? 'data-problem' : undefined}
+          data-testid="disk-space"
+          role={disk.low ? 'alert' : undefined}
+        >
+          {disk.low ? 'Disk low: ' : 'Disk: '}
+          {bytes(disk.freeBytes)} free of {bytes(disk.totalBytes)} on the workspace&apos;s disk
+          {disk.low
+            ? ` (below ${bytes(disk.lowBytes)}). Recording stops when it is full: free space or shorten the demo window.`
+            : ` (warns below ${bytes(disk.lowBytes)}).`}
+        </p>
+      )}
+      <label>
+        Demo window (hours; empty keeps all)
+        <input
+          size={5}
+          data-testid="demo-window-hours"
+          value={draft.hours}
+          onChange={(e) => {
+            setEdited({ ...draft, hours: e.target.value });
+          }}
+        />
+      </label>
+      <label>
+        Warn below (GB free)
+        <input
+          size={5}
+          data-testid="low-disk-gb"
+          value={draft.lowGb}
+          onChange={(e) => {
+            setEdited({ ...draft, lowGb: e.target.value });
+          }}
+        />
+      </label>
+      <button
+        className="primary"
+        disabled={!valid}
+        data-testid="storage-save"
+        onClick={() => void save({ demoWindowHours: hours, lowDiskBytes: Math.round(lowGb * 1e9) })}
+      >
+        Save
       </button>
     </section>
   );

@@ -3,7 +3,11 @@ import { formatsFor, timeOfDay } from '../../format.js';
 import { useFeatures, useMarkets } from '../../stores/context.js';
 import { featureValue, shortColumn, Sparkline } from '../features/Sparkline.js';
 
-/** The live book features the signal model reads: imbalance, spread, microprice, VWAP. */
+/**
+ * The live book features the signal model reads (imbalance, spread, microprice, VWAP) of the
+ * header's instrument, and the live values of a feature set saved on it: another instrument's
+ * values beside this one's price would read as this one's.
+ */
 export function FeaturePanel() {
   const features = useMarkets((state) => state.features);
   const instrument = useMarkets((state) => state.instrument);
@@ -16,6 +20,11 @@ export function FeaturePanel() {
       <header className="panel-title">
         <span>Features</span>
       </header>
+      {features === null && instrument !== null ? (
+        <p className="feature-note" data-testid="book-features-none">
+          No book features for {instrument.symbol}: no live book streams for it.
+        </p>
+      ) : null}
       <dl className="features">
         <div className="feature">
           <dt>Imbalance</dt>
@@ -60,21 +69,29 @@ export function FeaturePanel() {
           )}
         </div>
       </dl>
-      <LiveFeatureSet />
+      <LiveFeatureSet instrument={instrument?.id ?? null} symbol={instrument?.symbol ?? ''} />
     </section>
   );
 }
 
 /** The live values of the chosen feature set, each with a sparkline of its recent history. */
-function LiveFeatureSet() {
-  const sets = useFeatures((state) => state.sets);
+function LiveFeatureSet({ instrument, symbol }: { instrument: string | null; symbol: string }) {
+  const allSets = useFeatures((state) => state.sets);
+  const sets = useMemo(() => allSets.filter((s) => s.instrument === instrument), [allSets, instrument]);
   const liveSetId = useFeatures((state) => state.liveSetId);
   const live = useFeatures((state) => state.live);
   const followLive = useFeatures((state) => state.followLive);
-  if (sets.length === 0) {
+  if (allSets.length === 0) {
     return (
       <p className="feature-note live-set-empty">
         Save a feature set in the Features view to see it live here.
+      </p>
+    );
+  }
+  if (sets.length === 0) {
+    return (
+      <p className="feature-note live-set-empty" data-testid="live-feature-set-none">
+        No feature values for {symbol}: no feature set is saved on it (Features view).
       </p>
     );
   }
@@ -95,7 +112,7 @@ function LiveFeatureSet() {
           ))}
         </select>
       </label>
-      {live === null ? (
+      {live === null || !sets.some((s) => s.id === liveSetId) ? (
         <p className="feature-note">Waiting for the first row…</p>
       ) : (
         <ul className="live-values">

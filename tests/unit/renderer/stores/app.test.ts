@@ -11,6 +11,7 @@ const status = {
   rejected: { crossed_book: 2 },
   dataDir: '/tmp/tw',
   databaseBytes: 4096,
+  disk: null,
   problems: [],
   connections: [],
 };
