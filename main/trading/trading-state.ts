@@ -67,7 +67,8 @@ export class EquityCurve {
     for (const [venue, value] of Object.entries(byVenue)) {
       if (value === null || !Number.isFinite(value)) continue;
       // A venue seen for the first time had no equity at the earlier samples.
-      if (!this.venues.has(venue)) this.venues.set(venue, new Array<number | null>(this.ts.length - 1).fill(null));
+      if (!this.venues.has(venue))
+        this.venues.set(venue, new Array<number | null>(this.ts.length - 1).fill(null));
     }
     for (const [venue, line] of this.venues) {
       const value = byVenue[venue];

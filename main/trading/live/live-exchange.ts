@@ -141,7 +141,10 @@ export class LiveExchange {
    * cancelled no longer lock the base asset), then a reduce-only order that passes while
    * disarmed, through the gate. A venue never armed has no broker and holds nothing we know of.
    */
-  async flatten(symbol: string, order: LiveOrder): Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }> {
+  async flatten(
+    symbol: string,
+    order: LiveOrder,
+  ): Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }> {
     if (this.broker !== null) this.balanceCache = await this.broker.balances();
     return this.submit(symbol, { ...order, reduceOnly: true }, { stillWanted: () => true, flatten: true });
   }

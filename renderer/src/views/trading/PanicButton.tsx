@@ -18,7 +18,7 @@ export function PanicButton() {
       <span
         className={refused.length > 0 ? 'panic-report refused' : 'panic-report'}
         data-testid="panic-report"
-        title={refused.map((f) => (f.ok ? '' : `${f.venue} ${f.instrument}: ${f.reason}`)).join('\n')}
+        title={refused.map((f) => `${f.venue} ${f.instrument}: ${f.reason}`).join('\n')}
       >
         {flattened.length === 0
           ? 'nothing to flatten'
@@ -26,7 +26,7 @@ export function PanicButton() {
             (refused.length === 0
               ? ''
               : `, ${refused.length} refused: ${refused
-                  .map((f) => `${f.side} ${amount(f.quantity)} ${f.instrument} (${f.ok ? '' : f.reason})`)
+                  .map((f) => `${f.side} ${amount(f.quantity)} ${f.instrument} (${f.reason})`)
                   .join('; ')}`)}
       </span>
     );
