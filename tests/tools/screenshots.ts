@@ -21,6 +21,8 @@ const SIZES = [
 /** The demo market needs a few seconds of book and trades before the charts have something to show. */
 const WARM_UP_MS = 8_000;
 const SETTLE_MS = 1_500;
+/** On a machine shared with other work a click can wait for a busy page; generous, not endless. */
+const ACTION_MS = 120_000;
 
 /** The repository root: the folder above this file holding package.json (source or dist/). */
 function repoRoot(): string {
@@ -41,7 +43,11 @@ async function startHost(root: string): Promise<{ url: string; stop: () => Promi
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`screenshots: the headless host printed no URL in 30 s:\n${stderr}`));
@@ -73,13 +79,13 @@ async function main(): Promise<void> {
       const context = await browser.newContext({ viewport: size });
       const page = await context.newPage();
       await page.goto(host.url);
-      await page.getByTestId('view-markets').waitFor({ timeout: 15_000 });
+      await page.getByTestId('view-markets').waitFor({ timeout: ACTION_MS });
       await page.waitForTimeout(WARM_UP_MS);
       for (const view of VIEWS) {
-        await page.getByTestId(`view-${view}`).click();
+        await page.getByTestId(`view-${view}`).click({ timeout: ACTION_MS });
         await page.waitForTimeout(SETTLE_MS);
         const file = `${view}-${size.width}x${size.height}.png`;
-        await page.screenshot({ path: path.join(out, file) });
+        await page.screenshot({ path: path.join(out, file), timeout: ACTION_MS });
         const wide = await page.evaluate((width) => {
           const found: string[] = [];
           for (const element of document.querySelectorAll<HTMLElement>('body *')) {
