@@ -54,6 +54,7 @@ await Promise.all([
       'main/history/history-worker.ts',
       'tests/bench/run.ts',
       'tests/exchange-sim/serve.ts',
+      'tests/tools/screenshots.ts',
     ],
   }),
   build({

@@ -1,11 +1,12 @@
 import { ApiError } from '../../shared/api/protocol.js';
-import type { FillWire, WorkingOrderWire } from '../../shared/api/domains/trading.js';
+import type { FillWire, FlattenOrder, WorkingOrderWire } from '../../shared/api/domains/trading.js';
 import type { Level, MarketEvent } from '../../shared/domain/market.js';
 import type { RiskGate, RiskPosition, RiskState, RiskTrip } from '../../shared/risk/gate.js';
 import { brokerAuditRecord } from '../../shared/trading/broker-audit.js';
 import type { BrokerEvent } from '../../shared/trading/paper-broker.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { armPhrase } from './live/live-broker.js';
+import { flattenPositions } from './panic-flatten.js';
 import { PaperAccount } from './paper-account.js';
 import { PAPER_VENUE, PaperDesks, type PaperCosts, type PaperStrategy } from './paper-desks.js';
 import { SqlitePaperOrders } from './paper-orders.js';
@@ -293,6 +294,17 @@ export class PaperVenue implements Venue {
     this.stopStrategy(why);
     this.desks.cancelAll();
     return Promise.resolve();
+  }
+
+  /** Paper stays armed through a panic, so its closing orders take the ordinary path. */
+  flatten(why: string): Promise<FlattenOrder[]> {
+    return flattenPositions(this.heldPositions(), {
+      venue: PAPER_VENUE,
+      why,
+      record: this.options.reports.record,
+      clock: this.options.clock,
+      place: (instrument, order) => this.order(instrument, order),
+    });
   }
 
   trip(trip: RiskTrip): Promise<void> {

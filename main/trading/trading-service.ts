@@ -198,12 +198,16 @@ export function createTradingService(options: TradingServiceOptions) {
       venueOf(venue).disarm('disarmed by the user');
       return changed();
     },
-    'trading.panic': async () => {
-      record(clock(), 'arming', { venue: 'workspace', action: 'panic' });
-      await paper.panic('panic button');
+    'trading.panic': async ({ flatten }) => {
+      const why = flatten ? 'panic button (flatten)' : 'panic button';
+      record(clock(), 'arming', { venue: 'workspace', action: 'panic', flatten });
+      await paper.panic(why);
       // Every venue with keys, built or not: orders of an earlier run are cancelled too.
-      for (const id of live.ids()) await live.venue(id).panic('panic button');
-      return changed();
+      for (const id of live.ids()) await live.venue(id).panic(why);
+      // After every cancel: a closing order must not meet the venue's own resting orders.
+      const flattened = [];
+      if (flatten) for (const venue of venues()) flattened.push(...(await venue.flatten(why)));
+      return { ...changed(), flattened };
     },
     ...portfolioCommands({
       paper,
@@ -237,7 +241,9 @@ export function createTradingService(options: TradingServiceOptions) {
       record(trip.ts, 'arming', { venue: 'workspace', action: 'tripped', ...trip });
       onTrip('workspace', trip);
     }
-    curve.sample(now, workspaceBook().equity);
+    const byVenue: Record<string, number | null> = { [PAPER_VENUE]: paper.equity() };
+    for (const venue of live.built()) byVenue[venue.id] = venue.riskState()?.equity ?? null;
+    curve.sample(now, workspaceBook().equity, byVenue);
     paper.account.saveMarks();
     events.changed();
   }, SAMPLE_MS);

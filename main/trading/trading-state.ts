@@ -54,13 +54,26 @@ export function limitUsage(limits: RiskLimits, state: RiskState, usage: RiskUsag
 export class EquityCurve {
   private readonly ts: number[] = [];
   private readonly equity: number[] = [];
+  /** Each venue's equity on the same times as `ts`; null where the venue had none. */
+  private readonly venues = new Map<string, (number | null)[]>();
 
   constructor(private readonly keepMs = 86_400_000) {}
 
-  sample(ts: number, equity: number): void {
+  /** The total and each venue's own equity at `ts` (a venue not named has none then). */
+  sample(ts: number, equity: number, byVenue: Readonly<Record<string, number | null>> = {}): void {
     if (!Number.isFinite(equity)) return;
     this.ts.push(ts);
     this.equity.push(equity);
+    for (const [venue, value] of Object.entries(byVenue)) {
+      if (value === null || !Number.isFinite(value)) continue;
+      // A venue seen for the first time had no equity at the earlier samples.
+      if (!this.venues.has(venue))
+        this.venues.set(venue, new Array<number | null>(this.ts.length - 1).fill(null));
+    }
+    for (const [venue, line] of this.venues) {
+      const value = byVenue[venue];
+      line.push(value === undefined || value === null || !Number.isFinite(value) ? null : value);
+    }
     // Trim in chunks so a sample costs O(1) on average.
     const first = this.ts[0] ?? ts;
     if (ts - first > this.keepMs * 1.1) {
@@ -68,10 +81,15 @@ export class EquityCurve {
       while (drop < this.ts.length && ts - (this.ts[drop] ?? ts) > this.keepMs) drop++;
       this.ts.splice(0, drop);
       this.equity.splice(0, drop);
+      for (const line of this.venues.values()) line.splice(0, drop);
     }
   }
 
-  view(): { ts: number[]; equity: number[] } {
-    return { ts: [...this.ts], equity: [...this.equity] };
+  view(): TradingState['pnl'] {
+    return {
+      ts: [...this.ts],
+      equity: [...this.equity],
+      venues: [...this.venues].map(([venue, line]) => ({ venue, equity: [...line] })),
+    };
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   FillWire,
+  FlattenOrder,
   TradingState,
   WorkingOrderWire,
   tradingTopics,
@@ -60,6 +61,11 @@ export interface Venue {
   stopStrategy(why: string): void;
   /** The panic button: the strategy stops and every working order is cancelled. */
   panic(why: string): Promise<void>;
+  /**
+   * The panic's flatten, after `panic`: each open position closed with a reduce-only market
+   * order through the gate (passing while disarmed), each audited; refusals are returned.
+   */
+  flatten(why: string): Promise<FlattenOrder[]>;
   /** A breaker tripped: the strategy stops, the venue disarms and cancels every working order. */
   trip(trip: RiskTrip): Promise<void>;
   /** Every validated live event, as the pipeline accepted it. */

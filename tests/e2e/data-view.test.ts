@@ -48,7 +48,7 @@ describe('data view on the headless host', () => {
     await page.getByTestId('view-data').click();
     await expect.poll(() => demoCard().count(), { timeout: 10_000 }).toBe(1);
     const range = await demoCard().getByTestId('coverage-range').innerText();
-    const [fromText = '', toText = ''] = range.replace(' UTC', '').split(' .. ');
+    const [fromText = '', toText = ''] = range.replace(' UTC', '').split(' → ');
     const from = Date.parse(`${fromText.replace(' ', 'T')}Z`);
     const to = Date.parse(`${toText.replace(' ', 'T')}Z`);
     // The demo market runs on the wall clock: its range is the last minute or so.

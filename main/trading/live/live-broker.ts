@@ -194,7 +194,8 @@ export class LiveBroker {
       this.emit({ kind: 'refused', ts: this.now(), symbol, request, refusal: r });
       return { ok: false, refusal: r };
     };
-    if (!this.isArmed)
+    const flattening = guard?.flatten === true && request.reduceOnly === true;
+    if (!this.isArmed && !flattening)
       return refuse(refusal('disarmed', 1, 0, `live trading on ${this.exchangeId}; new orders`));
     const type = request.type;
     const limitPriced = type === 'limit' || type === 'stop_limit';
@@ -264,7 +265,7 @@ export class LiveBroker {
     );
     if (!verdict.ok) return refuse(verdict);
     // Anything awaited above may have raced a panic: the switch is read again right before sending.
-    if (!this.stillArmed())
+    if (!this.stillArmed() && !flattening)
       return refuse(refusal('disarmed', 1, 0, `live trading on ${this.exchangeId}; new orders`));
     if (guard?.stillWanted() === false)
       return refuse(invalid('withdrawn by the strategy before it left (the strategy stopped)'));

@@ -25,6 +25,11 @@ export interface SubmitGuard {
    * order its asker no longer wants (a strategy stopped meanwhile).
    */
   readonly stillWanted: () => boolean;
+  /**
+   * The panic's flatten: a reduce-only order passes while disarmed, as a cancel does (it can
+   * only shrink what is held); the risk gate still decides on it.
+   */
+  readonly flatten?: boolean;
 }
 
 export type LiveSubmitResult =

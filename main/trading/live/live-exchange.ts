@@ -119,7 +119,8 @@ export class LiveExchange {
     guard?: SubmitGuard,
   ): Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }> {
     const broker = this.broker;
-    if (broker === null || !broker.armed) {
+    const flattening = guard?.flatten === true && order.reduceOnly;
+    if (broker === null || (!broker.armed && !flattening)) {
       const verdict = refusal('disarmed', 1, 0, `live trading on ${this.exchangeId}; new orders`);
       this.options.onEvent({
         kind: 'refused',
@@ -133,6 +134,19 @@ export class LiveExchange {
     const result = await broker.submit(symbol, liveRequest(order), guard);
     void this.refreshBalances();
     return result.ok ? { ok: true, clientId: result.clientId } : { ok: false, refusal: result.refusal };
+  }
+
+  /**
+   * The panic's flatten of one symbol: balances read fresh first (the orders the panic just
+   * cancelled no longer lock the base asset), then a reduce-only order that passes while
+   * disarmed, through the gate. A venue never armed has no broker and holds nothing we know of.
+   */
+  async flatten(
+    symbol: string,
+    order: LiveOrder,
+  ): Promise<{ ok: true; clientId: string } | { ok: false; refusal: RiskRefusal }> {
+    if (this.broker !== null) this.balanceCache = await this.broker.balances();
+    return this.submit(symbol, { ...order, reduceOnly: true }, { stillWanted: () => true, flatten: true });
   }
 
   /** Cancels pass while disarmed: they only reduce risk. */

@@ -1,9 +1,10 @@
 import { ApiError } from '../../../shared/api/protocol.js';
 import type { ExchangeKeys } from '../../exchange/secret-store.js';
-import type { FillWire, WorkingOrderWire } from '../../../shared/api/domains/trading.js';
+import type { FillWire, FlattenOrder, WorkingOrderWire } from '../../../shared/api/domains/trading.js';
 import type { MarketEvent } from '../../../shared/domain/market.js';
 import type { ReadonlyOrderBook } from '../../../shared/market/order-book.js';
 import type { RiskState, RiskTrip } from '../../../shared/risk/gate.js';
+import { flattenPositions } from '../panic-flatten.js';
 import type { PaperStrategy } from '../paper-desks.js';
 import type { PreparedStrategy } from '../strategy-launch.js';
 import {
@@ -237,6 +238,25 @@ export class LiveVenue implements Venue {
   async panic(why: string): Promise<void> {
     this.stopStrategy(why);
     await this.options.exchange.panic(why);
+  }
+
+  /** Only this exchange's own holdings: its risk state also carries the other venues' book. */
+  flatten(why: string): Promise<FlattenOrder[]> {
+    const { exchange, reports, clock } = this.options;
+    const own = (exchange.riskState()?.positions ?? []).filter((p) => p.instrument.startsWith(`${this.id}:`));
+    return flattenPositions(own, {
+      venue: this.id,
+      why,
+      record: reports.record,
+      clock,
+      place: async (instrument, order) => {
+        const result = await exchange.flatten(this.symbolOf(instrument), order);
+        reports.changed();
+        return result.ok
+          ? { ok: true, clientId: result.clientId }
+          : { ok: false, limit: result.refusal.limit, reason: result.refusal.reason };
+      },
+    });
   }
 
   async trip(trip: RiskTrip): Promise<void> {

@@ -4,6 +4,7 @@ import type { ApiClient, Unsubscribe } from '../../../shared/api/client.js';
 import type { CommandRequest, CommandResponse, TopicPayload } from '../../../shared/api/contract.js';
 import {
   orderRequestSchema,
+  type FlattenOrder,
   type OrderRequestWire,
   type PaperSizing,
   type RiskReport,
@@ -296,6 +297,8 @@ export interface TradingSnapshot {
   readonly paper: PaperForm;
   readonly ticket: OrderTicket;
   readonly ticketOutcome: TicketOutcome | null;
+  /** The closing orders of the last PANIC with flatten (null before one), refusals included. */
+  readonly flattened: readonly FlattenOrder[] | null;
   /** Registered classification models, for the ML-signal strategy's picker. */
   readonly models: readonly TradableModel[];
   readonly busy: boolean;
@@ -319,7 +322,8 @@ export interface TradingDeskState extends TradingSnapshot {
   readonly setLimits: (limits: RiskLimits) => Promise<boolean>;
   readonly arm: (venue: string, phrase: string) => Promise<boolean>;
   readonly disarm: (venue: string) => Promise<void>;
-  readonly panic: () => Promise<void>;
+  /** Cancels and disarms everywhere; with `flatten`, also closes every position at market. */
+  readonly panic: (flatten: boolean) => Promise<void>;
   readonly setRiskRequest: (patch: Partial<RiskRequest>) => void;
   readonly refreshRisk: () => Promise<void>;
   readonly refreshRefusals: () => Promise<void>;
@@ -434,6 +438,7 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
       paper: DEFAULT_PAPER,
       ticket: DEFAULT_TICKET,
       ticketOutcome: null,
+      flattened: null,
       models: [],
       strategies: [],
       busy: false,
@@ -569,8 +574,12 @@ export function createTradingStore(api: ApiClient, options: TradingStoreOptions 
         await stateCall(`Could not disarm ${venue}`, () => api.call('trading.disarm', { venue }));
       },
 
-      async panic() {
-        await stateCall('Panic failed', () => api.call('trading.panic', {}));
+      async panic(flatten) {
+        await stateCall('Panic failed', async () => {
+          const { flattened, ...state } = await api.call('trading.panic', { flatten });
+          set({ flattened: flatten ? flattened : null });
+          return state;
+        });
       },
 
       setRiskRequest(patch) {

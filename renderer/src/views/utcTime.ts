@@ -13,3 +13,12 @@ export function fromInputTime(value: string): number | null {
 export function utcText(ts: number): string {
   return toInputTime(ts).replace('T', ' ');
 }
+
+/**
+ * `2026-01-05 00:00:00 → 2026-01-06 00:00:00 UTC`: a range with the date on both ends (a
+ * shortened end such as `→ 00:00:00` read as an empty range when it meant the next midnight)
+ * and the time zone said once.
+ */
+export function utcRange(from: number, to: number): string {
+  return `${utcText(from)} → ${utcText(to)} UTC`;
+}

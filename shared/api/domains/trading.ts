@@ -121,14 +121,46 @@ export const tradingStateSchema = z.object({
   openOrders: z.array(workingOrderSchema),
   /** Newest first. */
   fills: z.array(fillSchema),
-  /** Equity of all venues in quote currency over time (sampled once a second, last day). */
-  pnl: z.object({ ts: z.array(z.number()), equity: z.array(z.number()) }),
+  /**
+   * Equity in quote currency over time (sampled once a second, last day): `equity` is the total
+   * of every venue, `venues` each venue's own line on the same times (null before the venue had
+   * an equity, e.g. a live venue not armed yet), so a venue joining shows as its own line instead
+   * of a jump in the total.
+   */
+  pnl: z.object({
+    ts: z.array(z.number()),
+    equity: z.array(z.number()),
+    venues: z.array(z.object({ venue: venueSchema, equity: z.array(z.number().nullable()) })),
+  }),
   limits: riskLimitsSchema,
   usage: z.array(limitUsageSchema),
   /** Tripped breakers (daily loss, drawdown) with when and why; cleared by arming again. */
   breakers: z.array(z.object({ limit: z.string(), at: timestamp, reason: z.string() })),
 });
 export type TradingState = z.infer<typeof tradingStateSchema>;
+
+/** One market order the panic sent to close a position, or the gate's refusal of it. */
+export const flattenOrderSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    venue: venueSchema,
+    instrument: z.string(),
+    side: z.enum(SIDES),
+    quantity: z.number().positive(),
+    clientId: z.string(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    venue: venueSchema,
+    instrument: z.string(),
+    side: z.enum(SIDES),
+    quantity: z.number().positive(),
+    /** The limit or check that refused, and its message. */
+    limit: z.string(),
+    reason: z.string(),
+  }),
+]);
+export type FlattenOrder = z.infer<typeof flattenOrderSchema>;
 
 export const refusalSchema = z.object({
   at: timestamp,
@@ -337,9 +369,10 @@ export const tradingCommands = {
     response: tradingStateSchema,
   },
   'trading.panic': {
-    summary: 'Cancels every open order on every venue, stops the strategies and disarms every live venue.',
-    request: z.object({}),
-    response: tradingStateSchema,
+    summary:
+      'Cancels every open order on every venue, stops the strategies and disarms every live venue; with `flatten`, also closes every position at market through the risk manager.',
+    request: z.object({ flatten: z.boolean().default(false) }),
+    response: tradingStateSchema.extend({ flattened: z.array(flattenOrderSchema) }),
   },
   'trading.allocation': {
     summary:

@@ -5,7 +5,7 @@ import { useBacktests } from '../../stores/context.js';
 import { Plot } from './Plot.js';
 import { metricLabel, metricRows } from '../../../../shared/backtest/metric-format.js';
 import { metricText, normalisedEquity } from './reportSeries.js';
-import { utcText } from '../utcTime.js';
+import { utcRange, utcText } from '../utcTime.js';
 
 /** Stored runs, newest first: open one, delete one, tick two or more to compare. */
 export function RunsList() {
@@ -96,9 +96,7 @@ function RunRow({
       <td>
         {run.instrument} {run.timeframe}
       </td>
-      <td>
-        {utcText(run.from)} → {utcText(run.to)}
-      </td>
+      <td>{utcRange(run.from, run.to)}</td>
       <td>{metricText('sharpe', run.metrics.sharpe)}</td>
       <td>{metricText('totalReturn', run.metrics.totalReturn)}</td>
       <td className="row-actions">

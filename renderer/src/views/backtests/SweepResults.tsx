@@ -12,7 +12,7 @@ import {
   type HeatmapGrid,
 } from './reportSeries.js';
 import { MetricCell } from './RunsList.js';
-import { utcText } from '../utcTime.js';
+import { utcRange } from '../utcTime.js';
 
 const TABLE_METRICS = [
   'sharpe',
@@ -259,12 +259,8 @@ export function WalkForwardResults({ report }: { report: BacktestRunDetail }) {
             {wf.folds.map((f, i) => (
               <tr key={i}>
                 <td>{i + 1}</td>
-                <td>
-                  {utcText(f.trainFrom)} → {utcText(f.trainTo)}
-                </td>
-                <td>
-                  {utcText(f.testFrom)} → {utcText(f.testTo)}
-                </td>
+                <td>{utcRange(f.trainFrom, f.trainTo)}</td>
+                <td>{utcRange(f.testFrom, f.testTo)}</td>
                 <td>
                   {f.bestIndex === null ? 'none: every configuration ruined' : JSON.stringify(f.bestParams)}
                 </td>

@@ -13,7 +13,7 @@ import { TimeframeSelect } from '../backtests/FormInputs.js';
 import { useFormInstrument, useHistory, useMarkets } from '../../stores/context.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
-import { utcText } from '../utcTime.js';
+import { utcRange, utcText } from '../utcTime.js';
 import { CoverageTimeline } from './CoverageTimeline.js';
 import { InstrumentStepsPanel } from './InstrumentStepsPanel.js';
 import './data.css';
@@ -97,7 +97,7 @@ function CoverageCard({ coverage }: { coverage: InstrumentCoverage }) {
       <div className="facts">
         <b>{coverage.instrument}</b>
         <span data-testid="coverage-range">
-          {first === null || last === null ? 'no data' : `${utcText(first)} .. ${utcText(last)} UTC`}
+          {first === null || last === null ? 'no data' : utcRange(first, last)}
         </span>
         <span>
           <b data-testid="coverage-trades">{coverage.counts.trades.toLocaleString('en')}</b> trades

@@ -2,7 +2,7 @@ import type { JobResult } from '../../../../shared/api/domains/jobs.js';
 import { useFeatures } from '../../stores/context.js';
 import { JobProgress } from '../JobProgress.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
-import { utcText } from '../utcTime.js';
+import { utcRange } from '../utcTime.js';
 import { featureValue } from './Sparkline.js';
 
 /** Saved sets, the range to build over, the build job with progress and cancel, cached matrices. */
@@ -131,7 +131,7 @@ export function BuildPanel() {
                   selectMatrix(m.id);
                 }}
               >
-                {utcText(m.from)} → {utcText(m.to).slice(11)} · {featureValue(m.rows)} rows
+                {utcRange(m.from, m.to)} · {featureValue(m.rows)} rows
               </button>
             </li>
           ))}

@@ -3,6 +3,7 @@ import { baseLayout, drawChart, palette, type Data, type Layout } from '../../ch
 import { useChartElement } from '../../charts/useChart.js';
 import { useSignals } from '../../stores/context.js';
 import type { MidSeries, SignalSeries } from '../../stores/signals.js';
+import { bandRuns } from './uncertaintyBand.js';
 
 const ROLE_COLOURS = { primary: palette.accent, shadow: '#e0a84c' } as const;
 const BAND_FILL = { primary: 'rgba(76, 154, 255, 0.18)', shadow: 'rgba(224, 168, 76, 0.18)' } as const;
@@ -47,38 +48,31 @@ function signalTraces(
   const traces: Data[] = [];
   for (const s of series) {
     const name = `${names.get(s.modelId) ?? `model ${s.modelId}`} (${s.role})`;
-    // The band only where an uncertainty was given: gaps (null) break it instead of faking it.
-    const upper = s.value.map((v, i) => {
-      const spread = s.spread[i] ?? null;
-      return spread === null ? null : v + spread;
-    });
-    const lower = s.value.map((v, i) => {
-      const spread = s.spread[i] ?? null;
-      return spread === null ? null : v - spread;
-    });
-    if (upper.some((v) => v !== null)) {
+    // The band only where an uncertainty was given: one filled pair per run, none across gaps.
+    const group = `model-${s.modelId}`;
+    for (const run of bandRuns(s.ts, s.value, s.spread)) {
       traces.push(
         {
           type: 'scatter',
           mode: 'lines',
-          x: [...s.ts],
-          y: upper,
-          line: { width: 0 },
+          x: run.ts,
+          y: run.upper,
+          line: { width: 0, color: ROLE_COLOURS[s.role] },
+          legendgroup: group,
           hoverinfo: 'skip',
           showlegend: false,
-          connectgaps: false,
         },
         {
           type: 'scatter',
           mode: 'lines',
-          x: [...s.ts],
-          y: lower,
-          line: { width: 0 },
+          x: run.ts,
+          y: run.lower,
+          line: { width: 0, color: ROLE_COLOURS[s.role] },
           fill: 'tonexty',
           fillcolor: BAND_FILL[s.role],
+          legendgroup: group,
           hoverinfo: 'skip',
           showlegend: false,
-          connectgaps: false,
         },
       );
     }
@@ -86,6 +80,7 @@ function signalTraces(
       type: 'scatter',
       mode: 'lines',
       name,
+      legendgroup: group,
       x: [...s.ts],
       y: [...s.value],
       line: { color: ROLE_COLOURS[s.role], width: 1.2 },

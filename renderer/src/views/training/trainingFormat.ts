@@ -59,11 +59,11 @@ export function duration(ms: number): string {
   return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
 }
 
-/** `2026-01-05 00:00 → 00:20`: a data range in UTC, the end date left out when it is the same day. */
+/** `2026-01-05 00:00 → 2026-01-05 00:20 UTC`: a data range, dates on both ends, zone stated. */
 export function rangeText(from: number, to: number): string {
   const a = new Date(from).toISOString().slice(0, 16).replace('T', ' ');
   const b = new Date(to).toISOString().slice(0, 16).replace('T', ' ');
-  return a.slice(0, 10) === b.slice(0, 10) ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
+  return `${a} → ${b} UTC`;
 }
 
 /** Names of the classes of a confusion matrix with `size` rows. */

@@ -55,4 +55,19 @@ describe('equity curve', () => {
     expect(ts.at(-1)).toBe(12_000);
     expect(equity).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
+
+  it('keeps each venue on its own line: a venue joining later is null before, not a jump in one sum', () => {
+    const curve = new EquityCurve(10_000);
+    curve.sample(1_000, 100_000, { paper: 100_000 });
+    curve.sample(2_000, 220_000, { paper: 100_000, binance: 120_000 });
+    curve.sample(3_000, 100_500, { paper: 100_500, binance: null });
+    expect(curve.view()).toEqual({
+      ts: [1_000, 2_000, 3_000],
+      equity: [100_000, 220_000, 100_500],
+      venues: [
+        { venue: 'paper', equity: [100_000, 100_000, 100_500] },
+        { venue: 'binance', equity: [null, 120_000, null] },
+      ],
+    });
+  });
 });

@@ -33,6 +33,8 @@ interface Rig {
   /** A limit buy far below the market: it rests. */
   readonly restingBuy: VenueOrder;
   readonly reported: Reported;
+  /** What the venue holds of `instrument` once armed (paper buys it first, live starts with it). */
+  hold(): Promise<number>;
   /** Lets the venue act on what it was asked (paper: the next market event reaches the engine). */
   settle(): void;
   close(): Promise<void>;
@@ -55,6 +57,14 @@ function reports(): { reports: VenueReports; reported: Reported } {
 }
 
 const DEMO = 'demo:DEMO/USD';
+const MARKET: VenueOrder = {
+  side: 'buy',
+  type: 'market',
+  quantity: 1,
+  timeInForce: 'ioc',
+  postOnly: false,
+  reduceOnly: false,
+};
 const BOOK = {
   bids: [
     [99.5, 2],
@@ -99,6 +109,13 @@ function paperRig(): Promise<Rig> {
       reduceOnly: false,
     },
     reported,
+    hold: async () => {
+      const bought = await venue.order(DEMO, { ...MARKET, side: 'buy', quantity: 1 });
+      if (!bought.ok) throw new Error(`refused: ${bought.reason}`);
+      seq += 1;
+      venue.onMarketEvents([fixtureBook(1_000 + seq, seq)]);
+      return 1;
+    },
     settle: () => {
       seq += 1;
       venue.onMarketEvents([fixtureBook(1_000 + seq, seq)]);
@@ -162,6 +179,8 @@ async function liveRig(): Promise<Rig> {
       reduceOnly: false,
     },
     reported,
+    // The simulator's account opened with 1 ETH.
+    hold: () => Promise.resolve(1),
     // The broker's own polling brings the exchange's answers.
     settle: () => undefined,
     close: async () => {
@@ -277,6 +296,37 @@ describe.each([
       () => working(rig),
       (orders) => orders.length === 0,
     );
+  });
+
+  it('flattens after a panic: a reduce-only market order per position, through the gate, audited', async () => {
+    const rig = await armed(make);
+    const held = await rig.hold();
+    const quantityHeld = () => {
+      rig.settle();
+      return rig.venue.positions().find((p) => p.instrument === rig.instrument)?.quantity ?? 0;
+    };
+    await until(quantityHeld, (q) => Math.abs(q - held) < 1e-9);
+    await rig.venue.panic('panic button (flatten)');
+    const flattened = await rig.venue.flatten('panic button (flatten)');
+    expect(flattened).toEqual([
+      {
+        ok: true,
+        venue: rig.venue.id,
+        instrument: rig.instrument,
+        side: 'sell',
+        quantity: held,
+        clientId: expect.any(String) as string,
+      },
+    ]);
+    await until(quantityHeld, (q) => Math.abs(q) < 1e-9);
+    const audited = rig.reported.records.filter(
+      (r) => r.kind === 'decision' && (r.payload as { action?: string }).action === 'flatten',
+    );
+    expect(audited.map((r) => r.payload)).toEqual([
+      { action: 'flatten', why: 'panic button (flatten)', ...flattened[0] },
+    ]);
+    // Nothing is left to close: a second flatten sends nothing.
+    expect(await rig.venue.flatten('again')).toEqual([]);
   });
 
   it('disarms and cancels every working order when a breaker trips', async () => {

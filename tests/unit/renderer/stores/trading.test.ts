@@ -48,7 +48,7 @@ const tradingState = (patch: Partial<TradingState> = {}): TradingState => ({
   positions: [],
   openOrders: [],
   fills: [],
-  pnl: { ts: [], equity: [] },
+  pnl: { ts: [], equity: [], venues: [] },
   limits: {},
   usage: [],
   breakers: [],
@@ -330,7 +330,7 @@ describe('trading store: commands', () => {
     store.getState().start();
     expect(fake.subscribed('trading.state')).toEqual([{}]);
     expect(fake.subscribed('trading.events')).toEqual([{}]);
-    fake.push('trading.state', tradingState({ pnl: { ts: [1, 2], equity: [100, 101] } }));
+    fake.push('trading.state', tradingState({ pnl: { ts: [1, 2], equity: [100, 101], venues: [] } }));
     expect(store.getState().state?.pnl.equity).toEqual([100, 101]);
 
     // The audit list asked for at start comes back first.
