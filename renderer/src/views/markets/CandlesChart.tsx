@@ -275,7 +275,7 @@ function candleTraces(
       traces.push({
         type: histogram ? 'bar' : 'scatter',
         ...(histogram ? {} : { mode: 'lines' as const }),
-        name: `${study.title} ${line.name}`,
+        name: study.lines.length === 1 ? study.title : `${study.title} ${line.name}`,
         x: times,
         y: Array.from(line.values, finiteOrNull),
         ...period,
