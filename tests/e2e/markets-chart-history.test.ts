@@ -98,6 +98,7 @@ describe('the Markets chart: history, indicators and empty states', () => {
     writeBars(file);
     await importBars(page, file);
     await follow(page, BTC);
+    expect(session.pageErrors).toEqual([]);
     await expect
       .poll(() => page.getByTestId('depth-empty').innerText(), { timeout: 10_000 })
       .toMatch(/^No order book for BTC-PERP/);

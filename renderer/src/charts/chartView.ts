@@ -16,15 +16,15 @@ export function keepBarsInView(
   minBars = 5,
 ): readonly [number, number] {
   const [from, to] = range;
-  const margin = minBars * period;
-  if (from > lastEnd - margin) {
-    const width = to - from;
-    return [lastEnd - margin, lastEnd - margin + width];
-  }
-  if (to < first + margin) {
-    const width = to - from;
-    return [first + margin - width, first + margin];
-  }
+  const width = to - from;
+  // Never more than the data or the view holds, so the allowed starts are never empty and a
+  // pulled range is left alone by the next check (no back and forth with plotly).
+  const margin = Math.min(minBars * period, lastEnd - first, width);
+  const latestStart = lastEnd - margin;
+  const earliestStart = first + margin - width;
+  // Half a bar of slack: plotly hands ranges back through date strings.
+  if (from > latestStart + period / 2) return [latestStart, latestStart + width];
+  if (from < earliestStart - period / 2) return [earliestStart, earliestStart + width];
   return range;
 }
 

@@ -24,6 +24,7 @@ import { StudiesMenu } from './StudiesMenu.js';
 import { TimeframeSwitch } from './TimeframeSwitch.js';
 
 const NO_BARS: readonly Candle[] = [];
+const NO_SHAPES: ChartShapes = [];
 /** Older bars are asked for once the view comes this many bars from the earliest loaded one. */
 const LOAD_AHEAD_BARS = 20;
 /** Colours of the overlay lines, in the order overlays are listed. */
@@ -38,7 +39,7 @@ export type ChartShapes = NonNullable<Partial<Layout>['shapes']>;
  * `extraShapes` lets another feature draw on the price (e.g. a trader's marks) in data
  * coordinates (xref 'x', yref 'y').
  */
-export function CandlesChart({ extraShapes = [] }: { extraShapes?: ChartShapes }) {
+export function CandlesChart({ extraShapes = NO_SHAPES }: { extraShapes?: ChartShapes }) {
   const element = useChartElement();
   const instrument = useMarkets((state) => state.instrument);
   const timeframe = useMarkets((state) => state.timeframe);
@@ -96,12 +97,21 @@ export function CandlesChart({ extraShapes = [] }: { extraShapes?: ChartShapes }
             return;
           }
         }
-        setTracked({ revision: latest.current.revision, range });
+        // Plotly also reports ranges it settled itself (after a redraw): only a change re-renders.
+        const revision = latest.current.revision;
+        setTracked((previous) =>
+          previous?.revision === revision && sameRange(previous.range, range)
+            ? previous
+            : { revision, range },
+        );
       },
       onHover: (point) => {
         const bound = barTraceCount(latest.current.drawn);
         const index = point === null || point.trace >= bound ? null : point.index;
-        setPointed({ revision: latest.current.revision, index });
+        const revision = latest.current.revision;
+        setPointed((previous) =>
+          previous?.revision === revision && previous.index === index ? previous : { revision, index },
+        );
       },
     });
   }, [element, bars, markers, timeframe, revision, priceDecimals, chartView, visible, drawn, extraShapes]);
@@ -155,6 +165,10 @@ export function CandlesChart({ extraShapes = [] }: { extraShapes?: ChartShapes }
       ) : null}
     </section>
   );
+}
+
+function sameRange(a: readonly [number, number] | null, b: readonly [number, number] | null): boolean {
+  return a === b || (a !== null && b !== null && a[0] === b[0] && a[1] === b[1]);
 }
 
 /** The studies chosen, computed over the loaded bars (the heavy part: only when either changes). */
