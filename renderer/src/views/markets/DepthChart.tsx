@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { BookView } from '../../../../shared/api/schemas.js';
 import { useChartElement } from '../../charts/useChart.js';
 import { baseLayout, drawChart, palette, type Data, type Layout } from '../../charts/plotly.js';
-import { useMarkets, useMarketsStore } from '../../stores/context.js';
+import { useMarketsStore } from '../../stores/context.js';
 import { depthCurves } from './depthCurves.js';
 
 /** Redraws a second: the book arrives at up to 30 Hz, the eye needs far fewer for a shape. */
@@ -15,27 +15,15 @@ const REDRAWS_PER_SECOND = 4;
 export function DepthChart() {
   const element = useChartElement();
   const store = useMarketsStore();
-  const bookState = useMarkets((state) =>
-    state.book === null ? 'waiting' : isEmptyBook(state.book) ? 'empty' : 'levels',
-  );
-  const symbol = useMarkets((state) => state.instrument?.symbol ?? 'this instrument');
 
   useEffect(() => {
     const target = element.current;
     if (target === null) return undefined;
     let drawn: BookView | null = null;
-    let drewEmpty = false;
     const draw = (): void => {
       const { book, instrument } = store.getState();
-      if (book === drawn && (book !== null || drewEmpty)) return;
+      if (book === null || book === drawn) return;
       drawn = book;
-      if (book === null || isEmptyBook(book)) {
-        // No axes at all under the note: an empty book would otherwise draw a -1..6 frame.
-        drewEmpty = true;
-        drawChart(target, [], emptyLayout());
-        return;
-      }
-      drewEmpty = false;
       drawChart(target, depthTraces(book), depthLayout(book, instrument?.id ?? ''));
     };
     draw();
@@ -53,24 +41,9 @@ export function DepthChart() {
           <i className="swatch bid" /> bids <i className="swatch ask" /> asks
         </span>
       </header>
-      <div className="chart" ref={element} data-testid="depth-chart" data-book={bookState} />
-      {bookState === 'levels' ? null : (
-        <div className="chart-note" data-testid="depth-empty">
-          {bookState === 'waiting'
-            ? `Waiting for the order book of ${symbol}…`
-            : `No order book for ${symbol}: only its trades or candles are recorded, no bids or asks.`}
-        </div>
-      )}
+      <div className="chart" ref={element} data-testid="depth-chart" />
     </section>
   );
-}
-
-function isEmptyBook(book: BookView): boolean {
-  return book.bids.length === 0 && book.asks.length === 0;
-}
-
-function emptyLayout(): Partial<Layout> {
-  return { ...baseLayout(), xaxis: { visible: false }, yaxis: { visible: false } };
 }
 
 function depthTraces(book: BookView): Data[] {
