@@ -39,7 +39,13 @@ function progressLine(done: number, total: number, startedMs: number, nowMs: num
 async function demoHistory(dataDir: string, values: Record<string, string | undefined>): Promise<void> {
   const hours = numberOption(values.hours, 'hours', Number.NaN);
   if (!(hours > 0)) throw new UsageError('demo-history needs --hours <h> greater than 0');
-  const start = values.start === undefined ? Date.UTC(2026, 0, 5) : Date.parse(values.start);
+  // Without --start the history ends now, so it reads as the recent past the live demo market
+  // continues (a fixed date left the chart spanning that date to today). Whole seconds, so
+  // bars of every timeframe line up with the live ones.
+  const start =
+    values.start === undefined
+      ? Math.floor((Date.now() - hours * 3_600_000) / 1000) * 1000
+      : Date.parse(values.start);
   if (!Number.isFinite(start)) throw new UsageError(`--start must be an ISO date, got '${values.start}'`);
   const market = new DemoMarket({
     seed: numberOption(values.seed, 'seed', 1),

@@ -5,7 +5,8 @@ import { HISTORY_CLI_USAGE } from '../history/cli-usage.js';
 const USAGE: Record<string, string> = {
   'demo-history': `demo-history --hours <h> [--seed <n>] [--beta <b>] [--start <ISO date>] [--features on|off]
                [--commit-every <s>] [--commit-log <file>]
-  Records hours of the demo market at full speed into the workspace (for backtests).`,
+  Records hours of the demo market at full speed into the workspace (for backtests),
+  ending now unless --start says where it begins.`,
   candles: `candles --instrument <id> --timeframe <${TIMEFRAMES.join('|')}> [--limit <n>]
   Prints recorded candles of one instrument and timeframe as CSV.`,
   info: `info

@@ -6,6 +6,7 @@ import type { Trade } from '../../shared/domain/market.js';
 import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
+import { chartStudiesSchema, type ChartStudies } from '../../shared/api/domains/markets.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
 import { applyPendingRestore, createBackupService } from '../backup/backup-service.js';
 import { holdWorkspace } from '../backup/workspace-backup.js';
@@ -61,6 +62,10 @@ const FLUSH_MS = 25;
 const TRADES_MS = 100;
 const SLOW_TOPIC_MS = 250;
 const STATUS_MS = 1000;
+/** An instrument's chart before its trader chose anything: volume under the price. */
+const DEFAULT_CHART_STUDIES: ChartStudies = { overlays: [], panes: ['volume'] };
+/** The settings key of one instrument's chart studies. */
+const chartStudiesKey = (instrument: string): string => `markets.chart:${instrument}`;
 
 export interface App extends ApiHandlers {
   readonly info: AppInfo;
@@ -462,6 +467,15 @@ export function createApp(options: AppOptions): App {
       'markets.candles': ({ instrument, timeframe, limit, to }) => {
         knownInstrument(instrument);
         return store.candles(instrument, timeframe, limit, to);
+      },
+      'markets.chart.get': ({ instrument }) => {
+        knownInstrument(instrument);
+        return store.getSetting(chartStudiesKey(instrument), chartStudiesSchema) ?? DEFAULT_CHART_STUDIES;
+      },
+      'markets.chart.set': ({ instrument, studies }) => {
+        knownInstrument(instrument);
+        store.setSetting(chartStudiesKey(instrument), studies);
+        return studies;
       },
       'signals.recent': ({ instrument, limit }) => {
         knownInstrument(instrument);

@@ -4,8 +4,12 @@ import type { Signal } from '../../../shared/domain/signal.js';
 
 /** How many trades the tape keeps, newest first. */
 export const TAPE_LENGTH = 200;
-/** How many bars a timeframe keeps in memory; older bars fall off the left of the chart. */
-export const MAX_BARS = 600;
+/**
+ * How many bars a timeframe keeps in memory: scrolling back stops here (a longer timeframe
+ * reaches further), and live bars beyond it push the oldest off the left of the chart. Ten
+ * thousand candles still draw and pan smoothly; a week of 1m bars fits.
+ */
+export const MAX_BARS = 10_000;
 /** How many signals the chart keeps for markers. */
 export const MAX_SIGNALS = 500;
 
@@ -37,6 +41,22 @@ export function mergeCandles(bars: readonly Candle[], changed: readonly Candle[]
 export function mergeCandleHistory(history: readonly Candle[], live: readonly Candle[]): readonly Candle[] {
   const sorted = isSortedByOpenTime(history) ? history : history.toSorted((a, b) => a.openTime - b.openTime);
   return mergeCandles(sorted, live);
+}
+
+/**
+ * Bars of an older page (oldest first) under the bars already loaded: only bars opening
+ * before the earliest loaded one are added, so a page that overlaps what is shown (a bar that
+ * closed while the page was in flight) adds nothing twice. Never grows past MAX_BARS: the
+ * newest older bars are kept, the ones beyond the cap are left unloaded.
+ */
+export function addOlderCandles(bars: readonly Candle[], older: readonly Candle[]): readonly Candle[] {
+  const earliest = bars[0];
+  const sorted = isSortedByOpenTime(older) ? older : older.toSorted((a, b) => a.openTime - b.openTime);
+  const before = earliest === undefined ? sorted : sorted.filter((bar) => bar.openTime < earliest.openTime);
+  const unique = before.filter((bar, i) => i === 0 || before[i - 1]?.openTime !== bar.openTime);
+  const room = MAX_BARS - bars.length;
+  if (room <= 0 || unique.length === 0) return bars;
+  return unique.slice(Math.max(0, unique.length - room)).concat(bars);
 }
 
 /**

@@ -13,6 +13,20 @@ import type { CommandSpec, TopicSpec } from '../spec.js';
 const instrumentParams = z.object({ instrument: z.string().min(1) });
 const limit = z.number().int().positive().max(10_000);
 
+/** Lines drawn over the price: each one's values come from the feature catalogue. */
+export const CHART_OVERLAYS = ['sma', 'ema', 'bollinger', 'vwap'] as const;
+/** Panes under the price, each on its own axis. */
+export const CHART_PANES = ['volume', 'rsi', 'macd'] as const;
+export type ChartOverlay = (typeof CHART_OVERLAYS)[number];
+export type ChartPane = (typeof CHART_PANES)[number];
+
+/** What a trader chose to draw on one instrument's price chart (kept per instrument). */
+export const chartStudiesSchema = z.object({
+  overlays: z.array(z.enum(CHART_OVERLAYS)),
+  panes: z.array(z.enum(CHART_PANES)),
+});
+export type ChartStudies = z.infer<typeof chartStudiesSchema>;
+
 /** Live and recorded market data: instruments, books, trades, candles, signals. */
 export const marketCommands = {
   'markets.list': {
@@ -38,6 +52,16 @@ export const marketCommands = {
       to: z.number().int().nonnegative().optional(),
     }),
     response: z.array(candleSchema),
+  },
+  'markets.chart.get': {
+    summary: "The overlays and panes chosen for an instrument's chart (volume only until chosen).",
+    request: instrumentParams,
+    response: chartStudiesSchema,
+  },
+  'markets.chart.set': {
+    summary: "Saves the overlays and panes of an instrument's chart; they come back after a restart.",
+    request: instrumentParams.extend({ studies: chartStudiesSchema }),
+    response: chartStudiesSchema,
   },
   'markets.instrument.steps': {
     summary:

@@ -31,6 +31,8 @@ export interface FakeApi {
   readonly client: ApiClient;
   /** Answers the oldest open call of `command`. */
   answer<K extends CommandName>(command: K, value: CommandResponse<K>): void;
+  /** Requests of the open (unanswered) calls of `command`, oldest first. */
+  requests<K extends CommandName>(command: K): CommandRequest<K>[];
   /** Pushes a payload to every open subscription of `topic`. */
   push<K extends TopicName>(topic: K, payload: TopicPayload<K>): void;
   /** Parameters of the open subscriptions of `topic`. */
@@ -76,6 +78,11 @@ export function fakeApi(): FakeApi {
       if (call === undefined) throw new Error(`no open ${command} call`);
       calls.splice(index, 1);
       call.resolve(value);
+    },
+    requests<K extends CommandName>(command: K) {
+      return calls
+        .filter((call) => call.command === command)
+        .map((call) => call.request as CommandRequest<K>);
     },
     push(topic, payload) {
       for (const subscription of subscriptions)
