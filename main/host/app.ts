@@ -6,6 +6,7 @@ import type { Trade } from '../../shared/domain/market.js';
 import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
+import { annotationHandlers } from '../annotations/annotation-api.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
 import { applyPendingRestore, createBackupService } from '../backup/backup-service.js';
 import { holdWorkspace } from '../backup/workspace-backup.js';
@@ -417,6 +418,7 @@ export function createApp(options: AppOptions): App {
       ...live.commands,
       ...trading.commands,
       ...backups.commands,
+      ...annotationHandlers({ db, clock, liveBook: (id, depth, at) => pipeline.bookView(id, depth, at) }),
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);
