@@ -167,7 +167,7 @@ function csvRecords(text: string): CsvRecord[] {
     quotedField = false;
   };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (inQuotes) {
       if (c === '"') {
         if (text[i + 1] === '"') {
