@@ -26,7 +26,15 @@ export interface MarkLayers {
   readonly annotations: Note[];
 }
 
-export function markLayers(marks: readonly Annotation[], pending: PendingMark | null = null): MarkLayers {
+/**
+ * Only marks that touch `within` are drawn: plotly stretches its autorange over every shape, so
+ * a mark far from the plotted bars would squeeze them into a sliver.
+ */
+export function markLayers(
+  marks: readonly Annotation[],
+  pending: PendingMark | null,
+  within: { readonly from: number; readonly to: number } | null,
+): MarkLayers {
   const shapes: Shape[] = [];
   const annotations: Note[] = [];
   const add = (mark: PendingMark, colour: string, dash: 'solid' | 'dash'): void => {
@@ -68,7 +76,9 @@ export function markLayers(marks: readonly Annotation[], pending: PendingMark | 
       bgcolor: 'rgba(18, 22, 28, 0.7)',
     });
   };
-  for (const mark of marks) add(mark, palette.accent, 'solid');
-  if (pending !== null) add(pending, PENDING, 'dash');
+  const shown = (mark: PendingMark): boolean =>
+    within !== null && mark.to >= within.from && mark.from <= within.to;
+  for (const mark of marks) if (shown(mark)) add(mark, palette.accent, 'solid');
+  if (pending !== null && shown(pending)) add(pending, PENDING, 'dash');
   return { shapes, annotations };
 }

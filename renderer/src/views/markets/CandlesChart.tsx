@@ -27,7 +27,11 @@ export function CandlesChart() {
   const instrumentId = instrument?.id ?? '';
   const priceDecimals = decimalsOf(instrument?.tickSize ?? 0.01);
 
-  const marks = useChartMarks(instrumentId);
+  const marks = useChartMarks(
+    instrumentId,
+    bars[0]?.openTime,
+    (bars.at(-1)?.openTime ?? 0) + TIMEFRAME_MS[timeframe],
+  );
 
   useEffect(() => {
     const target = element.current;

@@ -6,15 +6,43 @@ import { useAnnotations, useAnnotationsStore } from '../../stores/context.js';
 
 const NO_MARKS: readonly Annotation[] = [];
 
+/** Where a chart's x axis has data: marks outside it are not drawn (null: nothing plotted yet). */
+export function plottedSpan(
+  first: number | undefined,
+  last: number | undefined,
+): { from: number; to: number } | null {
+  return first === undefined || last === undefined ? null : { from: first, to: last };
+}
+
 /** The instrument's marks and the form's draft as layout pieces for the price chart. */
-export function useChartMarks(instrument: string): MarkLayers {
+export function useChartMarks(
+  instrument: string,
+  from: number | undefined,
+  to: number | undefined,
+): MarkLayers {
   const marks = useAnnotations((state) => state.byInstrument[instrument] ?? NO_MARKS);
   const draft = useAnnotations((state) => state.draft);
   return useMemo(() => {
     const pending: PendingMark | null =
       draft.from === null || draft.to === null ? null : { ...draft, from: draft.from, to: draft.to };
-    return markLayers(marks, pending);
-  }, [marks, draft]);
+    return markLayers(marks, pending, plottedSpan(from, to));
+  }, [marks, draft, from, to]);
+}
+
+/** The instrument's marks over [from, to] for a chart elsewhere (backtest report, signals), loaded on demand. */
+export function useInstrumentMarks(
+  instrument: string | null,
+  from: number | undefined,
+  to: number | undefined,
+): MarkLayers {
+  const load = useAnnotations((state) => state.load);
+  const marks = useAnnotations((state) =>
+    instrument === null ? NO_MARKS : (state.byInstrument[instrument] ?? NO_MARKS),
+  );
+  useEffect(() => {
+    if (instrument !== null) void load(instrument);
+  }, [instrument, load]);
+  return useMemo(() => markLayers(marks, null, plottedSpan(from, to)), [marks, from, to]);
 }
 
 /** A layout with the marks added to what the chart itself draws (its own shapes first). */
