@@ -57,10 +57,13 @@ export class AnnotationStore {
         `SELECT ${COLUMNS}, a.context FROM annotations a JOIN instruments i ON i.key = a.instrument WHERE a.id = ?`,
       ),
       // instr() rather than LIKE: a trader's search text is taken literally, % and _ included.
-      list: db.prepare<[string | null, string | null, string | null], AnnotationRow>(
+      list: db.prepare<
+        [string | null, string | null, string | null, string | null, string | null],
+        AnnotationRow
+      >(
         `SELECT ${COLUMNS} FROM annotations a JOIN instruments i ON i.key = a.instrument
-         WHERE (?1 IS NULL OR i.id = ?1)
-           AND (?2 IS NULL OR instr(lower(a.label), ?2) > 0 OR instr(lower(a.note), ?3) > 0)
+         WHERE (? IS NULL OR i.id = ?)
+           AND (? IS NULL OR instr(lower(a.label), ?) > 0 OR instr(lower(a.note), ?) > 0)
          ORDER BY a.from_ts, a.id`,
       ),
       overlapping: db.prepare<[number, number, number], AnnotationRow>(
@@ -113,7 +116,8 @@ export class AnnotationStore {
   /** Marks oldest first, of one instrument or all, whose label or note holds `search` (any case). */
   list(instrument?: string, search?: string): Annotation[] {
     const needle = search === undefined || search.trim() === '' ? null : search.trim().toLowerCase();
-    return this.sql.list.all(instrument ?? null, needle, needle).map(fromRow);
+    const only = instrument ?? null;
+    return this.sql.list.all(only, only, needle, needle, needle).map(fromRow);
   }
 
   /** The instrument's marks that touch [from, to): what labels a training range. */
