@@ -566,8 +566,9 @@ export function labelledData(request: TrainRequest): TrainingData {
     throw new RangeError(`the matrix's ${matrix.ts.length} rows, values and prices disagree`);
   const params = request.params;
   const window = isSequenceKind(params.kind) && 'window' in params ? params.window : null;
-  const sequences = window === null ? null : sequenceDataset(matrix, prices, wire.label, window);
-  const dataset = sequences ?? buildDataset(matrix, prices, wire.label);
+  const marks = wire.marks ?? [];
+  const sequences = window === null ? null : sequenceDataset(matrix, prices, wire.label, window, marks);
+  const dataset = sequences ?? buildDataset(matrix, prices, wire.label, marks);
   const rows = dataset.ts.length;
   if (rows === 0)
     throw new RangeError(

@@ -4,7 +4,7 @@ import {
   type StorageSettings,
   type StorageState,
 } from '../../shared/api/domains/storage.js';
-import type { CommandHandlers } from '../host/api-handlers.js';
+import type { CommandHandlers } from '../api/handlers.js';
 import type { SqliteDatabase } from '../storage/database.js';
 import { diskSpaceOf } from '../storage/disk-space.js';
 import type { MarketStore } from '../storage/market-store.js';

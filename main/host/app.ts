@@ -7,6 +7,7 @@ import { SAMPLING_MS } from '../../shared/features/feature-set.js';
 import type { BookFeatures, Signal } from '../../shared/domain/signal.js';
 import { ApiError } from '../../shared/api/protocol.js';
 import { chartStudiesSchema, type ChartStudies } from '../../shared/api/domains/markets.js';
+import { annotationHandlers } from '../annotations/annotation-api.js';
 import { backtestHandlers } from '../backtests/backtest-api.js';
 import { applyPendingRestore, createBackupService } from '../backup/backup-service.js';
 import { holdWorkspace } from '../backup/workspace-backup.js';
@@ -434,6 +435,7 @@ export function createApp(options: AppOptions): App {
       ...trading.commands,
       ...backups.commands,
       ...storage.commands,
+      ...annotationHandlers({ db, clock, liveBook: (id, depth, at) => pipeline.bookView(id, depth, at) }),
       'models.delete': (request) => {
         live.stopModel(request.id);
         return models.commands['models.delete'](request);

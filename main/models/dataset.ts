@@ -5,6 +5,7 @@ import { warmupMs } from '../../shared/features/pipeline/warmup.js';
 import type { CandleSeries } from '../../shared/backtest/engine.js';
 import { TIMEFRAMES, TIMEFRAME_MS, type Timeframe } from '../../shared/domain/timeframes.js';
 import { samplingProblem, type MatrixDataSource } from '../../shared/features/pipeline/data-needs.js';
+import type { LabelMark } from '../../shared/models/annotation-labels.js';
 import type { LabelSpec } from '../../shared/models/model.js';
 import type { CandlesWire, DatasetWire } from '../../shared/models/training-protocol.js';
 import { asFeatureSet } from '../features/feature-service.js';
@@ -151,7 +152,12 @@ export interface PackedDataset {
  * Copies of the matrix and the row prices for one worker (a search posts the same matrix to
  * every trial, so the App keeps its own); the worker labels them.
  */
-export function packDataset(matrix: FeatureMatrix, prices: Float64Array, label: LabelSpec): PackedDataset {
+export function packDataset(
+  matrix: FeatureMatrix,
+  prices: Float64Array,
+  label: LabelSpec,
+  marks: readonly LabelMark[] = [],
+): PackedDataset {
   if (prices.length !== matrix.ts.length)
     throw new RangeError(`${prices.length} prices for ${matrix.ts.length} matrix rows`);
   const wire: DatasetWire = {
@@ -160,6 +166,7 @@ export function packDataset(matrix: FeatureMatrix, prices: Float64Array, label: 
     values: matrix.values.slice().buffer,
     prices: prices.slice().buffer,
     label,
+    marks: [...marks],
   };
   return { wire, transfer: [wire.ts, wire.values, wire.prices] };
 }

@@ -22,6 +22,8 @@ import type { SqliteDatabase } from '../storage/database.js';
 import type { MarketStore } from '../storage/market-store.js';
 import { TrainingCheckpoints, type StoredRun } from './checkpoint-store.js';
 import { matrixDataSource } from '../features/recorded-bars.js';
+import type { LabelMark } from '../../shared/models/annotation-labels.js';
+import { trainingMarks } from '../annotations/training-marks.js';
 import { candlesFor, featureMatrix, packCandles, packDataset, rowPrices } from './dataset.js';
 import { exportModel, readModelFolder } from './model-folder.js';
 import { ModelRegistry } from './registry.js';
@@ -74,6 +76,8 @@ export interface PreparedData {
   readonly matrix: FeatureMatrix;
   readonly prices: Float64Array;
   readonly candles: CandleSeries;
+  /** The trader's marks the "annotations" label kind labels from (empty for the other kinds). */
+  readonly marks: readonly LabelMark[];
 }
 
 /**
@@ -102,6 +106,7 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     if (stored === null) throw new ApiError('not_found', `no feature set '${request.featureSetId}'`);
     if (!(request.to > request.from))
       throw new ApiError('bad_request', `empty range [${request.from}, ${request.to})`);
+    trainingMarks(deps.db, stored.instrument, request.from, request.to, request.label);
     return stored;
   };
 
@@ -119,7 +124,8 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     });
     context.throwIfCancelled();
     const candles = candlesFor(deps.market, stored, request.from, request.to);
-    return { stored, matrix, prices: rowPrices(matrix.ts, candles), candles };
+    const marks = trainingMarks(deps.db, stored.instrument, request.from, request.to, request.label);
+    return { stored, matrix, prices: rowPrices(matrix.ts, candles), candles, marks };
   };
 
   /** The worker request to validate `params` on the prepared data and fit the model to register. */
@@ -129,7 +135,7 @@ export function modelService(deps: ModelServiceDeps): ModelService {
     params: ModelParams,
     resume?: TrainRequest['resume'],
   ): { request: TrainRequest; transfer: ArrayBuffer[] } => {
-    const dataset = packDataset(data.matrix, data.prices, request.label);
+    const dataset = packDataset(data.matrix, data.prices, request.label, data.marks);
     const candles = data.candles.length > 1 ? packCandles(data.candles) : null;
     return {
       request: {

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createApiClient } from '../../shared/api/client.js';
 import { chooseTransport } from './api/transport.js';
 import { createAllocationStore } from './stores/allocation.js';
+import { createAnnotationsStore } from './stores/annotations.js';
 import { createAppStore } from './stores/app.js';
 import { createBacktestsStore } from './stores/backtests.js';
 import { createBackupStore } from './stores/backup.js';
@@ -35,6 +36,7 @@ const stores: WorkstationStores = {
   trading: createTradingStore(api, { desktop: showDesktopNotice }),
   allocation: createAllocationStore(api),
   backup: createBackupStore(api),
+  annotations: createAnnotationsStore(api),
 };
 // Forms and per-instrument panels follow the header's instrument, whichever view is open.
 followHeaderInstrument(stores);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { annotationCommands } from './domains/annotations.js';
 import { appCommands, appTopics } from './domains/app.js';
 import { backtestCommands } from './domains/backtests.js';
 import { backupCommands } from './domains/backup.js';
@@ -20,6 +21,7 @@ import { tradingCommands, tradingTopics } from './domains/trading.js';
  */
 
 export const commands = {
+  ...annotationCommands,
   ...appCommands,
   ...backtestCommands,
   ...backupCommands,

@@ -1,4 +1,5 @@
 import type { FeatureMatrix } from '../features/pipeline/matrix.js';
+import { markedClass, markedRows, type LabelMark, type MarkedRows } from './annotation-labels.js';
 import type { Dataset, LabelSpec } from './model.js';
 
 /**
@@ -34,6 +35,8 @@ export function labelClasses(spec: LabelSpec): number {
       return 3;
     case 'forward-return':
       return 0;
+    case 'annotations':
+      return spec.down === null ? 2 : 3;
     default: {
       const never: never = spec;
       throw new Error(`unknown label kind ${JSON.stringify(never)}`);
@@ -41,9 +44,15 @@ export function labelClasses(spec: LabelSpec): number {
   }
 }
 
-function labelRows(ts: Float64Array, prices: Float64Array, spec: LabelSpec): RowLabels {
+function labelRows(
+  ts: Float64Array,
+  prices: Float64Array,
+  spec: LabelSpec,
+  marks: readonly LabelMark[],
+): RowLabels {
   const rows = ts.length;
   if (prices.length !== rows) throw new RangeError(`${prices.length} prices for ${rows} matrix rows`);
+  const marked: MarkedRows | null = spec.kind === 'annotations' ? markedRows(ts, marks, spec) : null;
   const valid = new Uint8Array(rows);
   const y = new Float64Array(rows);
   const labelEnd = new Float64Array(rows);
@@ -83,6 +92,13 @@ function labelRows(ts: Float64Array, prices: Float64Array, spec: LabelSpec): Row
         }
         break;
       }
+      case 'annotations': {
+        const label = markedClass(marked?.flags[i] ?? 0, spec);
+        if (label === null) continue;
+        y[i] = label;
+        labelEnd[i] = Math.max(labelEnd[i] ?? Number.NaN, marked?.markEnd[i] ?? Number.NEGATIVE_INFINITY);
+        break;
+      }
       default: {
         const never: never = spec;
         throw new Error(`unknown label kind ${JSON.stringify(never)}`);
@@ -113,9 +129,17 @@ export function pastVolatility(prices: Float64Array, at: number, window: number)
   return Math.sqrt(Math.max(0, (sumSquares - window * mean * mean) / (window - 1)));
 }
 
-/** Labelled rows of a matrix (`prices[i]` = the price at row i), in time order. */
-export function buildDataset(matrix: FeatureMatrix, prices: Float64Array, spec: LabelSpec): Dataset {
-  const labels = labelRows(matrix.ts, prices, spec);
+/**
+ * Labelled rows of a matrix (`prices[i]` = the price at row i), in time order. `marks` are the
+ * trader's marks the "annotations" kind labels from (other kinds ignore them).
+ */
+export function buildDataset(
+  matrix: FeatureMatrix,
+  prices: Float64Array,
+  spec: LabelSpec,
+  marks: readonly LabelMark[] = [],
+): Dataset {
+  const labels = labelRows(matrix.ts, prices, spec, marks);
   const width = matrix.columns.length;
   let kept = 0;
   for (const flag of labels.valid) kept += flag;
@@ -158,9 +182,10 @@ export function sequenceDataset(
   prices: Float64Array,
   spec: LabelSpec,
   length: number,
+  marks: readonly LabelMark[] = [],
 ): SequenceDataset {
   if (!(Number.isInteger(length) && length >= 1)) throw new RangeError(`window length ${length}`);
-  const labels = labelRows(matrix.ts, prices, spec);
+  const labels = labelRows(matrix.ts, prices, spec, marks);
   const width = matrix.columns.length;
   const rows = matrix.ts.length;
   // missingBefore[r] = missing values in rows [0, r): a window holds one iff the difference > 0.

@@ -39,6 +39,19 @@ export const labelSpecSchema = z.discriminatedUnion('kind', [
     kind: z.literal('forward-return'),
     horizon: z.number().int().min(1).max(100_000),
   }),
+  z.strictObject({
+    /**
+     * The trader's own marks (annotations.* of the set's instrument): rows inside a range mark
+     * labelled `up`, or the row a point mark labelled `up` falls in, are up; those of `down`
+     * marks down; every other row flat, or down when `down` is null (two classes: marked or
+     * not). A mark's label is decided at its end, so purging treats it as the row's label end
+     * (shared/models/annotation-labels.ts). `horizon` rows are what the fold backtests hold.
+     */
+    kind: z.literal('annotations'),
+    horizon: z.number().int().min(1).max(100_000),
+    up: z.string().trim().min(1).max(64),
+    down: z.string().trim().min(1).max(64).nullable(),
+  }),
 ]);
 export type LabelSpec = z.infer<typeof labelSpecSchema>;
 

@@ -28,6 +28,17 @@ export const datasetWireSchema = z.object({
   /** Price at each row (NaN where unknown: that row gets no label). */
   prices: buffer,
   label: labelSpecSchema,
+  /** The trader's marks over the range, for the "annotations" label kind (absent or empty for the others). */
+  marks: z
+    .array(
+      z.object({
+        kind: z.enum(['point', 'range']),
+        from: z.number().int().nonnegative(),
+        to: z.number().int().nonnegative(),
+        label: z.string(),
+      }),
+    )
+    .optional(),
 });
 export type DatasetWire = z.infer<typeof datasetWireSchema>;
 

@@ -28,6 +28,8 @@ export interface RowPrices {
  * builder drops those rows too.
  */
 export function realisedLabel(rows: RowPrices, index: number, spec: LabelSpec): number | null {
+  // A trader marks a chart after the fact: live rows have no marks yet, so nothing to score.
+  if (spec.kind === 'annotations') return null;
   const before = rowsBefore(spec);
   const start = index - before - rows.from;
   const end = index + spec.horizon + 1 - rows.from;

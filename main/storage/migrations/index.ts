@@ -15,6 +15,7 @@ import { migration0014 } from './0014_trade_chunks.js';
 import { migration0015 } from './0015_candle_ledger.js';
 import { migration0016 } from './0016_book_receive_time.js';
 import { migration0017 } from './0017_funding_rates.js';
+import { migration0018 } from './0018_annotations.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0015,
   migration0016,
   migration0017,
+  migration0018,
 ];

@@ -1,6 +1,7 @@
 import { createContext, useContext, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { AllocationState, AllocationStore } from './allocation.js';
+import type { AnnotationsState, AnnotationsStore } from './annotations.js';
 import type { AppState, AppStore } from './app.js';
 import type { BacktestsState, BacktestsStore } from './backtests.js';
 import type { BackupDeskState, BackupStore } from './backup.js';
@@ -25,6 +26,7 @@ export interface WorkstationStores {
   readonly trading: TradingStore;
   readonly allocation: AllocationStore;
   readonly backup: BackupStore;
+  readonly annotations: AnnotationsStore;
 }
 
 const StoresContext = createContext<WorkstationStores | null>(null);
@@ -113,4 +115,14 @@ export function useAllocation<T>(selector: (state: AllocationState) => T): T {
 /** A narrow slice of the backup store (folder, schedule, retention, progress, restore). */
 export function useBackup<T>(selector: (state: BackupDeskState) => T): T {
   return useStore(useStores().backup, selector);
+}
+
+/** A narrow slice of the annotations store (the trader's marks, the mark form, CSV in and out). */
+export function useAnnotations<T>(selector: (state: AnnotationsState) => T): T {
+  return useStore(useStores().annotations, selector);
+}
+
+/** The annotations store itself, for chart event handlers that act outside React renders. */
+export function useAnnotationsStore(): AnnotationsStore {
+  return useStores().annotations;
 }

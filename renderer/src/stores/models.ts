@@ -105,7 +105,7 @@ export interface ModelsState {
   readonly setRange: (range: { from: number; to: number }) => void;
   readonly setName: (name: string) => void;
   readonly setLabelKind: (kind: LabelKind) => void;
-  readonly setLabelField: (field: string, value: number) => void;
+  readonly setLabelField: (field: string, value: number | string | null) => void;
   readonly setKind: (kind: ModelKind) => void;
   readonly setParam: (name: string, value: unknown) => void;
   readonly setValidation: (patch: Partial<ValidationSpec>) => void;
@@ -145,6 +145,9 @@ export function labelOfKind(kind: LabelKind, horizon: number): LabelSpec {
       return { kind, horizon, upper: 2, lower: 2, volWindow: 50 };
     case 'forward-return':
       return { kind, horizon };
+    case 'annotations':
+      // The label to learn is picked from the set's instrument's marks (TrainForm).
+      return { kind, horizon, up: '', down: null };
     default: {
       const never: never = kind;
       throw new Error(`unknown label kind ${String(never)}`);

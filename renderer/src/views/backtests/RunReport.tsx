@@ -10,6 +10,7 @@ import { metricRows } from '../../../../shared/backtest/metric-format.js';
 import { MetricCell } from './RunsList.js';
 import { SweepResults, WalkForwardResults } from './SweepResults.js';
 import { TradesTable } from './TradesTable.js';
+import { useInstrumentMarks, withMarks } from '../markets/useChartMarks.js';
 
 const dateAxis = { type: 'date' as const, gridcolor: palette.grid, linecolor: palette.axis, zeroline: false };
 const valueAxis = { side: 'right' as const, gridcolor: palette.grid, zeroline: false };
@@ -119,14 +120,19 @@ function EquityCharts({ report }: { report: BacktestRunDetail }) {
 function PriceChart({ report }: { report: BacktestRunDetail }) {
   const bars = useBacktests((s) => s.priceBars);
   const data = useMemo<Data[]>(() => priceTraces(bars, report), [bars, report]);
+  const marks = useInstrumentMarks(report.instrument, bars[0]?.openTime, bars.at(-1)?.openTime);
   const layout = useMemo<Partial<Layout>>(
-    () => ({
-      ...baseLayout(),
-      hovermode: 'closest',
-      xaxis: { ...dateAxis, rangeslider: { visible: false } },
-      yaxis: valueAxis,
-    }),
-    [],
+    () =>
+      withMarks(
+        {
+          ...baseLayout(),
+          hovermode: 'closest',
+          xaxis: { ...dateAxis, rangeslider: { visible: false } },
+          yaxis: valueAxis,
+        },
+        marks,
+      ),
+    [marks],
   );
   return (
     <div className="backtest-charts">

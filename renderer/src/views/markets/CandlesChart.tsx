@@ -7,6 +7,7 @@ import { decimalsOf } from '../../format.js';
 import { useMarkets } from '../../stores/context.js';
 import { signalMarkers, type SignalMarkers } from './signalMarkers.js';
 import { TimeframeSwitch } from './TimeframeSwitch.js';
+import { useChartMarks, useMarkingClicks, withMarks } from './useChartMarks.js';
 
 const NO_BARS: readonly Candle[] = [];
 
@@ -26,12 +27,19 @@ export function CandlesChart() {
   const instrumentId = instrument?.id ?? '';
   const priceDecimals = decimalsOf(instrument?.tickSize ?? 0.01);
 
+  const marks = useChartMarks(
+    instrumentId,
+    bars[0]?.openTime,
+    (bars.at(-1)?.openTime ?? 0) + TIMEFRAME_MS[timeframe],
+  );
+
   useEffect(() => {
     const target = element.current;
     if (target === null) return;
-    const layout = candleLayout(bars, timeframe, instrumentId, priceDecimals);
+    const layout = withMarks(candleLayout(bars, timeframe, instrumentId, priceDecimals), marks);
     drawChart(target, candleTraces(bars, markers, timeframe), layout);
-  }, [element, bars, markers, timeframe, instrumentId, priceDecimals]);
+  }, [element, bars, markers, timeframe, instrumentId, priceDecimals, marks]);
+  useMarkingClicks(element);
 
   return (
     <section className="panel candles-panel" aria-label="Candles">

@@ -4,6 +4,7 @@ import { useChartElement } from '../../charts/useChart.js';
 import { useSignals } from '../../stores/context.js';
 import type { MidSeries, SignalSeries } from '../../stores/signals.js';
 import { bandRuns } from './uncertaintyBand.js';
+import { useInstrumentMarks, withMarks } from '../markets/useChartMarks.js';
 
 const ROLE_COLOURS = { primary: palette.accent, shadow: '#e0a84c' } as const;
 const BAND_FILL = { primary: 'rgba(76, 154, 255, 0.18)', shadow: 'rgba(224, 168, 76, 0.18)' } as const;
@@ -19,12 +20,14 @@ export function SignalChart() {
   const mid = instrument === null ? undefined : mids[instrument];
   const points = plotted.reduce((sum, s) => sum + s.ts.length, 0);
 
+  const marks = useInstrumentMarks(instrument, mid?.ts[0], mid?.ts.at(-1));
+
   useEffect(() => {
     const target = chart.current;
     if (target === null) return;
     const names = new Map(live.map((m) => [m.modelId, m.name]));
-    drawChart(target, signalTraces(Object.values(series), names, mid), signalLayout());
-  }, [chart, series, mid, live]);
+    drawChart(target, signalTraces(Object.values(series), names, mid), withMarks(signalLayout(), marks));
+  }, [chart, series, mid, live, marks]);
 
   return (
     <section className="panel signals-chart" aria-label="Predictions over time">

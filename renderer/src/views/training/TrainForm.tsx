@@ -5,9 +5,15 @@ import type { LabelKind, Normalization } from '../../stores/models.js';
 import { UtcTimeInput } from '../UtcTimeInput.js';
 import type { ParamField } from '../backtests/strategyParams.js';
 import { modelFields } from './modelForm.js';
+import { AnnotationLabelFields } from './AnnotationLabelFields.js';
 import { SearchSpaceEditor } from './SearchSpaceEditor.js';
 
-const LABEL_KINDS: readonly LabelKind[] = ['fixed-horizon', 'triple-barrier', 'forward-return'];
+const LABEL_KINDS: readonly LabelKind[] = [
+  'fixed-horizon',
+  'triple-barrier',
+  'forward-return',
+  'annotations',
+];
 
 /** What each label field means, for its tooltip. */
 const LABEL_FIELDS: Record<LabelKind, readonly { name: string; title: string; step: string }[]> = {
@@ -26,6 +32,7 @@ const LABEL_FIELDS: Record<LabelKind, readonly { name: string; title: string; st
     { name: 'volWindow', title: 'Rows of one-row returns the volatility is measured over', step: '1' },
   ],
   'forward-return': [{ name: 'horizon', title: 'Rows ahead of the regression target', step: '1' }],
+  annotations: [{ name: 'horizon', title: 'Rows the fold backtests hold a position for', step: '1' }],
 };
 
 /** Data, label, model and validation of the next training; Train and, below, the search. */
@@ -100,7 +107,7 @@ export function TrainForm() {
             />
           </div>
         </fieldset>
-        <LabelFields />
+        <LabelFields instrument={selected?.instrument ?? null} />
         <fieldset>
           <legend>Model</legend>
           <div className="training-pair">
@@ -220,7 +227,7 @@ export function TrainForm() {
   );
 }
 
-function LabelFields() {
+function LabelFields({ instrument }: { instrument: string | null }) {
   const label = useModels((state) => state.label);
   const setLabelKind = useModels((state) => state.setLabelKind);
   const setLabelField = useModels((state) => state.setLabelField);
@@ -259,6 +266,9 @@ function LabelFields() {
             />
           </label>
         ))}
+        {label.kind === 'annotations' ? (
+          <AnnotationLabelFields instrument={instrument} label={label} />
+        ) : null}
       </div>
     </fieldset>
   );

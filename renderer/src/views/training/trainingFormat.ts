@@ -44,6 +44,8 @@ export function labelText(label: LabelSpec): string {
       return `triple-barrier ${label.horizon} · ${label.upper}/${label.lower}σ · vol ${label.volWindow}`;
     case 'forward-return':
       return `forward-return ${label.horizon}`;
+    case 'annotations':
+      return `annotations ${label.up}${label.down === null ? '' : ` / ${label.down}`} · ${label.horizon}`;
     default: {
       const never: never = label;
       return String(never);
