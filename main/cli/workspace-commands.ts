@@ -8,6 +8,7 @@ import { TIMEFRAMES, type Timeframe } from '../../shared/domain/timeframes.js';
 import type { MarketEvent } from '../../shared/domain/market.js';
 import { DemoMarket } from '../../shared/market/demo-market.js';
 import { HISTORY_CLI_OPTIONS, HistoryUsageError, runHistoryCommand } from '../history/cli-commands.js';
+import { widenDemoWindowFor } from '../history/storage-api.js';
 import { backupWorkspace, checkBackup, pruneBackups, restoreWorkspace } from '../backup/workspace-backup.js';
 import { LivePipeline } from '../host/live-pipeline.js';
 import { openDatabase } from '../storage/database.js';
@@ -121,8 +122,10 @@ async function demoHistory(dataDir: string, values: Record<string, string | unde
   await worker?.stop();
   pipeline.flush();
   committed();
+  const widened = widenDemoWindowFor(store, start, Date.now());
   db.close();
   if (process.stderr.isTTY) process.stderr.write('\n');
+  if (widened !== null) process.stdout.write(`${widened}\n`);
   const seconds = (Date.now() - began) / 1000;
   process.stdout.write(
     `recorded ${hours} h of ${market.instrument.id}: ${pipeline.eventsTotal} events, ` +

@@ -47,6 +47,21 @@ export interface StorageService {
   stop(): void;
 }
 
+/**
+ * History recorded on purpose (`cli demo-history`) must not be trimmed away the next time the
+ * app records the demo market: when it reaches further back than the demo window keeps (from
+ * `now`), the window is widened to hold it. Returns the sentence to tell the user, or null when
+ * the window already holds it.
+ */
+export function widenDemoWindowFor(store: MarketStore, fromTs: number, now: number): string | null {
+  const settings = store.getSetting(STORAGE_SETTING, storageSettingsSchema) ?? DEFAULT_STORAGE_SETTINGS;
+  const hours = settings.demoWindowHours;
+  if (hours === null || now - fromTs <= hours * 3_600_000) return null;
+  const needed = Math.ceil((now - fromTs) / 3_600_000);
+  store.setSetting(STORAGE_SETTING, { ...settings, demoWindowHours: needed });
+  return `the demo window kept ${hours} h; widened to ${needed} h so this history is kept (Data view, Demo market and disk, to change)`;
+}
+
 /** The demo market's bounded window and the low-disk warning. */
 export function createStorageService(deps: StorageServiceDeps): StorageService {
   const { store } = deps;

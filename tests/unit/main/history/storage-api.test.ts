@@ -3,6 +3,7 @@ import {
   createStorageService,
   DEFAULT_STORAGE_SETTINGS,
   type StorageService,
+  widenDemoWindowFor,
 } from '../../../../main/history/storage-api.js';
 import { openDatabase, type SqliteDatabase } from '../../../../main/storage/database.js';
 import { MarketStore } from '../../../../main/storage/market-store.js';
@@ -83,6 +84,17 @@ describe('storage settings: the demo window and the low-disk warning', () => {
     expect((await service().commands['storage.get']({})).settings).toEqual({
       demoWindowHours: 3,
       lowDiskBytes: 60 * GB,
+    });
+  });
+
+  it('widens the demo window to hold history recorded on purpose, and says so', async () => {
+    expect(widenDemoWindowFor(store, NOW - 20 * HOUR, NOW)).toBeNull();
+    expect(widenDemoWindowFor(store, NOW - 72.5 * HOUR, NOW)).toBe(
+      'the demo window kept 24 h; widened to 73 h so this history is kept (Data view, Demo market and disk, to change)',
+    );
+    expect((await service().commands['storage.get']({})).settings).toEqual({
+      ...DEFAULT_STORAGE_SETTINGS,
+      demoWindowHours: 73,
     });
   });
 });
