@@ -58,47 +58,6 @@ describe('annotations on the headless host', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('places a point with a click on the price chart and a range with a second click, then lists it', async () => {
-    await page.getByTestId('view-markets').click();
-    await expect
-      .poll(async () => Number(await page.getByTestId('candles-chart').getAttribute('data-bars')), {
-        timeout: 20_000,
-      })
-      .toBeGreaterThan(10);
-    const chart = page.getByTestId('candles-chart');
-    const box = await chart.boundingBox();
-    if (box === null) throw new Error('the candles chart has no box');
-    // plotly reports a click on the bar under the pointer once it has hovered it.
-    const clickAt = async (fraction: number): Promise<void> => {
-      const x = box.x + box.width * fraction;
-      const y = box.y + box.height * 0.4;
-      await page.mouse.move(x, y);
-      await page.mouse.move(x + 1, y);
-      await page.waitForTimeout(150);
-      await page.mouse.click(x + 1, y);
-    };
-    await clickAt(0.45);
-    await expect.poll(() => page.getByTestId('mark-from').inputValue(), { timeout: 10_000 }).not.toBe('');
-    expect(await page.getByTestId('mark-kind').inputValue()).toBe('point');
-    await clickAt(0.6);
-    await expect.poll(() => page.getByTestId('mark-kind').inputValue(), { timeout: 10_000 }).toBe('range');
-    const from = Date.parse(`${await page.getByTestId('mark-from').inputValue()}Z`);
-    const to = Date.parse(`${await page.getByTestId('mark-to').inputValue()}Z`);
-    expect(to).toBeGreaterThan(from);
-
-    await page.getByTestId('mark-label').fill('breakout');
-    await page.getByTestId('mark-note').fill('clicked on the chart, range high broke');
-    await page.getByTestId('mark-save').click();
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(1);
-    await expect(page.getByTestId('mark-row').innerText()).resolves.toMatch(
-      /breakout[\s\S]*range high broke/,
-    );
-    // Drawn on the chart as a band over the range it was made on.
-    await expect
-      .poll(() => markShapes(page, 'candles-chart'))
-      .toContainEqual({ type: 'rect', x0: from, x1: to });
-  });
-
   it('adds typed marks inside the recorded history and finds them by label and note', async () => {
     const add = async (at: number, until: number | null, label: string, note: string): Promise<void> => {
       await page.getByTestId('mark-kind').selectOption(until === null ? 'point' : 'range');
@@ -114,11 +73,11 @@ describe('annotations on the headless host', () => {
       'breakout',
       'first leg, "quoted", with commas',
     );
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(1);
     await add(recorded.from + 12 * 60_000, recorded.from + 15 * 60_000, 'breakout', 'second leg');
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(2);
     await add(recorded.from + 8 * 60_000, null, 'good entry', 'pullback bought');
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(3);
 
     await page.getByTestId('marks-search').fill('LEG');
     await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(2);
@@ -127,7 +86,16 @@ describe('annotations on the headless host', () => {
       .poll(() => page.getByTestId('mark-row').allInnerTexts(), { timeout: 10_000 })
       .toEqual([expect.stringMatching(/good entry[\s\S]*pullback bought/)]);
     await page.getByTestId('marks-search').fill('');
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(3);
+    // Drawn on the price chart: a band over each range, a line at the point.
+    await expect
+      .poll(() => markShapes(page, 'candles-chart'), { timeout: 10_000 })
+      .toEqual(
+        expect.arrayContaining([
+          { type: 'rect', x0: recorded.from + 2 * 60_000, x1: recorded.from + 5 * 60_000 },
+          { type: 'line', x0: recorded.from + 8 * 60_000, x1: recorded.from + 8 * 60_000 },
+        ]),
+      );
   });
 
   it('exports the marks as CSV, refuses a bad file by its line, and imports the export into a clean list', async () => {
@@ -137,7 +105,7 @@ describe('annotations on the headless host', () => {
     exported = readFileSync(file, 'utf8');
     const lines = exported.trimEnd().split('\n');
     expect(lines[0]).toBe('instrument,kind,from,to,label,note');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(4);
     expect(exported).toContain(
       `${recorded.instrument},range,${new Date(recorded.from + 2 * 60_000).toISOString()},` +
         `${new Date(recorded.from + 5 * 60_000).toISOString()},breakout,"first leg, ""quoted"", with commas"`,
@@ -162,8 +130,8 @@ describe('annotations on the headless host', () => {
     });
     await expect
       .poll(() => page.getByTestId('marks-notice').innerText(), { timeout: 10_000 })
-      .toBe('4 marks imported');
-    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(4);
+      .toBe('3 marks imported');
+    await expect.poll(() => page.getByTestId('mark-row').count(), { timeout: 10_000 }).toBe(3);
     await expect(page.getByTestId('mark-row').allInnerTexts()).resolves.toContainEqual(
       expect.stringMatching(/breakout[\s\S]*first leg, "quoted", with commas/),
     );

@@ -37,7 +37,6 @@ export interface AnnotationsState {
   readonly load: (instrument: string) => Promise<void>;
   readonly setSearch: (search: string) => Promise<void>;
   /** A click on the price chart: the first click places a point, the next makes it a range. */
-  readonly chartClick: (ts: number) => void;
   readonly setChartView: (from: number, to: number) => void;
   readonly useChartView: () => void;
   readonly setDraft: (patch: Partial<MarkDraft>) => void;
@@ -53,13 +52,6 @@ export interface AnnotationsState {
 export type AnnotationsStore = StoreApi<AnnotationsState>;
 
 const EMPTY_DRAFT: MarkDraft = { kind: 'point', from: null, to: null, label: '', note: '' };
-
-/** The draft after a click at `ts`: a point, or a range when a point is already placed. */
-export function clickedDraft(draft: MarkDraft, ts: number): MarkDraft {
-  if (draft.kind === 'point' && draft.from !== null && draft.from !== ts)
-    return { ...draft, kind: 'range', from: Math.min(draft.from, ts), to: Math.max(draft.from, ts) };
-  return { ...draft, kind: 'point', from: ts, to: ts };
-}
 
 /** Why the draft cannot be saved yet, in words; null when it can. */
 export function draftProblem(draft: MarkDraft): string | null {
@@ -114,10 +106,6 @@ export function createAnnotationsStore(api: ApiClient): AnnotationsStore {
       async setSearch(search) {
         set({ search });
         await refresh().catch(failed('Searching marks'));
-      },
-
-      chartClick(ts) {
-        set((state) => ({ draft: clickedDraft(state.draft, ts), problem: null }));
       },
 
       setChartView(from, to) {

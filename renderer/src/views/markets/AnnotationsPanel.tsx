@@ -7,9 +7,9 @@ import { utcText } from '../utcTime.js';
 import './annotations.css';
 
 /**
- * The trader's marks on the open instrument: the form that makes or edits one (a click on the
- * chart places a point, a second click makes it a range, or "chart view" takes the range the
- * chart shows), the list searched by label and note, and CSV export and import.
+ * The trader's marks on the open instrument: the form that makes or edits one (times typed, or
+ * "chart view" takes the range the chart shows), the list searched by label and note, and CSV
+ * export and import.
  */
 export function AnnotationsPanel() {
   const instrument = useMarkets((state) => state.instrument?.id ?? null);
@@ -32,7 +32,7 @@ export function AnnotationsPanel() {
     <section className="panel marks-panel" aria-label="Marks">
       <header className="panel-title">
         <span>
-          Marks <span className="panel-note">click the chart: a point, click again: a range</span>
+          Marks <span className="panel-note">type the times, or take the chart's view</span>
         </span>
         <span className="marks-tools">
           <button

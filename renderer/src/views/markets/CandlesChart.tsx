@@ -7,7 +7,7 @@ import { decimalsOf } from '../../format.js';
 import { useMarkets } from '../../stores/context.js';
 import { signalMarkers, type SignalMarkers } from './signalMarkers.js';
 import { TimeframeSwitch } from './TimeframeSwitch.js';
-import { useChartMarks, useMarkingClicks, withMarks } from './useChartMarks.js';
+import { useChartMarks, useChartViewTracking, withMarks } from './useChartMarks.js';
 
 const NO_BARS: readonly Candle[] = [];
 
@@ -39,7 +39,7 @@ export function CandlesChart() {
     const layout = withMarks(candleLayout(bars, timeframe, instrumentId, priceDecimals), marks);
     drawChart(target, candleTraces(bars, markers, timeframe), layout);
   }, [element, bars, markers, timeframe, instrumentId, priceDecimals, marks]);
-  useMarkingClicks(element);
+  useChartViewTracking(element);
 
   return (
     <section className="panel candles-panel" aria-label="Candles">

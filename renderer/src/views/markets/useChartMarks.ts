@@ -56,7 +56,6 @@ export function withMarks(layout: Partial<Layout>, marks: MarkLayers): Partial<L
 
 /** The plotly graph div's event emitter (present once the chart is drawn). */
 interface PlotlyEvents {
-  on(event: 'plotly_click', handler: (event: { points: readonly { x?: unknown }[] }) => void): void;
   on(event: 'plotly_relayout', handler: (event: Record<string, unknown>) => void): void;
 }
 const following = new WeakSet<HTMLElement>();
@@ -70,21 +69,17 @@ export function plotlyTime(x: unknown): number | null {
 }
 
 /**
- * Clicks on the price chart place marks (a point, then a range on the next click) and its zoom
- * and pan are kept as the chart view the form can take its times from. Call after the chart's
- * draw effect: plotly gives the element its event emitter on the first draw.
+ * The price chart's zoom and pan are kept as the chart view the form can take its times from
+ * ("Chart view"). Call after the chart's draw effect: plotly gives the element its event
+ * emitter on the first draw.
  */
-export function useMarkingClicks(element: RefObject<HTMLDivElement | null>): void {
+export function useChartViewTracking(element: RefObject<HTMLDivElement | null>): void {
   const store = useAnnotationsStore();
   useEffect(() => {
     const target = element.current;
     if (target === null || following.has(target) || !('on' in target)) return;
     following.add(target);
     const events = target as HTMLDivElement & PlotlyEvents;
-    events.on('plotly_click', (event) => {
-      const ts = plotlyTime(event.points[0]?.x);
-      if (ts !== null) store.getState().chartClick(ts);
-    });
     events.on('plotly_relayout', (event) => {
       const range = event['xaxis.range'];
       const from = plotlyTime(Array.isArray(range) ? range[0] : event['xaxis.range[0]']);
