@@ -673,17 +673,23 @@ function StoragePanel() {
   const storage = useHistory((s) => s.storage);
   const save = useHistory((s) => s.saveStorage);
   const demo = useHistory((s) => s.coverage.find((c) => c.instrument === s.storage?.demoInstrument));
-  // Edits belong to the settings they started from; newer ones from the App replace them.
-  const [edited, setEdited] = useState<{ from: StorageState | null; hours: string; lowGb: string } | null>(
-    null,
-  );
+  // Edits belong to the settings they started from; other settings from the App replace them.
+  // Compared by value: the state is refreshed with every disk reading, which must not wipe
+  // what the user is typing.
+  const [edited, setEdited] = useState<{
+    from: StorageState['settings'];
+    hours: string;
+    lowGb: string;
+  } | null>(null);
   if (storage === null) return null;
   const { settings, disk, lastTrim } = storage;
   const draft =
-    edited !== null && edited.from === storage
+    edited !== null &&
+    edited.from.demoWindowHours === settings.demoWindowHours &&
+    edited.from.lowDiskBytes === settings.lowDiskBytes
       ? edited
       : {
-          from: storage,
+          from: settings,
           hours: settings.demoWindowHours === null ? '' : String(settings.demoWindowHours),
           lowGb: String(settings.lowDiskBytes / 1e9),
         };
